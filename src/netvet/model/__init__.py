@@ -1,0 +1,29 @@
+"""Plain data of netvet: entities, observations, attributions, findings. No I/O here."""
+
+from .attribution import Attribution, AttributionStatus, EvidenceStep, IdentifierAttribution
+from .entity import (
+    CountryFact,
+    Designation,
+    Entity,
+    EntityKind,
+    Jurisdiction,
+    Manufacturer,
+    NumberFact,
+    Ownership,
+    RegistryNames,
+    RiskFactor,
+    StateOwnership,
+    TextFact,
+)
+from .finding import VERDICT_RANK, Citation, Finding, Verdict, worst
+from .issues import InputError, InputIssue, ReadStats
+from .observation import Identifier, IdKind, Observation, Strength
+from .source import Source, SourceRef
+
+__all__ = [
+    "Attribution", "AttributionStatus", "Citation", "CountryFact", "Designation", "Entity", "EntityKind",
+    "EvidenceStep", "Finding", "IdKind", "Identifier", "IdentifierAttribution", "InputError", "InputIssue",
+    "Jurisdiction", "Manufacturer", "NumberFact", "Observation", "Ownership", "ReadStats", "RegistryNames",
+    "RiskFactor", "Source", "SourceRef", "StateOwnership", "Strength", "TextFact", "VERDICT_RANK", "Verdict",
+    "worst",
+]

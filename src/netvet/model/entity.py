@@ -1,0 +1,187 @@
+"""Entities (vendors, carriers, clouds, ...) and the facts recorded about them.
+
+Every fact carries ``source`` (an id in the registry's source list) and ``as_of``.
+Jurisdiction is kept in separate dimensions: registration, headquarters, the ultimate
+parent's (derived through ownership), and places of production.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class EntityKind(StrEnum):
+    EQUIPMENT_VENDOR = "equipment-vendor"
+    COMPONENT_VENDOR = "component-vendor"
+    CARRIER = "carrier"
+    CLOUD = "cloud"
+    APP_DEVELOPER = "app-developer"
+    CABLE_OPERATOR = "cable-operator"
+    SOFTWARE_VENDOR = "software-vendor"
+    SECURITY_VENDOR = "security-vendor"
+    HOLDING = "holding"
+    BRAND = "brand"
+    STATE = "state"
+
+
+class _Fact(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: str
+    as_of: date
+
+
+def _country(value: str) -> str:
+    if len(value) != 2 or not value.isalpha() or not value.isupper():
+        raise ValueError(f"country must be an ISO 3166-1 alpha-2 code in upper case, got {value!r}")
+    return value
+
+
+class CountryFact(_Fact):
+    country: str
+    note: str | None = None
+
+    @field_validator("country")
+    @classmethod
+    def _check(cls, v: str) -> str:
+        return _country(v)
+
+
+class Jurisdiction(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    registration: CountryFact | None = None
+    headquarters: CountryFact | None = None
+
+
+class Ownership(_Fact):
+    """``owner`` holds ``share`` percent of this entity from ``since`` until ``until`` (open-ended if None)."""
+
+    owner: str
+    share: float | None = Field(default=None, ge=0, le=100)
+    control: bool | None = None
+    since: date | None = None
+    until: date | None = None
+    note: str | None = None
+
+    def active(self, on: date) -> bool:
+        if self.since and on < self.since:
+            return False
+        return not (self.until and on >= self.until)
+
+    def controlling(self) -> bool:
+        if self.control is not None:
+            return self.control
+        return self.share is not None and self.share > 50
+
+
+class StateOwnership(_Fact):
+    state: str
+    share: float | None = Field(default=None, ge=0, le=100)
+    via: str | None = None
+    note: str | None = None
+
+    @field_validator("state")
+    @classmethod
+    def _check(cls, v: str) -> str:
+        return _country(v)
+
+
+class NumberFact(_Fact):
+    value: int
+    note: str | None = None
+
+
+class TextFact(_Fact):
+    value: str
+    note: str | None = None
+
+
+class RegistryNames(_Fact):
+    """Curated rules mapping IEEE/IANA registry organisation names to this entity.
+
+    ``exact`` lists normalised names (see ``attribution.names.normalise``); ``patterns``
+    are regular expressions anchored at both ends, matched against the normalised name.
+    """
+
+    exact: list[str] = Field(default_factory=list)
+    patterns: list[str] = Field(default_factory=list)
+
+
+class Manufacturer(_Fact):
+    """For a brand: who makes the products sold under it."""
+
+    entity: str | None = None
+    status: Literal["established", "undetermined"]
+    note: str | None = None
+
+
+class RiskFactor(_Fact):
+    """An evidence-backed risk factor value (0 = no concern, 1 = highest concern)."""
+
+    factor: str
+    value: float = Field(ge=0, le=1)
+    note: str | None = None
+
+
+class Entity(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    legal_name: str
+    kind: EntityKind
+    aliases: list[str] = Field(default_factory=list)
+    brands: list[str] = Field(default_factory=list)
+    jurisdiction: Jurisdiction = Field(default_factory=Jurisdiction)
+    owners: list[Ownership] = Field(default_factory=list)
+    state_ownership: list[StateOwnership] = Field(default_factory=list)
+    production: list[CountryFact] = Field(default_factory=list)
+    registry_names: RegistryNames | None = None
+    pens: list[NumberFact] = Field(default_factory=list)
+    asns: list[NumberFact] = Field(default_factory=list)
+    domains: list[TextFact] = Field(default_factory=list)
+    cpe_vendors: list[str] = Field(default_factory=list)
+    manufacturer: Manufacturer | None = None
+    risk: list[RiskFactor] = Field(default_factory=list)
+    notes: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not v or not all(c.isalnum() or c == "-" for c in v) or v != v.lower():
+            raise ValueError(f"entity id must be lower-case letters, digits and '-', got {v!r}")
+        return v
+
+    @property
+    def hq_country(self) -> str | None:
+        return self.jurisdiction.headquarters.country if self.jurisdiction.headquarters else None
+
+    @property
+    def registration_country(self) -> str | None:
+        return self.jurisdiction.registration.country if self.jurisdiction.registration else None
+
+    def owners_on(self, on: date) -> list[Ownership]:
+        return [o for o in self.owners if o.active(on)]
+
+
+class Designation(BaseModel):
+    """An entry on a government list (FCC Covered List, NDAA 889, Clean Network, Entity List ...)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    list: str
+    entry: str
+    entity: str | None = None
+    category: str | None = None
+    date_added: date
+    scope: Literal["all", "conditional-use", "services", "products", "category"]
+    scope_text: str
+    scope_roles: list[str] = Field(default_factory=list)
+    includes_affiliates: bool = False
+    source: str
+    as_of: date
+    note: str | None = None

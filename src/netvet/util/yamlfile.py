@@ -1,0 +1,114 @@
+"""Load YAML data files and validate them with pydantic, reporting errors with file and line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+T = TypeVar("T", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class DataFileError:
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+
+
+class DataValidationError(Exception):
+    """One or more errors in a data file (registry, policy pack, framework, waiver file)."""
+
+    def __init__(self, errors: list[DataFileError]):
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+class _LineLoader(yaml.SafeLoader):
+    pass
+
+
+def _no_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r} (first on line {seen[key] + 1})", key_node.start_mark
+            )
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
+
+
+@dataclass
+class YamlDoc:
+    """Parsed YAML plus the node tree, so locations can be reported for any path."""
+
+    file: str
+    data: Any
+    root: yaml.Node | None
+
+    def line_of(self, path: tuple | list) -> int | None:
+        node = self.root
+        line = node.start_mark.line + 1 if node is not None else None
+        for key in path:
+            if isinstance(node, yaml.MappingNode):
+                nxt = None
+                for k, v in node.value:
+                    if k.value == str(key):
+                        nxt = v
+                        line = k.start_mark.line + 1
+                        break
+                node = nxt
+            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+                node = node.value[key]
+                line = node.start_mark.line + 1
+            else:
+                break
+            if node is None:
+                break
+        return line
+
+
+def read_yaml(path: str | Path, text: str | None = None) -> YamlDoc:
+    """Parse a YAML file; syntax errors and duplicate keys raise DataValidationError with the line."""
+    file = str(path)
+    if text is None:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DataValidationError([DataFileError(file, None, f"cannot read: {exc}")]) from None
+    try:
+        root = yaml.compose(text, Loader=_LineLoader)
+        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise DataValidationError([DataFileError(file, line, f"YAML syntax: {problem}")]) from None
+    return YamlDoc(file, data, root)
+
+
+def validate(doc: YamlDoc, model: type[T], data: Any = None, prefix: tuple = ()) -> T:
+    """Validate ``data`` (default: the whole document) against ``model``; errors carry file and line."""
+    try:
+        return model.model_validate(doc.data if data is None else data)
+    except ValidationError as exc:
+        errors = []
+        for err in exc.errors():
+            loc = tuple(prefix) + tuple(err["loc"])
+            where = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc).replace(".[", "[")
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                msg = f"unknown field {loc[-1]!r}"
+            errors.append(DataFileError(doc.file, doc.line_of(loc), f"{where}: {msg}"))
+        raise DataValidationError(errors) from None
