@@ -1,0 +1,34 @@
+"""Shared test helpers: locating ../shared/data (a failure under CI, a skip elsewhere)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("NETVET_SHARED_DATA", REPO.parent / "shared" / "data"))
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def shared_file(relpath: str) -> Path:
+    """Path of a file in ../shared/data; missing: fail under CI=true, skip otherwise."""
+    path = SHARED_DATA / relpath
+    if not path.exists():
+        msg = f"shared data file missing: {path}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return path
+
+
+@pytest.fixture
+def shared():
+    return shared_file
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory, monkeypatch):
+    """Every test gets its own NETVET_HOME so nothing touches the user's data directory."""
+    monkeypatch.setenv("NETVET_HOME", str(tmp_path_factory.mktemp("netvet-home")))
