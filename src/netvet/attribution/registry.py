@@ -45,7 +45,7 @@ class SourcesFile(BaseModel):
 
 class EntitiesFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    entities: list[Entity]
+    entities: list[dict]
 
 
 class DesignationList(BaseModel):
@@ -124,7 +124,7 @@ class Registry:
     def parent(self, entity_id: str, on: date | None = None) -> str | None:
         """The controlling owner on ``on`` (majority share or declared control), if any."""
         for o in self.owners(entity_id, on):
-            if o.controlling():
+            if o.controlling() and o.owner in self.entities:
                 return o.owner
         return None
 
@@ -204,14 +204,23 @@ def _load_dir(root: Path) -> Registry:
 
     entities: dict[str, Entity] = {}
     where: dict[str, Located] = {}
-    entity_docs: list[tuple[YamlDoc, EntitiesFile]] = []
+    entity_docs: list[tuple[YamlDoc, list[tuple[int, Entity]]]] = []
+    invalid_ids: set[str] = set()  # entities that failed validation: references to them are not re-reported
     for path in sorted((root / "entities").glob("*.yaml")):
         doc = guarded(lambda p=path: read_yaml(p))
         parsed = guarded(lambda d=doc: validate(d, EntitiesFile)) if doc else None
         if not parsed:
             continue
-        entity_docs.append((doc, parsed))
-        for i, e in enumerate(parsed.entities):
+        valid: list[tuple[int, Entity]] = []
+        for i, raw in enumerate(parsed.entities):
+            e = guarded(lambda r=raw, i=i, d=doc: validate(d, Entity, r, ("entities", i)))
+            if e is None:
+                if isinstance(raw.get("id"), str):
+                    invalid_ids.add(raw["id"])
+                continue
+            valid.append((i, e))
+        entity_docs.append((doc, valid))
+        for i, e in valid:
             line = doc.line_of(["entities", i])
             if e.id in entities:
                 first = where[e.id]
@@ -256,8 +265,8 @@ def _load_dir(root: Path) -> Registry:
         designations=designations,
         where=where,
     )
-    for doc, parsed in entity_docs:
-        for i, e in enumerate(parsed.entities):
+    for doc, valid in entity_docs:
+        for i, e in valid:
             base = ["entities", i]
             for dim in ("registration", "headquarters"):
                 f = getattr(e.jurisdiction, dim)
@@ -265,7 +274,7 @@ def _load_dir(root: Path) -> Registry:
                     check_source(doc, base + ["jurisdiction", dim, "source"], f.source)
             for j, o in enumerate(e.owners):
                 check_source(doc, base + ["owners", j, "source"], o.source)
-                if o.owner not in entities:
+                if o.owner not in entities and o.owner not in invalid_ids:
                     errors.append(DataFileError(doc.file, doc.line_of(base + ["owners", j, "owner"]),
                                                 f"{e.id}: unknown owner entity {o.owner!r}"))
                 if o.since and o.until and o.until <= o.since:
@@ -290,7 +299,7 @@ def _load_dir(root: Path) -> Registry:
             if e.manufacturer:
                 check_source(doc, base + ["manufacturer", "source"], e.manufacturer.source)
                 m = e.manufacturer.entity
-                if m is not None and m not in entities:
+                if m is not None and m not in entities and m not in invalid_ids:
                     errors.append(DataFileError(doc.file, doc.line_of(base + ["manufacturer", "entity"]),
                                                 f"{e.id}: unknown manufacturer entity {m!r}"))
                 if e.manufacturer.status == "established" and m is None:
@@ -345,7 +354,7 @@ def _load_dir(root: Path) -> Registry:
     by_entity: dict[str, list[Designation]] = defaultdict(list)
     for doc, i, d in des_docs:
         check_source(doc, ["entries", i, "source"], d.source)
-        if d.entity is not None and d.entity not in entities:
+        if d.entity is not None and d.entity not in entities and d.entity not in invalid_ids:
             errors.append(DataFileError(doc.file, doc.line_of(["entries", i, "entity"]),
                                         f"unknown entity {d.entity!r}"))
         if d.entity is None and d.scope != "category":

@@ -43,3 +43,44 @@ def write_output(text: str, output: Path | None) -> None:
 def usage_error(message: str) -> typer.Exit:
     console_err.print(f"[bold red]error:[/] {message}")
     return typer.Exit(EXIT_INPUT)
+
+
+def exit_code_for(report, fail_on: FailOn) -> int:
+    """1 when any finding is at or above ``fail_on``, else 0."""
+    levels = {
+        FailOn.fail: {"FAIL"},
+        FailOn.review: {"FAIL", "REVIEW"},
+        FailOn.unknown: {"FAIL", "REVIEW", "UNKNOWN"},
+        FailOn.never: set(),
+    }[fail_on]
+    return EXIT_FINDINGS if any(str(f.verdict) in levels for f in report.findings) else EXIT_OK
+
+
+def load_id_registries(mac_db: list[Path] | None, pen_db: list[Path] | None):
+    """MAC registry (netaddr's bundled IEEE data plus user files) and PEN registry (user files)."""
+    from ..attribution.oui import MacRegistry
+    from ..attribution.pen import PenRegistry
+
+    macs = MacRegistry.bundled()
+    for p in mac_db or []:
+        macs.load(p)
+    pens = PenRegistry.bundled()
+    for p in pen_db or []:
+        pens.load(p)
+    return macs, pens
+
+
+def progress_reader():
+    """A Rich progress bar (on stderr) and a callback (file, done, total) for readers."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    prog = Progress(TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                    console=console_err, transient=True)
+    tasks: dict[str, int] = {}
+
+    def cb(name: str, done: int, total: int) -> None:
+        if name not in tasks:
+            tasks[name] = prog.add_task(Path(name).name, total=total or None)
+        prog.update(tasks[name], completed=done, total=total or None)
+
+    return prog, cb

@@ -18,10 +18,11 @@ from .entity import (
 from .finding import VERDICT_RANK, Citation, Finding, Verdict, worst
 from .issues import InputError, InputIssue, ReadStats
 from .observation import Identifier, IdKind, Observation, Strength
+from .report import REPORT_SCHEMA, PolicyInfo, Report
 from .source import Source, SourceRef
 
 __all__ = [
-    "Attribution", "AttributionStatus", "Citation", "CountryFact", "Designation", "Entity", "EntityKind",
+    "REPORT_SCHEMA", "PolicyInfo", "Report", "Attribution", "AttributionStatus", "Citation", "CountryFact", "Designation", "Entity", "EntityKind",
     "EvidenceStep", "Finding", "IdKind", "Identifier", "IdentifierAttribution", "InputError", "InputIssue",
     "Jurisdiction", "Manufacturer", "NumberFact", "Observation", "Ownership", "ReadStats", "RegistryNames",
     "RiskFactor", "Source", "SourceRef", "StateOwnership", "Strength", "TextFact", "VERDICT_RANK", "Verdict",

@@ -1,0 +1,318 @@
+"""Attribute identifiers and observations to entities, keeping every piece of evidence.
+
+Each identifier kind has its own method (dispatch table, no type branching); an observation's
+attribution weighs all its identifiers: agreeing evidence raises confidence, disagreeing evidence is
+kept, flagged as a conflict and explained, and the strongest evidence decides.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from ..model import (
+    Attribution,
+    AttributionStatus,
+    EntityKind,
+    EvidenceStep,
+    Identifier,
+    IdentifierAttribution,
+    IdKind,
+    Observation,
+    Strength,
+)
+from .names import NameMatch
+from .registry import Registry
+
+# Confidence that an identifier names the maker of the observed thing, by method and strength.
+CONFIDENCE = {
+    "sysobjectid-pen": 0.9,
+    "sysobjectid-pen-registry": 0.6,
+    "asn": 0.95,
+    "domain": 0.8,
+    "mac-oui": 0.7,
+    "mac-oui-registry-only": 0.4,
+    ("name", Strength.STRONG): 0.85,
+    ("name", Strength.MODERATE): 0.7,
+    ("name", Strength.WEAK): 0.25,
+    ("cpe", Strength.STRONG): 0.85,
+    ("cpe", Strength.MODERATE): 0.7,
+    ("cpe", Strength.WEAK): 0.25,
+}
+_STRENGTH_RANK = {Strength.STRONG: 2, Strength.MODERATE: 1, Strength.WEAK: 0}
+_CPE23 = re.compile(r"^cpe:2\.3:([aho\*\-]):([^:]*):([^:]*)")
+_CPE22 = re.compile(r"^cpe:/([aho]):([^:]*)(?::([^:]*))?")
+_OID_PREFIX = "1.3.6.1.4.1."
+
+
+def _cpe_vendor(value: str) -> tuple[str, str] | None:
+    v = value.strip().lower()
+    m = _CPE23.match(v) or _CPE22.match(v)
+    if not m:
+        return None
+    vendor = m.group(2).replace("\\", "")
+    return (vendor, (m.group(3) or "").replace("\\", "")) if vendor not in ("", "*", "-") else None
+
+
+def parse_pen(oid: str) -> tuple[int | None, str | None]:
+    """PEN from a sysObjectID in dotted or MIB-prefixed form; (None, reason) when it has none."""
+    text = oid.strip().lstrip(".")
+    for prefix in ("iso.3.6.1.4.1.", "SNMPv2-SMI::enterprises.", "enterprises."):
+        if text.startswith(prefix):
+            text = _OID_PREFIX + text[len(prefix):]
+    if not re.fullmatch(r"\d+(\.\d+)*", text):
+        return None, f"not a numeric OID: {oid!r}"
+    if not text.startswith(_OID_PREFIX):
+        return None, "not under the IANA enterprises arc 1.3.6.1.4.1"
+    pen = int(text[len(_OID_PREFIX):].split(".")[0])
+    if pen >= 2**32 - 1:
+        return None, f"bogus enterprise number {pen}"
+    return pen, None
+
+
+@dataclass
+class Attributor:
+    """Attributes identifiers using the curated registry and the public identifier registries."""
+
+    registry: Registry
+    macs: object | None = None  # MacRegistry (oui.py)
+    pens: object | None = None  # PenRegistry (pen.py)
+    on: date = field(default_factory=date.today)
+    _methods: dict[IdKind, Callable[[Identifier], IdentifierAttribution]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._methods = {
+            IdKind.MAC: self._mac,
+            IdKind.OID: self._oid,
+            IdKind.NAME: self._name,
+            IdKind.CPE: self._cpe,
+            IdKind.ASN: self._asn,
+            IdKind.DOMAIN: self._domain,
+        }
+
+    # --------------------------------------------------------------- helpers
+    def _entity_steps(self, entity_id: str) -> list[EvidenceStep]:
+        reg = self.registry
+        e = reg.entities[entity_id]
+        steps = []
+        hq = e.jurisdiction.headquarters
+        steps.append(EvidenceStep(
+            "entity", f"{e.legal_name} ({e.kind}), headquarters {hq.country if hq else 'unknown'}",
+            "netvet-registry", hq.source if hq else None, hq.as_of.isoformat() if hq else None))
+        cur = entity_id
+        for anc in reg.ancestors(entity_id, self.on):
+            own = next(o for o in reg.entities[cur].owners_on(self.on) if o.owner == anc and o.controlling())
+            share = f"{own.share:g}%" if own.share is not None else "controlling"
+            steps.append(EvidenceStep("parent", f"{reg.entities[anc].legal_name} holds {share} of {reg.entities[cur].legal_name}",
+                                      "netvet-registry", own.source, own.as_of.isoformat()))
+            cur = anc
+        for d, via in reg.affiliated_designations(entity_id, self.on):
+            src = reg.sources.get(d.source)
+            steps.append(EvidenceStep(
+                "designation", f"{d.list} entry {d.entry} ({reg.entities[via].legal_name}, added {d.date_added})",
+                d.list, d.source + (f" <{src.url}>" if src else ""), d.as_of.isoformat()))
+        return steps
+
+    def _from_match(self, ident: Identifier, match: NameMatch, method: str, confidence: float,
+                    steps: list[EvidenceStep], **extra) -> IdentifierAttribution:
+        """Turn an alias match into an attribution, following brand -> manufacturer."""
+        reg = self.registry
+        entity = reg.entities[match.entity_id]
+        rules = entity.registry_names
+        steps = steps + [EvidenceStep("alias-rule", f"{match.rule} -> {entity.id}", "netvet-registry",
+                                      rules.source if rules else None, rules.as_of.isoformat() if rules else None)]
+        relation = "brand" if match.relation == "brand" else extra.pop("relation", "maker")
+        ia = IdentifierAttribution(ident, AttributionStatus.ATTRIBUTED, method, confidence, entity.id,
+                                   relation=relation, chain=steps, **extra)
+        if entity.kind == EntityKind.BRAND and entity.manufacturer is not None:
+            m = entity.manufacturer
+            if m.status == "established" and m.entity:
+                ia.chain.append(EvidenceStep("manufacturer", f"brand {entity.legal_name} is made by "
+                                             f"{reg.entities[m.entity].legal_name}", "netvet-registry", m.source,
+                                             m.as_of.isoformat()))
+                ia.entity_id = m.entity
+                ia.relation = "brand"
+                ia.org_name = ia.org_name or entity.legal_name
+            else:
+                ia.chain.append(EvidenceStep("manufacturer", f"brand {entity.legal_name}: maker undetermined"
+                                             + (f" ({m.note})" if m.note else ""), "netvet-registry", m.source,
+                                             m.as_of.isoformat()))
+                ia.relation = "brand-undetermined"
+        ia.chain.extend(self._entity_steps(ia.entity_id))
+        return ia
+
+    def _unknown(self, ident: Identifier, method: str, reason: str, **extra) -> IdentifierAttribution:
+        return IdentifierAttribution(ident, AttributionStatus.UNKNOWN, method, 0.0, reason=reason,
+                                     chain=[EvidenceStep("identifier", f"{ident.kind} {ident.value} ({ident.field})")],
+                                     **extra)
+
+    def _match_name(self, ident: Identifier, name: str, method: str, confidence: float,
+                    steps: list[EvidenceStep], **extra) -> IdentifierAttribution | None:
+        matches = self.registry.aliases.match(name)
+        if len(matches) > 1:
+            ids = ", ".join(m.entity_id for m in matches)
+            return self._unknown(ident, method, f"name {name!r} is ambiguous between {ids}", org_name=name)
+        if matches:
+            return self._from_match(ident, matches[0], method, confidence, steps, **extra)
+        return None
+
+    # --------------------------------------------------------------- methods
+    def _mac(self, ident: Identifier) -> IdentifierAttribution:
+        if self.macs is None:
+            return self._unknown(ident, "mac-oui", "no MAC registry loaded")
+        res = self.macs.lookup(ident.value)
+        if res.status != "registered":
+            return self._unknown(ident, "mac-oui", res.reason or f"MAC {ident.value}: {res.status}",
+                                 dataset=res.dataset)
+        steps = [
+            EvidenceStep("identifier", f"MAC {ident.value} ({ident.field})"),
+            EvidenceStep("registry-lookup", f"IEEE {res.kind} block {res.prefix}: {res.org!r}"
+                         + (f", address in {res.country}" if res.country else ""), f"ieee-{res.kind.lower()}",
+                         res.dataset),
+        ]
+        conf = CONFIDENCE["mac-oui"]
+        hit = self._match_name(ident, res.org, "mac-oui", conf, steps, org_name=res.org, country=res.country,
+                               dataset=res.dataset)
+        if hit is not None:
+            return hit
+        return IdentifierAttribution(
+            ident, AttributionStatus.REGISTRY_ONLY, "mac-oui", CONFIDENCE["mac-oui-registry-only"],
+            org_name=res.org, country=res.country, dataset=res.dataset,
+            reason="registry organisation is not in the curated registry (registry-only evidence)", chain=steps)
+
+    def _oid(self, ident: Identifier) -> IdentifierAttribution:
+        pen, why = parse_pen(ident.value)
+        if pen is None:
+            return self._unknown(ident, "sysobjectid-pen", why)
+        steps = [EvidenceStep("identifier", f"sysObjectID {ident.value} ({ident.field}) -> enterprise {pen}")]
+        eid = self.registry.by_pen.get(pen)
+        if eid:
+            e = self.registry.entities[eid]
+            fact = next(f for f in e.pens if f.value == pen)
+            steps.append(EvidenceStep("registry-lookup", f"IANA PEN {pen} is assigned to {e.legal_name}", "iana-pen",
+                                      fact.source, fact.as_of.isoformat()))
+            ia = IdentifierAttribution(ident, AttributionStatus.ATTRIBUTED, "sysobjectid-pen",
+                                       CONFIDENCE["sysobjectid-pen"], eid, chain=steps)
+            ia.chain.extend(self._entity_steps(eid))
+            return ia
+        org = self.pens.lookup(pen) if self.pens is not None else None
+        if org:
+            steps.append(EvidenceStep("registry-lookup", f"IANA PEN {pen}: {org!r}", "iana-pen",
+                                      getattr(self.pens, "dataset", None)))
+            hit = self._match_name(ident, org, "sysobjectid-pen", CONFIDENCE["sysobjectid-pen-registry"], steps,
+                                   org_name=org)
+            if hit is not None:
+                return hit
+            return IdentifierAttribution(ident, AttributionStatus.REGISTRY_ONLY, "sysobjectid-pen",
+                                         CONFIDENCE["sysobjectid-pen-registry"] * 0.7, org_name=org,
+                                         reason="PEN holder is not in the curated registry", chain=steps)
+        return self._unknown(ident, "sysobjectid-pen", f"enterprise number {pen} is not in the curated registry "
+                             "and no IANA enterprise-numbers file is loaded")
+
+    def _name(self, ident: Identifier) -> IdentifierAttribution:
+        method = "name" if ident.strength != Strength.WEAK else "name-guess"
+        conf = CONFIDENCE[("name", ident.strength)]
+        steps = [EvidenceStep("identifier", f"name {ident.value!r} ({ident.field}, {ident.strength} evidence)")]
+        hit = self._match_name(ident, ident.value, method, conf, steps, org_name=ident.value)
+        return hit or self._unknown(ident, method, f"name {ident.value!r} matches no curated entity",
+                                    org_name=ident.value)
+
+    def _cpe(self, ident: Identifier) -> IdentifierAttribution:
+        parsed = _cpe_vendor(ident.value)
+        if parsed is None:
+            return self._unknown(ident, "cpe", f"not a CPE with a vendor: {ident.value!r}")
+        vendor, product = parsed
+        method = "cpe" if ident.strength != Strength.WEAK else "cpe-guess"
+        conf = CONFIDENCE[("cpe", ident.strength)]
+        steps = [EvidenceStep("identifier", f"CPE {ident.value} ({ident.field}): vendor {vendor!r}")]
+        eid = self.registry.by_cpe_vendor.get(vendor)
+        if eid:
+            steps.append(EvidenceStep("alias-rule", f"CPE vendor {vendor!r} -> {eid}", "netvet-registry"))
+            ia = IdentifierAttribution(ident, AttributionStatus.ATTRIBUTED, method, conf, eid, org_name=vendor,
+                                       chain=steps)
+            ia.chain.extend(self._entity_steps(eid))
+            return ia
+        hit = self._match_name(ident, vendor.replace("_", " "), method, conf, steps, org_name=vendor)
+        return hit or self._unknown(ident, method, f"CPE vendor {vendor!r} matches no curated entity",
+                                    org_name=vendor)
+
+    def _asn(self, ident: Identifier) -> IdentifierAttribution:
+        text = ident.value.upper().removeprefix("AS")
+        if not text.isdigit():
+            return self._unknown(ident, "asn", f"not an AS number: {ident.value!r}")
+        asn = int(text)
+        eid = self.registry.by_asn.get(asn)
+        if not eid:
+            return self._unknown(ident, "asn", f"AS{asn} is not in the curated registry")
+        e = self.registry.entities[eid]
+        fact = next(f for f in e.asns if f.value == asn)
+        steps = [EvidenceStep("identifier", f"AS{asn} ({ident.field})"),
+                 EvidenceStep("registry-lookup", f"AS{asn} is operated by {e.legal_name}", "netvet-registry",
+                              fact.source, fact.as_of.isoformat())]
+        ia = IdentifierAttribution(ident, AttributionStatus.ATTRIBUTED, "asn", CONFIDENCE["asn"], eid,
+                                   relation="operator", chain=steps)
+        ia.chain.extend(self._entity_steps(eid))
+        return ia
+
+    def _domain(self, ident: Identifier) -> IdentifierAttribution:
+        name = ident.value.lower().rstrip(".")
+        labels = name.split(".")
+        for i in range(len(labels) - 1):
+            eid = self.registry.by_domain.get(".".join(labels[i:]))
+            if eid:
+                steps = [EvidenceStep("identifier", f"domain {name} ({ident.field})"),
+                         EvidenceStep("registry-lookup", f"{'.'.join(labels[i:])} belongs to "
+                                      f"{self.registry.entities[eid].legal_name}", "netvet-registry")]
+                ia = IdentifierAttribution(ident, AttributionStatus.ATTRIBUTED, "domain", CONFIDENCE["domain"], eid,
+                                           relation="operator", chain=steps)
+                ia.chain.extend(self._entity_steps(eid))
+                return ia
+        return self._unknown(ident, "domain", f"domain {name} is not in the curated registry")
+
+    # --------------------------------------------------------------- public
+    def identifier(self, ident: Identifier) -> IdentifierAttribution:
+        method = self._methods.get(ident.kind)
+        if method is None:
+            return self._unknown(ident, str(ident.kind), f"no attribution method for {ident.kind} identifiers")
+        return method(ident)
+
+    def observation(self, obs: Observation) -> Attribution:
+        evidence = [self.identifier(i) for i in obs.identifiers]
+        return decide(evidence, self.registry, self.on)
+
+
+def decide(evidence: list[IdentifierAttribution], registry: Registry, on: date) -> Attribution:
+    """Weigh the evidence for one observation: strongest decides, agreement adds, disagreement is flagged."""
+    attributed = [e for e in evidence if e.status == AttributionStatus.ATTRIBUTED]
+    version = registry.version
+    if attributed:
+        best = max(attributed, key=lambda e: (e.confidence, _STRENGTH_RANK[e.identifier.strength]))
+        root = registry.ultimate_parent(best.entity_id, on)
+        agree = [e for e in attributed if registry.ultimate_parent(e.entity_id, on) == root]
+        disagree = [e for e in attributed if e not in agree]
+        miss = 1.0
+        for e in agree:
+            miss *= 1.0 - e.confidence
+        confidence = min(0.99, 1.0 - miss)
+        note = None
+        if disagree:
+            others = ", ".join(f"{e.method} ({e.identifier.field}) says {e.entity_id}" for e in disagree)
+            note = (f"evidence disagrees: {others}; decided by {best.method} ({best.identifier.field}, "
+                    f"{best.identifier.strength}) -> {best.entity_id}")
+        undetermined = best.relation == "brand-undetermined"
+        return Attribution(
+            AttributionStatus.ATTRIBUTED, best.entity_id, confidence, best, evidence, bool(disagree),
+            brand_entity_id=best.entity_id if best.relation.startswith("brand") else None,
+            manufacturer_status="undetermined" if undetermined else ("established" if best.relation == "brand"
+                                                                     else None),
+            note=note, registry_version=version)
+    registry_only = [e for e in evidence if e.status == AttributionStatus.REGISTRY_ONLY]
+    if registry_only:
+        best = max(registry_only, key=lambda e: e.confidence)
+        return Attribution(AttributionStatus.REGISTRY_ONLY, None, best.confidence, best, evidence,
+                           note=f"only public-registry evidence: {best.org_name!r}"
+                                + (f" ({best.country})" if best.country else ""), registry_version=version)
+    reasons = "; ".join(dict.fromkeys(e.reason for e in evidence if e.reason)) or "no identifiers in the evidence"
+    return Attribution(AttributionStatus.UNKNOWN, None, 0.0, None, evidence, note=reasons, registry_version=version)

@@ -1,0 +1,101 @@
+"""`netvet attribute`: what is behind one identifier, with the evidence chain."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from ..model import Identifier, IdKind, Strength
+from .common import OutFormat, console, load_id_registries, usage_error
+
+_MAC = re.compile(r"^(?:[0-9A-Fa-f]{2}([:\-]?)(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}|"
+                  r"[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})$")
+_OID = re.compile(r"^(?:\.?\d+(?:\.\d+)+|iso(?:\.\d+)+|(?:SNMPv2-SMI::)?enterprises(?:\.\d+)+)$")
+_ASN = re.compile(r"^(?:AS)?\d+$", re.IGNORECASE)
+_DOMAIN = re.compile(r"^(?=.*[a-z])[a-z0-9\-]+(?:\.[a-z0-9\-]+)+\.?$", re.IGNORECASE)
+
+
+def guess_kind(value: str) -> IdKind:
+    v = value.strip()
+    if _MAC.match(v):
+        return IdKind.MAC
+    if v.lower().startswith("cpe:"):
+        return IdKind.CPE
+    try:
+        ipaddress.ip_address(v)
+        return IdKind.IP
+    except ValueError:
+        pass
+    if _OID.match(v):
+        return IdKind.OID
+    if _ASN.match(v) and v.upper().startswith("AS"):
+        return IdKind.ASN
+    if _DOMAIN.match(v) and " " not in v:
+        return IdKind.DOMAIN
+    return IdKind.NAME
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("attribute")
+    def attribute(
+        value: str = typer.Argument(..., help="A MAC, sysObjectID, CPE, ASN (AS4134), domain, IP or organisation name."),
+        kind: IdKind | None = typer.Option(None, "--kind", help="Identifier kind (default: guessed)."),
+        fmt: OutFormat = typer.Option(OutFormat.table, "--format", "-f"),
+        on: str | None = typer.Option(None, "--on", help="Ownership as of this date (YYYY-MM-DD)."),
+        registry_dir: Path | None = typer.Option(None, "--registry"),
+        mac_db: list[Path] = typer.Option(None, "--mac-db"),
+        pen_db: list[Path] = typer.Option(None, "--pen-db"),
+        asn_db: Path | None = typer.Option(None, "--asn-db", help="RIB, IPASN or pfx2as file for IP -> ASN."),
+    ) -> None:
+        """Attribute one identifier and show the evidence chain."""
+        from ..attribution.registry import Registry
+        from ..attribution.resolve import Attributor
+        from .audit import parse_date
+
+        when = parse_date(on)
+        registry = Registry.load(registry_dir)
+        macs, pens = load_id_registries(mac_db, pen_db)
+        attributor = Attributor(registry, macs=macs, pens=pens, **({"on": when} if when else {}))
+        k = kind or guess_kind(value)
+        prefix_steps = []
+        if k == IdKind.IP:
+            from .ipasn import resolve_ip
+
+            asn, prefix_steps = resolve_ip(value, asn_db)
+            if asn is None:
+                raise usage_error(prefix_steps[-1]["detail"] if prefix_steps else f"{value}: no origin AS")
+            value, k = f"AS{asn}", IdKind.ASN
+        ia = attributor.identifier(Identifier(k, value.strip(), "cli", Strength.STRONG))
+        data = ia.to_dict()
+        data["chain"] = prefix_steps + data["chain"]
+        if ia.entity_id:
+            e = registry.entities[ia.entity_id]
+            data["entity"] = {"id": e.id, "name": e.legal_name, "kind": str(e.kind), "country": e.hq_country,
+                              "jurisdictions": registry.jurisdictions(e.id, attributor.on)}
+        if fmt == OutFormat.json:
+            typer.echo(json.dumps(data, indent=2, default=str))
+            return
+        t = Table(title=f"{k} {value}", show_header=False, title_justify="left")
+        t.add_column("field", style="bold")
+        t.add_column("value", overflow="fold")
+        t.add_row("status", data["status"])
+        t.add_row("entity", f"{data['entity']['name']} ({data['entity']['id']}), {data['entity']['country']}"
+                  if ia.entity_id else "-")
+        if ia.org_name:
+            t.add_row("registry name", ia.org_name + (f" ({ia.country})" if ia.country else ""))
+        t.add_row("method", f"{ia.method}, confidence {ia.confidence:.2f}, relation {ia.relation}")
+        if ia.reason:
+            t.add_row("reason", ia.reason)
+        console.print(t)
+        chain = Table(title="Evidence chain", title_justify="left")
+        for col in ("#", "step", "detail", "registry", "source", "as of"):
+            chain.add_column(col, overflow="fold")
+        for i, s in enumerate(data["chain"], 1):
+            chain.add_row(str(i), s.get("step", ""), s.get("detail", ""), s.get("registry") or "",
+                          s.get("source") or "", s.get("as_of") or "")
+        console.print(chain)

@@ -1,0 +1,81 @@
+"""`netvet audit`: read evidence, attribute it, evaluate policies, report."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import typer
+
+from .common import (
+    EXIT_INPUT,
+    FailOn,
+    OutFormat,
+    console,
+    console_err,
+    exit_code_for,
+    load_id_registries,
+    progress_reader,
+    write_output,
+)
+
+
+def parse_date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"not an ISO date (YYYY-MM-DD): {value!r}") from None
+
+
+def emit(report, fmt: str, output: Path | None) -> None:
+    """Write the report in ``fmt``; tables go to the terminal with colour when not written to a file."""
+    from ..reporters import render
+
+    if fmt == "table" and output is None:
+        from ..reporters.table import render_renderables
+
+        for part in render_renderables(report):
+            console.print(part)
+        return
+    write_output(render(report, fmt), output)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("audit")
+    def audit(
+        inputs: list[Path] = typer.Argument(..., help="Evidence files: CSV inventory, nmap XML, CycloneDX JSON, snmprec."),
+        policy: list[str] = typer.Option(None, "--policy", "-p", help="Policy pack id or .yaml file (repeatable; "
+                                         "default: every bundled pack)."),
+        fmt: OutFormat = typer.Option(OutFormat.table, "--format", "-f", help="Output format."),
+        output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file."),
+        strict: bool = typer.Option(False, "--strict", help="Exit 2 when any input record is malformed."),
+        fail_on: FailOn = typer.Option(FailOn.fail, "--fail-on", help="Exit 1 when a finding is at or above this."),
+        input_format: str | None = typer.Option(None, "--input-format", help="Force a reader (default: sniffed)."),
+        on: str | None = typer.Option(None, "--on", help="Evaluate ownership and designations as of this date."),
+        registry_dir: Path | None = typer.Option(None, "--registry", help="Use this registry directory."),
+        mac_db: list[Path] = typer.Option(None, "--mac-db", help="IEEE CSV (MA-L/MA-M/MA-S/IAB) or Wireshark manuf."),
+        pen_db: list[Path] = typer.Option(None, "--pen-db", help="IANA enterprise-numbers or Wireshark enterprises.tsv."),
+    ) -> None:
+        """Audit device evidence under one or more policies."""
+        from ..attribution.registry import Registry
+        from ..pipeline import Context, run_audit
+        from ..policies import bundled_pack_paths
+
+        when = parse_date(on)
+        registry = Registry.load(registry_dir)
+        macs, pens = load_id_registries(mac_db, pen_db)
+        ctx = Context.build(policy or list(bundled_pack_paths()), registry, when, macs=macs, pens=pens)
+        prog, cb = progress_reader()
+        with prog:
+            report = run_audit(inputs, ctx, input_format, progress=cb)
+        emit(report, str(fmt), output)
+        problems = [i for s in report.inputs for i in s.issues if i.severity == "error"]
+        if problems:
+            console_err.print(f"[yellow]{len(problems)} input problem(s)[/]; first: {problems[0]}", highlight=False)
+            if strict:
+                for p in problems[1:20]:
+                    console_err.print(f"  {p}", highlight=False, markup=False)
+                raise typer.Exit(EXIT_INPUT)
+        raise typer.Exit(exit_code_for(report, fail_on))

@@ -1,0 +1,192 @@
+"""`netvet registry`: show entities, list them, validate registry files, report unmatched OUIs."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from .common import OutFormat, console, usage_error
+
+
+def entity_view(registry, entity_id: str, on: date) -> dict:
+    e = registry.entities[entity_id]
+    used_sources: set[str] = set()
+
+    def src(fact) -> str:
+        used_sources.add(fact.source)
+        return fact.source
+
+    j = registry.jurisdictions(entity_id, on)
+    view = {
+        "id": e.id,
+        "legal_name": e.legal_name,
+        "kind": str(e.kind),
+        "aliases": e.aliases,
+        "brands": e.brands,
+        "jurisdiction": {
+            "registration": e.registration_country,
+            "headquarters": e.hq_country,
+            "ultimate_parent": j["ultimate_parent"],
+            "ultimate_parent_id": j["ultimate_parent_id"],
+            "production": sorted({p.country for p in e.production}),
+        },
+        "owners": [
+            {"owner": o.owner, "name": registry.name(o.owner), "share": o.share, "controlling": o.controlling(),
+             "since": o.since, "until": o.until, "current": o.active(on), "note": o.note, "source": src(o),
+             "as_of": o.as_of}
+            for o in e.owners
+        ],
+        "parent_chain": registry.ancestors(entity_id, on),
+        "subsidiaries": [
+            {"id": sid, "name": registry.name(sid), "share": o.share, "since": o.since}
+            for sid, o in registry.subsidiaries(entity_id, on)
+        ],
+        "state_ownership": [{"state": s.state, "share": s.share, "via": s.via, "source": src(s)}
+                            for s in e.state_ownership],
+        "designations": [
+            {"list": d.list, "entry": d.entry, "via": via, "date_added": d.date_added, "scope": d.scope,
+             "scope_text": d.scope_text, "source": (used_sources.add(d.source) or d.source)}
+            for d, via in registry.affiliated_designations(entity_id, on)
+        ],
+        "identifiers": {
+            "pens": [f.value for f in e.pens],
+            "asns": [f.value for f in e.asns],
+            "domains": [f.value for f in e.domains],
+            "cpe_vendors": e.cpe_vendors,
+            "registry_names": (e.registry_names.exact + e.registry_names.patterns) if e.registry_names else [],
+        },
+        "manufacturer": ({"entity": e.manufacturer.entity, "status": e.manufacturer.status,
+                          "source": src(e.manufacturer)} if e.manufacturer else None),
+        "notes": e.notes,
+    }
+    for f in (e.jurisdiction.registration, e.jurisdiction.headquarters, *e.pens, *e.asns, *e.production):
+        if f is not None:
+            used_sources.add(f.source)
+    view["sources"] = [registry.sources[s].model_dump(exclude_none=True) for s in sorted(used_sources)
+                       if s in registry.sources]
+    view["defined_in"] = f"{registry.where[entity_id].file}:{registry.where[entity_id].line}"
+    return view
+
+
+def register(app: typer.Typer) -> None:
+    reg_app = typer.Typer(help="Inspect and validate the entity registry.", no_args_is_help=True)
+    app.add_typer(reg_app, name="registry")
+
+    @reg_app.command("show")
+    def show(
+        entity: str = typer.Argument(..., help="Entity id, legal name, alias or brand."),
+        fmt: OutFormat = typer.Option(OutFormat.table, "--format", "-f"),
+        on: str | None = typer.Option(None, "--on", help="Ownership as of this date (YYYY-MM-DD)."),
+        registry_dir: Path | None = typer.Option(None, "--registry"),
+    ) -> None:
+        """An entity: parent and subsidiaries, jurisdiction, designations, identifiers, sources."""
+        from ..attribution.registry import Registry
+        from .audit import parse_date
+
+        registry = Registry.load(registry_dir)
+        e = registry.lookup(entity)
+        if e is None:
+            raise usage_error(f"no entity {entity!r} in the registry (try `netvet registry list`)")
+        view = entity_view(registry, e.id, parse_date(on) or date.today())
+        if fmt == OutFormat.json:
+            typer.echo(json.dumps(view, indent=2, default=str))
+            return
+        t = Table(title=f"{view['legal_name']} ({view['id']})", show_header=False, title_justify="left")
+        t.add_column("field", style="bold")
+        t.add_column("value", overflow="fold")
+        jd = view["jurisdiction"]
+        t.add_row("kind", view["kind"])
+        t.add_row("aliases / brands", ", ".join(view["aliases"] + view["brands"]) or "-")
+        t.add_row("jurisdiction", f"registration {jd['registration'] or '?'}, headquarters {jd['headquarters'] or '?'}"
+                  f", ultimate parent {jd['ultimate_parent_id']} ({jd['ultimate_parent'] or '?'})")
+        for o in view["owners"]:
+            period = f"{o['since'] or '…'} to {o['until'] or 'now'}"
+            share = f"{o['share']:g}%" if o["share"] is not None else "share unknown"
+            t.add_row("owner", f"{o['name']} ({o['owner']}): {share}, {period}"
+                      f"{'' if o['current'] else ' [past]'} [{o['source']}]")
+        for s in view["subsidiaries"]:
+            t.add_row("subsidiary", f"{s['name']} ({s['id']})" + (f": {s['share']:g}%" if s["share"] else ""))
+        for s in view["state_ownership"]:
+            t.add_row("state ownership", f"{s['state']} {s['share'] or ''} {s['via'] or ''} [{s['source']}]")
+        for d in view["designations"]:
+            via = "" if d["via"] == view["id"] else f" via {d['via']}"
+            t.add_row("designation", f"{d['list']} #{d['entry']} added {d['date_added']} ({d['scope']}){via}")
+        ids = view["identifiers"]
+        for key in ("pens", "asns", "domains", "cpe_vendors", "registry_names"):
+            if ids[key]:
+                t.add_row(key.replace("_", " "), ", ".join(str(x) for x in ids[key]))
+        if view["manufacturer"]:
+            t.add_row("manufacturer", f"{view['manufacturer']['entity'] or '?'} ({view['manufacturer']['status']})")
+        for s in view["sources"]:
+            t.add_row("source", f"{s['id']}: {s['title']} <{s['url']}>")
+        t.add_row("defined in", view["defined_in"])
+        console.print(t)
+
+    @reg_app.command("list")
+    def list_(
+        kind: str | None = typer.Option(None, "--kind"),
+        country: str | None = typer.Option(None, "--country", help="Headquarters country (ISO alpha-2)."),
+        fmt: OutFormat = typer.Option(OutFormat.table, "--format", "-f"),
+        registry_dir: Path | None = typer.Option(None, "--registry"),
+    ) -> None:
+        """List entities."""
+        from ..attribution.registry import Registry
+
+        registry = Registry.load(registry_dir)
+        rows = [e for e in registry.entities.values()
+                if (kind is None or e.kind == kind) and (country is None or e.hq_country == country.upper())]
+        if fmt == OutFormat.json:
+            typer.echo(json.dumps([{"id": e.id, "legal_name": e.legal_name, "kind": str(e.kind),
+                                    "country": e.hq_country} for e in rows], indent=2))
+            return
+        t = Table(title=f"{len(rows)} entities (registry {registry.version})", title_justify="left")
+        for col in ("id", "legal name", "kind", "HQ", "parent", "designations"):
+            t.add_column(col)
+        for e in sorted(rows, key=lambda e: e.id):
+            des = sorted({d.list for d, _ in registry.affiliated_designations(e.id)})
+            t.add_row(e.id, e.legal_name, str(e.kind), e.hq_country or "?", registry.parent(e.id) or "",
+                      ", ".join(des))
+        console.print(t)
+
+    @reg_app.command("validate")
+    def validate_(path: Path = typer.Argument(None, help="Registry directory (default: bundled).")) -> None:
+        """Validate a registry directory; errors name file and line."""
+        from ..attribution.registry import Registry
+
+        reg = Registry.load(path)
+        console.print(f"registry {reg.version}: {len(reg.entities)} entities, {len(reg.designations)} designations, "
+                      f"{len(reg.sources)} sources — valid")
+
+    @reg_app.command("unmatched-ouis")
+    def unmatched(
+        limit: int = typer.Option(50, "--limit", help="Show this many (0 = all)."),
+        fmt: OutFormat = typer.Option(OutFormat.table, "--format", "-f"),
+        mac_db: list[Path] = typer.Option(None, "--mac-db"),
+        registry_dir: Path | None = typer.Option(None, "--registry"),
+    ) -> None:
+        """IEEE registry organisation names that no curated entity claims, by block count."""
+        from ..attribution.registry import Registry
+        from .common import load_id_registries
+
+        registry = Registry.load(registry_dir)
+        macs, _ = load_id_registries(mac_db, None)
+        counts = macs.org_block_counts()
+        rows = sorted(((n, c) for n, c in counts.items() if not registry.aliases.match(n)),
+                      key=lambda r: (-r[1], r[0]))
+        claimed = sum(c for n, c in counts.items() if registry.aliases.match(n))
+        shown = rows if limit == 0 else rows[:limit]
+        if fmt == OutFormat.json:
+            typer.echo(json.dumps({"claimed_blocks": claimed, "unmatched_names": len(rows),
+                                   "unmatched": [{"org": n, "blocks": c} for n, c in shown]}, indent=2))
+            return
+        t = Table(title=f"{len(rows)} registry names no entity claims ({claimed} blocks claimed)",
+                  title_justify="left")
+        t.add_column("blocks", justify="right")
+        t.add_column("registry organisation name")
+        for n, c in shown:
+            t.add_row(str(c), n)
+        console.print(t)

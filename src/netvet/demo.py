@@ -1,0 +1,179 @@
+"""A deterministic sample network for `netvet demo` (clearly labelled sample data, not a real network).
+
+A campus (headquarters, a lab, a branch) and an operator core (two points of presence and a RAN site):
+switches, routers, radios, cameras, phones, servers, firewalls, home routers and modems from many vendors
+and countries. MAC addresses are drawn from the real IEEE blocks of each vendor so that attribution works
+the way it does on real evidence; a few devices carry deliberately awkward evidence (randomised MACs, a
+modem inside a router, a relabelled camera, an uncurated vendor, weak hints only).
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+SEED = 20200805  # the day the Clean Network lines were announced
+
+COLUMNS = ["hostname", "ip", "mac", "vendor", "model", "serial", "role", "site", "kind", "sys_object_id", "brand"]
+
+
+@dataclass(frozen=True)
+class Spec:
+    """``count`` devices of one kind from one vendor at one site."""
+
+    site: str
+    kind: str
+    vendor: str
+    model: str
+    count: int
+    role: str = ""
+    pen_suffix: str = ""  # sysObjectID = 1.3.6.1.4.1.<PEN>.<suffix> when the vendor has a PEN
+    mac_vendor: str | None = None  # NIC maker when it differs (modules)
+    brand: str = ""
+    vendor_column: bool = True  # False: only the MAC tells who made it
+
+
+SPECS: list[Spec] = [
+    # --- campus headquarters
+    Spec("campus-hq", "switch", "Cisco", "C9300-48P", 24, "office", "1.2494"),
+    Spec("campus-hq", "switch", "Juniper Networks", "EX4400-48P", 8, "office", "1.1.1.2.190"),
+    Spec("campus-hq", "switch", "Huawei", "S5735-L48P4X", 6, "office", "2.23.612"),
+    Spec("campus-hq", "switch", "H3C", "S6520X-54QC-EI", 4, "office", "1.1.1.2.1"),
+    Spec("campus-hq", "wireless-ap", "Aruba", "AP-535", 20, "office", "2.1.1"),
+    Spec("campus-hq", "wireless-ap", "Ubiquiti", "U6-Pro", 6, "office"),
+    Spec("campus-hq", "wireless-ap", "Ruijie", "RG-AP820-L", 4, "office"),
+    Spec("campus-hq", "firewall", "Fortinet", "FortiGate-600F", 2, "critical-infrastructure", "1.101.1"),
+    Spec("campus-hq", "firewall", "Palo Alto Networks", "PA-3410", 2, "critical-infrastructure"),
+    Spec("campus-hq", "ip-phone", "Cisco", "CP-8845", 30, "office"),
+    Spec("campus-hq", "camera", "Axis", "P3265-LVE", 10, "physical-security"),
+    Spec("campus-hq", "camera", "Hikvision", "DS-2CD2185FWD-I", 8, "physical-security"),
+    Spec("campus-hq", "camera", "Hikvision", "DS-2CD2143G2-I", 4, "office"),
+    Spec("campus-hq", "camera", "Dahua", "IPC-HFW2431S", 6, ""),
+    Spec("campus-hq", "camera", "Bosch", "FLEXIDOME 5100i", 6, "physical-security"),
+    Spec("campus-hq", "camera", "Hanwha Vision", "XNV-8082R", 4, "physical-security"),
+    Spec("campus-hq", "camera", "Lorex", "E841CA", 3, "", brand="Lorex"),
+    Spec("campus-hq", "server", "Dell", "PowerEdge R760", 12, "critical-infrastructure"),
+    Spec("campus-hq", "server", "Lenovo", "ThinkSystem SR650 V3", 6, "office"),
+    Spec("campus-hq", "server", "Inspur", "NF5280M6", 4, "lab"),
+    Spec("campus-hq", "server", "Hewlett Packard Enterprise", "ProLiant DL380 Gen11", 6, "critical-infrastructure"),
+    Spec("campus-hq", "laptop", "", "", 8, "office", vendor_column=False),  # randomised MACs only
+    # --- lab
+    Spec("campus-lab", "switch", "MikroTik", "CRS326-24G-2S+", 3, "lab"),
+    Spec("campus-lab", "router", "TP-Link", "Archer AX55", 3, "lab"),
+    Spec("campus-lab", "consumer-router", "Netgear", "RAX50", 2, "lab"),
+    Spec("campus-lab", "camera", "Uniview", "IPC2124LB-SF28KM-G", 3, "lab"),
+    Spec("campus-lab", "sensor", "", "", 4, "lab", vendor_column=False),  # uncurated IEEE vendors
+    # --- branch
+    Spec("branch-1", "router", "Cisco", "ISR1111-8P", 2, "office", "1.2593", mac_vendor="Quectel"),
+    Spec("branch-1", "switch", "TP-Link", "TL-SG3428", 4, "office"),
+    Spec("branch-1", "consumer-router", "TP-Link", "Archer AX21", 2, "office"),
+    Spec("branch-1", "camera", "Dahua", "IPC-HDBW2431E", 4, "physical-security"),
+    Spec("branch-1", "radio", "Hytera", "PD985", 6, "public-safety"),
+    Spec("branch-1", "radio", "Motorola Solutions", "APX 8000", 6, "public-safety"),
+    Spec("branch-1", "ip-phone", "Cisco", "CP-7841", 10, "office"),
+    # --- operator core, two PoPs and a RAN site
+    Spec("core-pop-1", "router", "Juniper Networks", "MX960", 4, "critical-infrastructure", "1.1.1.2.25"),
+    Spec("core-pop-1", "router", "Nokia", "7750 SR-7s", 4, "critical-infrastructure", "2.1.1"),
+    Spec("core-pop-1", "router", "Huawei", "NE40E-X8A", 4, "critical-infrastructure", "2.62.2.5"),
+    Spec("core-pop-1", "optical", "Ciena", "6500 T-Series", 4, "critical-infrastructure"),
+    Spec("core-pop-1", "switch", "Arista", "7280R3", 6, "critical-infrastructure", "1.2.3"),
+    Spec("core-pop-1", "server", "Hewlett Packard Enterprise", "ProLiant DL360 Gen11", 8, "critical-infrastructure"),
+    Spec("core-pop-2", "router", "Cisco", "ASR 9906", 4, "critical-infrastructure", "1.2658"),
+    Spec("core-pop-2", "router", "ZTE", "ZXR10 M6000-8S", 4, "critical-infrastructure", "1.3.1"),
+    Spec("core-pop-2", "optical", "FiberHome", "FONST 6000", 2, "critical-infrastructure"),
+    Spec("core-pop-2", "optical", "Nokia", "1830 PSS", 2, "critical-infrastructure", "2.2.1"),
+    Spec("core-pop-2", "switch", "Arista", "7050X3", 4, "critical-infrastructure", "1.2.3"),
+    Spec("ran-site-a", "ran-baseband", "Ericsson", "Baseband 6648", 6, "critical-infrastructure"),
+    Spec("ran-site-a", "ran-baseband", "Nokia", "AirScale", 4, "critical-infrastructure"),
+    Spec("ran-site-a", "ran-baseband", "Samsung", "vRAN CDU", 2, "critical-infrastructure"),
+    Spec("ran-site-a", "ran-baseband", "Huawei", "BBU5900", 4, "critical-infrastructure"),
+    Spec("ran-site-a", "ran-radio", "NEC", "Open RAN RU", 4, "critical-infrastructure"),
+    Spec("ran-site-a", "ran-radio", "Fujitsu", "1FINITY RU", 4, "critical-infrastructure"),
+    Spec("ran-site-a", "ran-baseband", "ZTE", "V9200", 2, "critical-infrastructure"),
+    Spec("ran-site-a", "camera", "Hikvision", "DS-2CD2T87G2-L", 2, "critical-infrastructure"),
+    Spec("ran-site-a", "modem", "Quectel", "RM500Q-GL", 4, "critical-infrastructure"),
+    Spec("ran-site-a", "modem", "Fibocom", "FM150-AE", 2, ""),
+]
+
+# Registry names of makers no curated entity covers, for the "registry-only" sensors (real IEEE names).
+_UNCURATED_HINT = ("ESPRESSIF", "SHENZHEN", "MURATA", "AZUREWAVE", "WISTRON", "TEXAS INSTRUMENTS")
+_SUBNETS = {"campus-hq": "10.10", "campus-lab": "10.20", "branch-1": "10.30", "core-pop-1": "10.100",
+            "core-pop-2": "10.101", "ran-site-a": "10.110"}
+
+
+def _blocks_for(macs, registry, name: str) -> list[int]:
+    """24-bit MA-L blocks whose registry organisation is claimed by the entity called ``name``."""
+    entity = registry.lookup(name) if name else None
+    if entity is None:
+        return []
+    blocks = []
+    for block in macs.iter_blocks(24):
+        hits = registry.aliases.match(block.org)
+        if len(hits) == 1 and hits[0].entity_id == entity.id:
+            blocks.append(block.value)
+    return sorted(blocks)
+
+
+def _uncurated_blocks(macs, registry) -> list[tuple[int, str]]:
+    out = []
+    for block in macs.iter_blocks(24):
+        if block.org.upper().startswith(_UNCURATED_HINT) and not registry.aliases.match(block.org):
+            out.append((block.value, block.org))
+    return sorted(out)[:50]
+
+
+def _mac(prefix: int, rng: random.Random) -> str:
+    value = (prefix << 24) | rng.randrange(1 << 24)
+    return ":".join(f"{(value >> s) & 0xFF:02x}" for s in range(40, -8, -8))
+
+
+def _random_local_mac(rng: random.Random) -> str:
+    first = (rng.randrange(256) & 0xFC) | 0x02  # locally administered, unicast
+    return ":".join(f"{b:02x}" for b in [first] + [rng.randrange(256) for _ in range(5)])
+
+
+def generate(registry, macs, out_dir: Path) -> Path:
+    """Write the sample inventory CSV into ``out_dir``; same output for the same registry and MAC data."""
+    rng = random.Random(SEED)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "sample-inventory.csv"
+    block_cache: dict[str, list[int]] = {}
+    uncurated = _uncurated_blocks(macs, registry)
+    host_no: dict[str, int] = {}
+    rows = []
+    for spec in SPECS:
+        mac_maker = spec.mac_vendor or spec.vendor
+        if mac_maker not in block_cache:
+            block_cache[mac_maker] = _blocks_for(macs, registry, mac_maker)
+        blocks = block_cache[mac_maker]
+        entity = registry.lookup(spec.vendor) if spec.vendor else None
+        pen = entity.pens[0].value if entity is not None and entity.pens else None
+        for _ in range(spec.count):
+            n = host_no[spec.site] = host_no.get(spec.site, 0) + 1
+            if spec.kind == "sensor" and uncurated:
+                prefix, _org = uncurated[rng.randrange(len(uncurated))]
+                mac = _mac(prefix, rng)
+            elif blocks:
+                mac = _mac(blocks[rng.randrange(len(blocks))], rng)
+            else:
+                mac = _random_local_mac(rng)
+            rows.append({
+                "hostname": f"{spec.site}-{spec.kind}-{n:03d}",
+                "ip": f"{_SUBNETS[spec.site]}.{n // 250}.{n % 250 + 1}",
+                "mac": mac,
+                "vendor": spec.vendor if spec.vendor_column else "",
+                "model": spec.model,
+                "serial": f"SN{rng.randrange(10**9):09d}" if spec.vendor else "",
+                "role": spec.role,
+                "site": spec.site,
+                "kind": spec.kind,
+                "sys_object_id": f"1.3.6.1.4.1.{pen}.{spec.pen_suffix}" if pen and spec.pen_suffix else "",
+                "brand": spec.brand,
+            })
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=COLUMNS, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    return path

@@ -1,0 +1,179 @@
+"""The audit pipeline: read evidence -> attribute -> evaluate policies -> report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from . import __version__
+from .attribution.registry import Registry
+from .attribution.resolve import Attributor
+from .model import (
+    Attribution,
+    AttributionStatus,
+    Finding,
+    InputError,
+    Observation,
+    PolicyInfo,
+    ReadStats,
+    Report,
+)
+from .policies import Pack, evaluate, resolve_pack
+from .policies.facts import designation_facts, entity_facts
+from .readers import detect, load_all
+
+_UNKNOWN_ROLES = {"", "unknown", "none", "n/a", "na", "-", "?"}
+
+
+@dataclass
+class Context:
+    """Everything an audit needs besides the evidence: registry, attributor, policy packs, date."""
+
+    registry: Registry
+    attributor: Attributor
+    packs: list[Pack]
+    on: date = field(default_factory=date.today)
+
+    @classmethod
+    def build(cls, policies: Iterable[str], registry: Registry | None = None, on: date | None = None,
+              macs=None, pens=None) -> Context:
+        registry = registry or Registry.load()
+        on = on or date.today()
+        if macs is None:
+            from .attribution.oui import MacRegistry
+
+            macs = MacRegistry.bundled()
+        packs = [resolve_pack(p, registry) for p in policies]
+        return cls(registry, Attributor(registry, macs=macs, pens=pens, on=on), packs, on)
+
+
+def asset_facts(obs: Observation) -> dict:
+    role = (obs.role or "").strip().lower()
+    return {
+        "id": obs.id,
+        "kind": obs.kind,
+        "role": role,
+        "role_known": role not in _UNKNOWN_ROLES,
+        "site": obs.site or "",
+        "function": (obs.attributes.get("function") or obs.attributes.get("kind") or obs.kind or "").lower(),
+        "attributes": {k: str(v) for k, v in obs.attributes.items()},
+    }
+
+
+def facts_for(ctx: Context, obs: Observation, att: Attribution) -> dict:
+    reg = ctx.registry
+    best = att.decided_by
+    registry_country = best.country if best is not None and att.status == AttributionStatus.REGISTRY_ONLY else None
+    other_ids = sorted({e.entity_id for e in att.evidence
+                        if e.entity_id and e.status == AttributionStatus.ATTRIBUTED and e.entity_id != att.entity_id
+                        and reg.ultimate_parent(e.entity_id, ctx.on) != reg.ultimate_parent(att.entity_id, ctx.on)}
+                       ) if att.entity_id else []
+    other_countries: list[str] = []
+    for oid in other_ids:
+        for c in entity_facts(reg, oid, ctx.on)["chain_countries"]:
+            if c not in other_countries:
+                other_countries.append(c)
+    return {
+        "entity": entity_facts(reg, att.entity_id, ctx.on, registry_country),
+        "designations": designation_facts(reg, att.entity_id, ctx.on),
+        "asset": asset_facts(obs),
+        "attribution": {
+            "status": str(att.status),
+            "method": att.method or "",
+            "confidence": round(att.confidence, 3),
+            "conflict": att.conflict,
+            "org_name": (best.org_name or "") if best else "",
+            "relation": best.relation if best else "",
+            "manufacturer_status": att.manufacturer_status or "",
+            "evidence_entities": other_ids,
+            "evidence_countries": other_countries,
+        },
+        "analysis": {"position": "", "share": 0.0, "exposure": 0.0, "concentration": 0.0},
+        "now": ctx.on.isoformat(),
+    }
+
+
+def finding_entity(ctx: Context, att: Attribution) -> dict | None:
+    if att.entity_id:
+        e = ctx.registry.entities[att.entity_id]
+        return {"id": e.id, "name": e.legal_name, "country": e.hq_country or e.registration_country}
+    if att.decided_by is not None and att.decided_by.org_name:
+        return {"id": None, "name": att.decided_by.org_name, "country": att.decided_by.country}
+    return None
+
+
+def evaluate_observations(ctx: Context, observations: list[Observation]) -> tuple[dict[str, Attribution], list[Finding]]:
+    attributions: dict[str, Attribution] = {}
+    findings: list[Finding] = []
+    for obs in observations:
+        att = ctx.attributor.observation(obs)
+        attributions[obs.id] = att
+        facts = facts_for(ctx, obs, att)
+        ent = finding_entity(ctx, att)
+        ident = att.decided_by.identifier.to_dict() if att.decided_by else None
+        for pack in ctx.packs:
+            ev = evaluate(pack, facts, ctx.registry)
+            reasons = list(ev.reasons)
+            if att.note and att.status != AttributionStatus.ATTRIBUTED:
+                reasons.append(att.note)
+            elif att.conflict and att.note:
+                reasons.append(att.note)
+            findings.append(Finding(
+                subject=obs.id, label=obs.label, source=obs.source, policy=pack.id, verdict=ev.verdict,
+                rule_ids=ev.rule_ids, reasons=reasons, citations=ev.citations, entity=ent, identifier=ident,
+                severity=ev.severity, role=obs.role, site=obs.site,
+            ))
+    return attributions, findings
+
+
+def read_inputs(paths: Iterable[str | Path], input_format: str | None = None,
+                progress: Callable[[str, int, int], None] | None = None) -> tuple[list[Observation], list[ReadStats]]:
+    """Read every input with the reader its format needs; unreadable files raise InputError."""
+    load_all()
+    observations: list[Observation] = []
+    stats: list[ReadStats] = []
+    for p in paths:
+        path = Path(p)
+        if not path.exists():
+            raise InputError(str(p), "file not found")
+        reader = detect(path, input_format)
+        cb = (lambda done, total, _n=str(p): progress(_n, done, total)) if progress else None
+        result = reader.read(path, cb)
+        observations.extend(result.observations)
+        stats.append(result.stats)
+    return observations, stats
+
+
+def run_audit(paths: Iterable[str | Path], ctx: Context, input_format: str | None = None,
+              progress: Callable[[str, int, int], None] | None = None, sample_data: bool = False) -> Report:
+    observations, stats = read_inputs(paths, input_format, progress)
+    return build_report(ctx, observations, stats, sample_data=sample_data)
+
+
+def build_report(ctx: Context, observations: list[Observation], stats: list[ReadStats],
+                 sample_data: bool = False) -> Report:
+    attributions, findings = evaluate_observations(ctx, observations)
+    by_file: dict[str, ReadStats] = {s.file: s for s in stats}
+    for obs in observations:
+        s = by_file.get(obs.source.file)
+        if s is None:
+            continue
+        if attributions[obs.id].status == AttributionStatus.UNKNOWN:
+            s.unattributed += 1
+        else:
+            s.attributed += 1
+    return Report(
+        generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        evaluated_on=ctx.on.isoformat(),
+        netvet_version=__version__,
+        registry_version=ctx.registry.version,
+        policies=[PolicyInfo(p.id, p.meta.title, p.meta.version, p.meta.approach, p.meta.vendor_neutral, p.file)
+                  for p in ctx.packs],
+        inputs=stats,
+        observations=observations,
+        attributions=attributions,
+        findings=findings,
+        sample_data=sample_data,
+    )
