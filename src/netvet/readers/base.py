@@ -109,3 +109,13 @@ def detect(path: str | Path, fmt: str | None = None) -> Reader:
             return reader
     raise InputError(str(path), "unrecognised input format; name it with --input-format "
                                 f"({', '.join(sorted(READERS))})")
+
+
+def input_position(fh: IO[bytes]) -> int | None:
+    """Bytes consumed so far from the file on disk behind ``fh`` (the compressed position for
+    gzip/bz2/xz inputs), for progress reports; None when it cannot be told."""
+    raw = getattr(fh, "fileobj", None) or getattr(fh, "_fp", None) or fh
+    try:
+        return raw.tell()
+    except (OSError, AttributeError, ValueError):
+        return None
