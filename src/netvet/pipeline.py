@@ -8,6 +8,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from . import __version__
+from .analyses.concentration import concentration
+from .analyses.risk import RiskData
+from .attribution.kev import load_kev
 from .attribution.registry import Registry
 from .attribution.resolve import Attributor
 from .model import (
@@ -25,6 +28,8 @@ from .policies.facts import designation_facts, entity_facts
 from .readers import detect, load_all
 
 _UNKNOWN_ROLES = {"", "unknown", "none", "n/a", "na", "-", "?"}
+_NO_ANALYSIS = {"position": "", "share": 0.0, "exposure": 0.0, "concentration": 0.0, "supplier_share": 0.0,
+                "group_size": 0}
 
 
 @dataclass
@@ -35,10 +40,12 @@ class Context:
     attributor: Attributor
     packs: list[Pack]
     on: date = field(default_factory=date.today)
+    risk: RiskData | None = None
 
     @classmethod
     def build(cls, policies: Iterable[str], registry: Registry | None = None, on: date | None = None,
-              macs=None, pens=None) -> Context:
+              macs=None, pens=None, kev: str | Path | None = None, risk_dir: str | Path | None = None) -> Context:
+        """Load the registry (default bundled), identifier registries, policy packs and risk data."""
         registry = registry or Registry.load()
         on = on or date.today()
         if macs is None:
@@ -46,7 +53,11 @@ class Context:
 
             macs = MacRegistry.bundled()
         packs = [resolve_pack(p, registry) for p in policies]
-        return cls(registry, Attributor(registry, macs=macs, pens=pens, on=on), packs, on)
+        risk = RiskData.load(risk_dir, registry if risk_dir is None and registry.title.startswith("netvet") else None)
+        if kev is not None:
+            counts = load_kev(kev, registry)
+            risk.kev_counts, risk.kev_dataset = counts.per_entity, counts.dataset
+        return cls(registry, Attributor(registry, macs=macs, pens=pens, on=on), packs, on, risk)
 
 
 def asset_facts(obs: Observation) -> dict:
@@ -62,7 +73,7 @@ def asset_facts(obs: Observation) -> dict:
     }
 
 
-def facts_for(ctx: Context, obs: Observation, att: Attribution) -> dict:
+def facts_for(ctx: Context, obs: Observation, att: Attribution, analysis: dict | None = None) -> dict:
     reg = ctx.registry
     best = att.decided_by
     registry_country = best.country if best is not None and att.status == AttributionStatus.REGISTRY_ONLY else None
@@ -76,7 +87,7 @@ def facts_for(ctx: Context, obs: Observation, att: Attribution) -> dict:
             if c not in other_countries:
                 other_countries.append(c)
     return {
-        "entity": entity_facts(reg, att.entity_id, ctx.on, registry_country),
+        "entity": entity_facts(reg, att.entity_id, ctx.on, registry_country, ctx.risk),
         "designations": designation_facts(reg, att.entity_id, ctx.on),
         "asset": asset_facts(obs),
         "attribution": {
@@ -90,7 +101,7 @@ def facts_for(ctx: Context, obs: Observation, att: Attribution) -> dict:
             "evidence_entities": other_ids,
             "evidence_countries": other_countries,
         },
-        "analysis": {"position": "", "share": 0.0, "exposure": 0.0, "concentration": 0.0},
+        "analysis": analysis or dict(_NO_ANALYSIS),
         "now": ctx.on.isoformat(),
     }
 
@@ -104,21 +115,40 @@ def finding_entity(ctx: Context, att: Attribution) -> dict | None:
     return None
 
 
+def supplier_key(ctx: Context, att: Attribution) -> str | None:
+    """The supplier an asset counts for in concentration: the ultimate parent of the attributed entity."""
+    return ctx.registry.ultimate_parent(att.entity_id, ctx.on) if att.entity_id else None
+
+
+def concentration_facts(ctx: Context, observations: list[Observation],
+                        attributions: dict[str, Attribution]) -> dict[str, dict]:
+    """Per observation: HHI of its (site, function) group, its supplier's share and the group size."""
+    keyed = []
+    for obs in observations:
+        a = asset_facts(obs)
+        keyed.append((a["site"], a["function"], supplier_key(ctx, attributions[obs.id])))
+    groups = concentration(keyed)
+    out = {}
+    for obs, (site, function, supplier) in zip(observations, keyed, strict=True):
+        g = groups[(site, function)]
+        out[obs.id] = {**_NO_ANALYSIS, "concentration": g.hhi, "group_size": g.assets,
+                       "supplier_share": g.shares.get(supplier, 0.0) if supplier else 0.0}
+    return out
+
+
 def evaluate_observations(ctx: Context, observations: list[Observation]) -> tuple[dict[str, Attribution], list[Finding]]:
-    attributions: dict[str, Attribution] = {}
+    attributions = {obs.id: ctx.attributor.observation(obs) for obs in observations}
+    analysis = concentration_facts(ctx, observations, attributions)
     findings: list[Finding] = []
     for obs in observations:
-        att = ctx.attributor.observation(obs)
-        attributions[obs.id] = att
-        facts = facts_for(ctx, obs, att)
+        att = attributions[obs.id]
+        facts = facts_for(ctx, obs, att, analysis[obs.id])
         ent = finding_entity(ctx, att)
         ident = att.decided_by.identifier.to_dict() if att.decided_by else None
         for pack in ctx.packs:
             ev = evaluate(pack, facts, ctx.registry)
             reasons = list(ev.reasons)
-            if att.note and att.status != AttributionStatus.ATTRIBUTED:
-                reasons.append(att.note)
-            elif att.conflict and att.note:
+            if att.note and (att.status != AttributionStatus.ATTRIBUTED or att.conflict):
                 reasons.append(att.note)
             findings.append(Finding(
                 subject=obs.id, label=obs.label, source=obs.source, policy=pack.id, verdict=ev.verdict,

@@ -11,7 +11,6 @@ from .entity import (
     NumberFact,
     Ownership,
     RegistryNames,
-    RiskFactor,
     StateOwnership,
     TextFact,
 )
@@ -25,6 +24,6 @@ __all__ = [
     "REPORT_SCHEMA", "PolicyInfo", "Report", "Attribution", "AttributionStatus", "Citation", "CountryFact", "Designation", "Entity", "EntityKind",
     "EvidenceStep", "Finding", "IdKind", "Identifier", "IdentifierAttribution", "InputError", "InputIssue",
     "Jurisdiction", "Manufacturer", "NumberFact", "Observation", "Ownership", "ReadStats", "RegistryNames",
-    "RiskFactor", "Source", "SourceRef", "StateOwnership", "Strength", "TextFact", "VERDICT_RANK", "Verdict",
+    "Source", "SourceRef", "StateOwnership", "Strength", "TextFact", "VERDICT_RANK", "Verdict",
     "worst",
 ]

@@ -120,14 +120,6 @@ class Manufacturer(_Fact):
     note: str | None = None
 
 
-class RiskFactor(_Fact):
-    """An evidence-backed risk factor value (0 = no concern, 1 = highest concern)."""
-
-    factor: str
-    value: float = Field(ge=0, le=1)
-    note: str | None = None
-
-
 class Entity(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -146,7 +138,6 @@ class Entity(BaseModel):
     domains: list[TextFact] = Field(default_factory=list)
     cpe_vendors: list[str] = Field(default_factory=list)
     manufacturer: Manufacturer | None = None
-    risk: list[RiskFactor] = Field(default_factory=list)
     notes: str | None = None
 
     @field_validator("id")

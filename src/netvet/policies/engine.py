@@ -66,6 +66,8 @@ def evaluate(pack: Pack, facts: dict[str, Any], registry=None) -> Evaluation:
     citations: list[Citation] = []
     for r in deciding:
         reasons.append(_fill(r.reason, facts) if r.reason else r.title)
+        if r.explain_risk:
+            reasons.extend(facts["entity"].get("risk_explained", []))
         for c in r.citations:
             citations.append(Citation(c.label, c.url, c.source))
         for d in facts["designations"]:

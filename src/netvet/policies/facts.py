@@ -46,7 +46,10 @@ ENTITY_FIELDS: dict[str, tuple[str, Any]] = {
     "state_owned": ("bool", False),
     "state_owner_countries": ("list<string>", ["CN"]),
     "registry_country": ("string", "CN"),
-    "risk": ("map<string,double>", {"legal_compulsion": 0.5}),
+    "risk": ("map<string,double>", {"legal_compulsion": 0.5, "state_control": 0.0, "ownership_opacity": 0.5,
+                                    "security_record": 0.5, "certification": 0.5}),
+    "risk_score": ("double", 0.5),
+    "risk_explained": ("list<string>", ["legal_compulsion=0.50 ..."]),
 }
 ASSET_FIELDS: dict[str, tuple[str, Any]] = {
     "id": ("string", "inventory.csv:2"),
@@ -73,6 +76,8 @@ ANALYSIS_FIELDS: dict[str, tuple[str, Any]] = {
     "share": ("double", 0.5),
     "exposure": ("double", 0.1),
     "concentration": ("double", 0.5),
+    "supplier_share": ("double", 0.5),
+    "group_size": ("int", 10),
 }
 TOP_LEVEL: dict[str, dict[str, tuple[str, Any]] | tuple[str, Any]] = {
     "entity": ENTITY_FIELDS,
@@ -87,6 +92,7 @@ NATION_OR_NAME_FACTS = {
     "entity.id", "entity.name", "entity.hq_country", "entity.registration_country", "entity.ultimate_parent",
     "entity.ultimate_parent_country", "entity.chain", "entity.chain_countries", "entity.registry_country",
     "entity.production_countries", "entity.state_owner_countries", "designations", "attribution.org_name",
+    "entity.risk_explained", "attribution.evidence_entities", "attribution.evidence_countries",
 }
 
 
@@ -108,12 +114,13 @@ def empty_entity() -> dict[str, Any]:
         "known": False, "id": "", "name": "", "kind": "", "hq_country": "", "registration_country": "",
         "ultimate_parent": "", "ultimate_parent_country": "", "chain": [], "chain_countries": [],
         "production_countries": [], "state_owned": False, "state_owner_countries": [], "registry_country": "",
-        "risk": {},
+        "risk": {}, "risk_score": 0.0, "risk_explained": [],
     }
 
 
-def entity_facts(registry, entity_id: str | None, on: date, registry_country: str | None = None) -> dict[str, Any]:
-    """Facts about an entity and its controlling-owner chain as of ``on``."""
+def entity_facts(registry, entity_id: str | None, on: date, registry_country: str | None = None,
+                 risk=None) -> dict[str, Any]:
+    """Facts about an entity and its controlling-owner chain as of ``on`` (``risk``: RiskData, optional)."""
     facts = empty_entity()
     facts["registry_country"] = registry_country or ""
     if not entity_id or entity_id not in registry.entities:
@@ -142,8 +149,10 @@ def entity_facts(registry, entity_id: str | None, on: date, registry_country: st
         production_countries=sorted({p.country for p in e.production}),
         state_owned=bool(state_countries),
         state_owner_countries=state_countries,
-        risk={r.factor: r.value for r in e.risk},
     )
+    if risk is not None:
+        profile = risk.profile(registry, entity_id, on)
+        facts.update(risk=profile.values(), risk_score=profile.score, risk_explained=profile.explain())
     if not facts["registry_country"]:
         facts["registry_country"] = e.hq_country or ""
     return facts

@@ -41,6 +41,7 @@ class Rule(BaseModel):
     rationale: str
     reason: str | None = None  # template; {entity.name}-style placeholders are filled from the facts
     lists: list[str] = Field(default_factory=list)  # designation lists this rule relies on (cited in findings)
+    explain_risk: bool = False  # append the supplier's risk factors, one by one with evidence, to the reasons
     citations: list[CitationSpec] = Field(default_factory=list)
 
 

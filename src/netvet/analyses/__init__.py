@@ -1,0 +1,1 @@
+"""Analyses over attributed evidence: vendor-neutral risk factors, supplier concentration, ..."""
