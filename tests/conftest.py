@@ -23,6 +23,17 @@ def shared_file(relpath: str) -> Path:
     return path
 
 
+def system_file(path: str) -> Path:
+    """A file installed by a Debian package that .ci/run installs; missing: fail under CI=true, skip otherwise."""
+    p = Path(path)
+    if not p.exists():
+        msg = f"system file missing (install its Debian package): {p}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return p
+
+
 @pytest.fixture
 def shared():
     return shared_file

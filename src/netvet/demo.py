@@ -103,17 +103,14 @@ _SUBNETS = {"campus-hq": "10.10", "campus-lab": "10.20", "branch-1": "10.30", "c
             "core-pop-2": "10.101", "ran-site-a": "10.110"}
 
 
-def _blocks_for(macs, registry, name: str) -> list[int]:
-    """24-bit MA-L blocks whose registry organisation is claimed by the entity called ``name``."""
-    entity = registry.lookup(name) if name else None
-    if entity is None:
-        return []
-    blocks = []
+def _blocks_by_entity(macs, registry) -> dict[str, list[int]]:
+    """24-bit MA-L blocks per entity whose curated registry names claim the block's organisation."""
+    out: dict[str, list[int]] = {}
     for block in macs.iter_blocks(24):
         hits = registry.aliases.match(block.org)
-        if len(hits) == 1 and hits[0].entity_id == entity.id:
-            blocks.append(block.value)
-    return sorted(blocks)
+        if len(hits) == 1:
+            out.setdefault(hits[0].entity_id, []).append(block.value)
+    return {k: sorted(v) for k, v in out.items()}
 
 
 def _uncurated_blocks(macs, registry) -> list[tuple[int, str]]:
@@ -139,15 +136,14 @@ def generate(registry, macs, out_dir: Path) -> Path:
     rng = random.Random(SEED)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "sample-inventory.csv"
-    block_cache: dict[str, list[int]] = {}
+    by_entity = _blocks_by_entity(macs, registry)
     uncurated = _uncurated_blocks(macs, registry)
     host_no: dict[str, int] = {}
     rows = []
     for spec in SPECS:
         mac_maker = spec.mac_vendor or spec.vendor
-        if mac_maker not in block_cache:
-            block_cache[mac_maker] = _blocks_for(macs, registry, mac_maker)
-        blocks = block_cache[mac_maker]
+        maker = registry.lookup(mac_maker) if mac_maker else None
+        blocks = by_entity.get(maker.id, []) if maker is not None else []
         entity = registry.lookup(spec.vendor) if spec.vendor else None
         pen = entity.pens[0].value if entity is not None and entity.pens else None
         for _ in range(spec.count):

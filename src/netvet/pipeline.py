@@ -24,6 +24,14 @@ from .model import (
     Report,
 )
 from .policies import Pack, evaluate, resolve_pack
+from .policies.frameworks import (
+    Framework,
+    control_status,
+    framework_packs,
+    load_framework,
+    resolve_framework_path,
+)
+from .policies.waivers import WaiverSet, apply_waivers, load_waivers
 from .policies.facts import designation_facts, entity_facts
 from .readers import detect, load_all
 
@@ -41,23 +49,34 @@ class Context:
     packs: list[Pack]
     on: date = field(default_factory=date.today)
     risk: RiskData | None = None
+    frameworks: list[Framework] = field(default_factory=list)
+    waivers: WaiverSet | None = None
 
     @classmethod
     def build(cls, policies: Iterable[str], registry: Registry | None = None, on: date | None = None,
-              macs=None, pens=None, kev: str | Path | None = None, risk_dir: str | Path | None = None) -> Context:
-        """Load the registry (default bundled), identifier registries, policy packs and risk data."""
+              macs=None, pens=None, kev: str | Path | None = None, risk_dir: str | Path | None = None,
+              frameworks: Iterable[str] = (), waivers: str | Path | None = None) -> Context:
+        """Load the registry (default bundled), identifier registries, policy packs (plus those the
+        frameworks need), frameworks, waivers and risk data."""
         registry = registry or Registry.load()
         on = on or date.today()
         if macs is None:
             from .attribution.oui import MacRegistry
 
             macs = MacRegistry.bundled()
+        policies = list(policies)
+        fw_paths = [resolve_framework_path(f) for f in frameworks]
+        for fp in fw_paths:
+            policies += [p for p in framework_packs(fp) if p not in policies]
         packs = [resolve_pack(p, registry) for p in policies]
+        by_id = {p.id: p for p in packs}
+        fws = [load_framework(fp, by_id) for fp in fw_paths]
+        wset = load_waivers(waivers, packs, registry) if waivers is not None else None
         risk = RiskData.load(risk_dir, registry if risk_dir is None and registry.title.startswith("netvet") else None)
         if kev is not None:
             counts = load_kev(kev, registry)
             risk.kev_counts, risk.kev_dataset = counts.per_entity, counts.dataset
-        return cls(registry, Attributor(registry, macs=macs, pens=pens, on=on), packs, on, risk)
+        return cls(registry, Attributor(registry, macs=macs, pens=pens, on=on), packs, on, risk, fws, wset)
 
 
 def asset_facts(obs: Observation) -> dict:
@@ -150,10 +169,11 @@ def evaluate_observations(ctx: Context, observations: list[Observation]) -> tupl
             reasons = list(ev.reasons)
             if att.note and (att.status != AttributionStatus.ATTRIBUTED or att.conflict):
                 reasons.append(att.note)
+            controls = [f"{fw.id}:{c}" for fw in ctx.frameworks for c in fw.controls_for(pack.id, ev.rule_ids, facts)]
             findings.append(Finding(
                 subject=obs.id, label=obs.label, source=obs.source, policy=pack.id, verdict=ev.verdict,
                 rule_ids=ev.rule_ids, reasons=reasons, citations=ev.citations, entity=ent, identifier=ident,
-                severity=ev.severity, role=obs.role, site=obs.site,
+                severity=ev.severity, role=obs.role, site=obs.site, controls=controls,
             ))
     return attributions, findings
 
@@ -185,6 +205,10 @@ def run_audit(paths: Iterable[str | Path], ctx: Context, input_format: str | Non
 def build_report(ctx: Context, observations: list[Observation], stats: list[ReadStats],
                  sample_data: bool = False) -> Report:
     attributions, findings = evaluate_observations(ctx, observations)
+    waiver_status = None
+    if ctx.waivers is not None:
+        hostnames = {o.id: o.attributes.get("hostname", "") for o in observations}
+        waiver_status = {"file": ctx.waivers.file, **apply_waivers(findings, ctx.waivers, ctx.on, hostnames)}
     by_file: dict[str, ReadStats] = {s.file: s for s in stats}
     for obs in observations:
         s = by_file.get(obs.source.file)
@@ -206,4 +230,6 @@ def build_report(ctx: Context, observations: list[Observation], stats: list[Read
         attributions=attributions,
         findings=findings,
         sample_data=sample_data,
+        controls=[row for fw in ctx.frameworks for row in control_status(fw, findings)],
+        waivers=waiver_status,
     )

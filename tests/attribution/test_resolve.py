@@ -32,9 +32,11 @@ def test_parse_pen():
     assert parse_pen("1.3.6.1.4.1.2011.2.23.96") == (2011, None)
     assert parse_pen(".1.3.6.1.4.1.9.1.359") == (9, None)
     assert parse_pen("SNMPv2-SMI::enterprises.9.1.359") == (9, None)
-    assert parse_pen("enterprises.4294967295") == (None, "bogus enterprise number 4294967295")
-    assert parse_pen("1.3.6.1.2.1.1") == (None, "not under the IANA enterprises arc 1.3.6.1.4.1")
-    assert parse_pen("foo") == (None, "not a numeric OID: 'foo'")
+    assert parse_pen("enterprises.4294967295") == (
+        None, "PEN 4294967295 (2^32-1) is a placeholder some agents report, not an IANA assignment")
+    assert parse_pen("1.3.6.1.2.1.1") == (None, "not under 1.3.6.1.4.1 (enterprises), so it names no vendor")
+    assert parse_pen("foo") == (
+        None, "symbolic name 'foo' needs its MIB to resolve; give the numeric OID (e.g. snmpget -On)")
 
 
 def test_mac_exact_pattern_registry_only_and_unknown(att):

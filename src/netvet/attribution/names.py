@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Legal-form words removed from the end of a name, repeatedly ("CO LTD", "INC", ...).
 _LEGAL_SUFFIXES = (
@@ -20,6 +21,7 @@ _PUNCT_RE = re.compile(r"[^\w\s]")
 _SPACE_RE = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=131072)
 def normalise(name: str) -> str:
     """Canonical form of an organisation name for exact comparison.
 
@@ -49,14 +51,17 @@ class AliasIndex:
     def __init__(self) -> None:
         self._exact: dict[str, list[NameMatch]] = {}
         self._patterns: list[tuple[re.Pattern[str], NameMatch]] = []
+        self._cache: dict[str, tuple[NameMatch, ...]] = {}
 
     def add_exact(self, name: str, entity_id: str, relation: str = "maker") -> None:
         key = normalise(name)
+        self._cache.clear()
         matches = self._exact.setdefault(key, [])
         if not any(m.entity_id == entity_id for m in matches):
             matches.append(NameMatch(entity_id, relation, f"exact:{key}"))
 
     def add_pattern(self, pattern: str, entity_id: str, relation: str = "maker") -> None:
+        self._cache.clear()
         self._patterns.append((re.compile(pattern), NameMatch(entity_id, relation, f"pattern:{pattern}")))
 
     def exact_keys(self) -> dict[str, list[NameMatch]]:
@@ -67,10 +72,14 @@ class AliasIndex:
         if not name or not name.strip():
             return []
         key = normalise(name)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return list(cached)
         found = list(self._exact.get(key, ()))
         seen = {m.entity_id for m in found}
         for regex, m in self._patterns:
             if m.entity_id not in seen and regex.fullmatch(key):
                 found.append(m)
                 seen.add(m.entity_id)
+        self._cache[key] = tuple(found)
         return found

@@ -24,6 +24,7 @@ from ..model import (
     Strength,
 )
 from .names import NameMatch
+from .pen import parse_sysobjectid
 from .registry import Registry
 
 # Confidence that an identifier names the maker of the observed thing, by method and strength.
@@ -44,7 +45,6 @@ CONFIDENCE = {
 _STRENGTH_RANK = {Strength.STRONG: 2, Strength.MODERATE: 1, Strength.WEAK: 0}
 _CPE23 = re.compile(r"^cpe:2\.3:([aho\*\-]):([^:]*):([^:]*)")
 _CPE22 = re.compile(r"^cpe:/([aho]):([^:]*)(?::([^:]*))?")
-_OID_PREFIX = "1.3.6.1.4.1."
 
 
 def _cpe_vendor(value: str) -> tuple[str, str] | None:
@@ -57,19 +57,9 @@ def _cpe_vendor(value: str) -> tuple[str, str] | None:
 
 
 def parse_pen(oid: str) -> tuple[int | None, str | None]:
-    """PEN from a sysObjectID in dotted or MIB-prefixed form; (None, reason) when it has none."""
-    text = oid.strip().lstrip(".")
-    for prefix in ("iso.3.6.1.4.1.", "SNMPv2-SMI::enterprises.", "enterprises."):
-        if text.startswith(prefix):
-            text = _OID_PREFIX + text[len(prefix):]
-    if not re.fullmatch(r"\d+(\.\d+)*", text):
-        return None, f"not a numeric OID: {oid!r}"
-    if not text.startswith(_OID_PREFIX):
-        return None, "not under the IANA enterprises arc 1.3.6.1.4.1"
-    pen = int(text[len(_OID_PREFIX):].split(".")[0])
-    if pen >= 2**32 - 1:
-        return None, f"bogus enterprise number {pen}"
-    return pen, None
+    """PEN from a sysObjectID (dotted, ``iso.``, ``SNMPv2-SMI::enterprises.`` ... forms); (None, reason) if none."""
+    parsed = parse_sysobjectid(oid)
+    return (parsed.pen, None) if parsed.ok else (None, parsed.reason)
 
 
 @dataclass

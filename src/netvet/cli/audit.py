@@ -57,6 +57,10 @@ def register(app: typer.Typer) -> None:
         registry_dir: Path | None = typer.Option(None, "--registry", help="Use this registry directory."),
         mac_db: list[Path] = typer.Option(None, "--mac-db", help="IEEE CSV (MA-L/MA-M/MA-S/IAB) or Wireshark manuf."),
         pen_db: list[Path] = typer.Option(None, "--pen-db", help="IANA enterprise-numbers or Wireshark enterprises.tsv."),
+        framework: list[str] = typer.Option(None, "--framework", help="Report per control of this framework "
+                                            "(repeatable; its packs are added)."),
+        waivers: Path | None = typer.Option(None, "--waivers", help="Waiver file (YAML)."),
+        kev: Path | None = typer.Option(None, "--kev", help="CISA KEV catalogue (JSON or CSV) for risk packs."),
     ) -> None:
         """Audit device evidence under one or more policies."""
         from ..attribution.registry import Registry
@@ -66,7 +70,8 @@ def register(app: typer.Typer) -> None:
         when = parse_date(on)
         registry = Registry.load(registry_dir)
         macs, pens = load_id_registries(mac_db, pen_db)
-        ctx = Context.build(policy or list(bundled_pack_paths()), registry, when, macs=macs, pens=pens)
+        ctx = Context.build(policy or ([] if framework else list(bundled_pack_paths())), registry, when, macs=macs,
+                            pens=pens, kev=kev, frameworks=framework or (), waivers=waivers)
         prog, cb = progress_reader()
         with prog:
             report = run_audit(inputs, ctx, input_format, progress=cb)

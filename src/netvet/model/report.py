@@ -40,6 +40,8 @@ class Report:
     datasets: list[dict] = field(default_factory=list)
     sample_data: bool = False
     notes: list[str] = field(default_factory=list)
+    controls: list[dict] = field(default_factory=list)  # per framework control: status and counts
+    waivers: dict | None = None  # applied / expired / unused waiver ids
 
     def summary(self) -> dict:
         """Counts per policy and verdict, per entity and per site."""
@@ -79,6 +81,8 @@ class Report:
             "datasets": list(self.datasets),
             "inputs": [s.to_dict() for s in self.inputs],
             "summary": self.summary(),
+            "controls": list(self.controls),
+            "waivers": self.waivers,
             "findings": [f.to_dict() for f in self.findings],
             "observations": [
                 {**o.to_dict(), "attribution": self.attributions[o.id].to_dict() if o.id in self.attributions else None}

@@ -85,8 +85,30 @@ def issues_table(report: Report, limit: int = 20) -> Table | None:
     return t
 
 
+def controls_table(report: Report) -> Table | None:
+    if not report.controls:
+        return None
+    t = Table(title="Framework controls", title_justify="left")
+    for col in ("framework", "control", "status", "FAIL", "REVIEW", "UNKNOWN", "WAIVED", "PASS", "title"):
+        t.add_column(col, overflow="fold")
+    style = {"not-satisfied": "bold red", "needs-review": "yellow", "satisfied": "green"}
+    for c in report.controls:
+        n = c["counts"]
+        t.add_row(c["framework"], c["control"], Text(c["status"], style=style[c["status"]]), str(n["FAIL"]),
+                  str(n["REVIEW"]), str(n["UNKNOWN"]), str(n["WAIVED"]), str(n["PASS"]), c["title"])
+    return t
+
+
 def render_renderables(report: Report) -> list:
     parts = [inputs_table(report), summary_table(report), entity_table(report), findings_table(report)]
+    ctl = controls_table(report)
+    if ctl is not None:
+        parts.insert(2, ctl)
+    if report.waivers:
+        w = report.waivers
+        parts.append(Text(f"waivers: applied {', '.join(w['applied']) or '-'}; expired (not applied) "
+                          f"{', '.join(w['expired']) or '-'}; unused {', '.join(w['unused']) or '-'}",
+                          style="yellow" if w["expired"] else ""))
     issues = issues_table(report)
     if issues is not None:
         parts.append(issues)

@@ -30,7 +30,10 @@ class DataValidationError(Exception):
         super().__init__("\n".join(str(e) for e in errors))
 
 
-class _LineLoader(yaml.SafeLoader):
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when available (much faster)
+
+
+class _LineLoader(_Base):
     pass
 
 
@@ -87,14 +90,17 @@ def read_yaml(path: str | Path, text: str | None = None) -> YamlDoc:
             text = Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise DataValidationError([DataFileError(file, None, f"cannot read: {exc}")]) from None
+    loader = _LineLoader(text)
     try:
-        root = yaml.compose(text, Loader=_LineLoader)
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
         raise DataValidationError([DataFileError(file, line, f"YAML syntax: {problem}")]) from None
+    finally:
+        loader.dispose()
     return YamlDoc(file, data, root)
 
 
