@@ -18,7 +18,8 @@ def mini():
 
 
 def test_queries(mini):
-    assert sorted(mini.entities) == ["bluenet", "camco", "redco", "redco-holding", "relabel-x", "relabel-y"]
+    assert sorted(mini.entities) == ["bluenet", "camco", "redco", "redco-holding", "redco-labs", "relabel-x",
+                                     "relabel-y"]
     assert mini.ancestors("redco") == ["redco-holding"]
     # BlueNet was majority-owned by RedCo until 2020-06-30 (a divestiture)
     assert mini.ancestors("bluenet", date(2015, 1, 1)) == ["redco", "redco-holding"]
@@ -103,3 +104,12 @@ def test_not_a_registry(tmp_path):
     with pytest.raises(DataValidationError) as exc:
         Registry.load(tmp_path)
     assert str(exc.value) == f"{tmp_path}: not a registry directory (no registry.yaml)"
+
+
+def test_affiliates_under_common_control(mini):
+    # RedCo Labs is a sister of the listed RedCo under the same controlling holding company
+    assert [(d.entry, via) for d, via in mini.affiliated_designations("redco-labs")] == [("1", "redco")]
+    assert mini.relation("redco-labs", "redco") == "common-control"
+    assert mini.relation("bluenet", "redco", date(2015, 1, 1)) == "controlling-owner"
+    # designations do not flow up to owners
+    assert mini.affiliated_designations("redco-holding") == []

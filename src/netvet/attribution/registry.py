@@ -92,6 +92,7 @@ class Registry:
     by_domain: dict[str, str] = field(default_factory=dict)
     by_cpe_vendor: dict[str, str] = field(default_factory=dict)
     _designations_by_entity: dict[str, list[Designation]] = field(default_factory=dict)
+    _children: dict[date, dict[str, list[str]]] = field(default_factory=dict)
 
     # ----------------------------------------------------------------- loading
     @classmethod
@@ -154,13 +155,53 @@ class Registry:
     def designations_of(self, entity_id: str) -> list[Designation]:
         return list(self._designations_by_entity.get(entity_id, ()))
 
+    def controlled_children(self, on: date | None = None) -> dict[str, list[str]]:
+        """Controller -> entities it controls on ``on`` (cached per date)."""
+        on = on or date.today()
+        cached = self._children.get(on)
+        if cached is None:
+            cached = defaultdict(list)
+            for eid in self.entities:
+                p = self.parent(eid, on)
+                if p is not None:
+                    cached[p].append(eid)
+            self._children[on] = cached
+        return cached
+
     def affiliated_designations(self, entity_id: str, on: date | None = None) -> list[tuple[Designation, str]]:
-        """Designations that apply to ``entity_id``: its own, and those of controlling owners up
-        its chain when the designation includes subsidiaries and affiliates. Returns (designation, via)."""
+        """Designations that apply to ``entity_id`` on ``on``, with the entity that carries each (``via``).
+
+        Its own; and, when a listing covers subsidiaries and affiliates, those of its controlling owners
+        up the chain and of entities under common control with it (siblings below a shared controller). The
+        walk stops below a controller of kind ``state``: common ownership by a state does not make every
+        state-owned enterprise an affiliate of every other.
+        """
+        on = on or date.today()
         out = [(d, entity_id) for d in self.designations_of(entity_id)]
-        for anc in self.ancestors(entity_id, on):
+        seen = {entity_id}
+        chain = self.ancestors(entity_id, on)
+        for anc in chain:
+            seen.add(anc)
             out.extend((d, anc) for d in self.designations_of(anc) if d.includes_affiliates)
+        children = self.controlled_children(on)
+        for anc in chain:
+            if self.entities[anc].kind == "state":
+                break
+            stack = list(children.get(anc, ()))
+            while stack:
+                cur = stack.pop()
+                if cur in seen:
+                    continue
+                seen.add(cur)
+                out.extend((d, cur) for d in self.designations_of(cur) if d.includes_affiliates)
+                stack.extend(children.get(cur, ()))
         return out
+
+    def relation(self, entity_id: str, other: str, on: date | None = None) -> str:
+        """How ``other`` relates to ``entity_id``: self, controlling-owner, or common-control."""
+        if other == entity_id:
+            return "self"
+        return "controlling-owner" if other in self.ancestors(entity_id, on) else "common-control"
 
     def jurisdictions(self, entity_id: str, on: date | None = None) -> dict[str, str | None]:
         e = self.entities[entity_id]
@@ -280,7 +321,7 @@ def _load_dir(root: Path) -> Registry:
                 if o.since and o.until and o.until <= o.since:
                     errors.append(DataFileError(doc.file, doc.line_of(base + ["owners", j]),
                                                 f"{e.id}: ownership by {o.owner} ends before it starts"))
-            for key in ("state_ownership", "production", "pens", "asns", "domains", "risk"):
+            for key in ("state_ownership", "production", "pens", "asns", "domains"):
                 for j, f in enumerate(getattr(e, key)):
                     check_source(doc, base + [key, j, "source"], f.source)
             if e.registry_names:

@@ -39,8 +39,16 @@ def _fill(template: str, facts: dict[str, Any]) -> str:
     return _PLACEHOLDER.sub(repl, template)
 
 
+_RELATION_TEXT = {
+    "controlling-owner": "its controlling owner",
+    "common-control": "an affiliate under common control",
+}
+
+
 def _designation_reason(d: dict[str, Any], entity_id: str) -> str:
-    via = "" if d["via"] == entity_id else f" via {d['via']} (controlling owner; the listing covers affiliates)"
+    via = ""
+    if d["via"] != entity_id:
+        via = f" via {d['via']} ({_RELATION_TEXT.get(d['relation'], d['relation'])}; the listing covers affiliates)"
     return f"designated on {d['list']} entry {d['entry']} (added {d['date_added']}, scope {d['scope']}){via}"
 
 

@@ -24,6 +24,7 @@ DESIGNATION_FIELDS: dict[str, tuple[str, Any]] = {
     "entry": ("string", "1"),
     "entity": ("string", "huawei"),
     "via": ("string", "huawei"),
+    "relation": ("string", "self"),
     "scope": ("string", "all"),
     "scope_roles": ("list<string>", ["public-safety"]),
     "category": ("string", ""),
@@ -166,7 +167,8 @@ def designation_facts(registry, entity_id: str | None, on: date) -> list[dict[st
         if d.date_added > on:
             continue
         out.append({
-            "list": d.list, "entry": d.entry, "entity": d.entity or "", "via": via, "scope": d.scope,
+            "list": d.list, "entry": d.entry, "entity": d.entity or "", "via": via,
+            "relation": registry.relation(entity_id, via, on), "scope": d.scope,
             "scope_roles": list(d.scope_roles), "category": d.category or "", "date_added": d.date_added.isoformat(),
             "includes_affiliates": d.includes_affiliates, "source": d.source,
         })
