@@ -107,7 +107,7 @@ def _blocks_by_entity(macs, registry) -> dict[str, list[int]]:
     """24-bit MA-L blocks per entity whose curated registry names claim the block's organisation."""
     out: dict[str, list[int]] = {}
     for block in macs.iter_blocks(24):
-        hits = registry.aliases.match(block.org)
+        hits = registry.registry_index.match(block.org)
         if len(hits) == 1:
             out.setdefault(hits[0].entity_id, []).append(block.value)
     return {k: sorted(v) for k, v in out.items()}
@@ -116,7 +116,7 @@ def _blocks_by_entity(macs, registry) -> dict[str, list[int]]:
 def _uncurated_blocks(macs, registry) -> list[tuple[int, str]]:
     out = []
     for block in macs.iter_blocks(24):
-        if block.org.upper().startswith(_UNCURATED_HINT) and not registry.aliases.match(block.org):
+        if block.org.upper().startswith(_UNCURATED_HINT) and not registry.registry_index.match(block.org):
             out.append((block.value, block.org))
     return sorted(out)[:50]
 

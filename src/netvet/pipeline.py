@@ -64,11 +64,11 @@ class Context:
             from .attribution.oui import MacRegistry
 
             macs = MacRegistry.bundled()
-        policies = list(policies)
+        packs = [resolve_pack(p, registry) for p in policies]
         fw_paths = [resolve_framework_path(f) for f in frameworks]
         for fp in fw_paths:
-            policies += [p for p in framework_packs(fp) if p not in policies]
-        packs = [resolve_pack(p, registry) for p in policies]
+            have = {p.id for p in packs}
+            packs += [resolve_pack(p, registry) for p in framework_packs(fp) if p not in have]
         by_id = {p.id: p for p in packs}
         fws = [load_framework(fp, by_id) for fp in fw_paths]
         wset = load_waivers(waivers, packs, registry) if waivers is not None else None

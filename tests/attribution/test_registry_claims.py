@@ -25,7 +25,7 @@ def claims():
     ambiguous = []
     for block in macs.iter_blocks():
         for org in block.orgs:
-            hits = reg.aliases.match(org)
+            hits = reg.registry_index.match(org)
             if len(hits) > 1:
                 ambiguous.append(org)
             for h in hits:

@@ -38,7 +38,7 @@ def ieee_orgs() -> set[str]:
 
 
 def _ids(reg: Registry, org: str) -> set[str]:
-    return {m.entity_id for m in reg.aliases.match(org)}
+    return {m.entity_id for m in reg.registry_index.match(org)}
 
 
 # ----------------------------------------------------------------------------- coverage

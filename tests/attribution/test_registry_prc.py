@@ -15,7 +15,7 @@ def reg() -> Registry:
 
 
 def _names(reg: Registry, org: str) -> set[str]:
-    return {m.entity_id for m in reg.aliases.match(org)}
+    return {m.entity_id for m in reg.registry_index.match(org)}
 
 
 # ----------------------------------------------------------------------------- ownership over time

@@ -5,7 +5,8 @@ Factors (0 = no concern, 1 = highest), derived only from recorded evidence:
 ``legal_compulsion``   the strictest legal environment in the supplier's controlling-owner chain: a law obliging
                        assistance to intelligence services without independent judicial oversight (1.0), with it
                        (0.4), no such obligation recorded but adequacy/oversight recorded (0.1), no evidence (0.5).
-``state_control``      state ownership in the chain: controlling (1.0), minority (0.5), none recorded (0.0).
+``state_control``      state ownership in the chain: controlling (1.0), share not public (0.75), minority (0.5),
+                       none recorded (0.0).
 ``ownership_opacity``  listed on a regulated exchange in the chain (0.0: disclosure duties), not listed but owners
                        recorded (0.5), nothing recorded (1.0).
 ``security_record``    known exploited vulnerabilities (CISA KEV) for the supplier: log10(1 + n) / 2, capped at 1;
@@ -188,7 +189,7 @@ class RiskData:
         for e in ents:
             for s in e.state_ownership:
                 controlling = s.share is not None and s.share > 50
-                value = 1.0 if controlling or s.share is None else 0.5
+                value = 1.0 if controlling else (0.75 if s.share is None else 0.5)
                 desc = (f"state ownership of {e.legal_name}: {s.share:g}%" if s.share is not None
                         else f"state ownership of {e.legal_name} (share not public)")
                 if value > best.value:

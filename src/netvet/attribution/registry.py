@@ -7,6 +7,11 @@ Layout of a registry directory::
     entities/*.yaml            # {entities: [Entity, ...]}   one file per entity or group
     designations/*.yaml        # {list: DesignationList, entries: [Designation minus 'list', ...]}
 
+Two name indexes: ``registry_index`` (legal names and curated registry-name rules) attributes the
+organisation names of public registries (IEEE, IANA); ``aliases`` (that plus aliases and brands) attributes
+free text such as an inventory's vendor column. Short aliases ("Arista") therefore never claim an unrelated
+registry organisation whose name normalises the same way ("Arista Corp").
+
 Loading validates every file: unknown fields, bad values, duplicate ids, dangling references
 (owners, manufacturers, designation entities, source ids) and overlapping identifier claims are
 errors reported with file and line.
@@ -86,7 +91,8 @@ class Registry:
     lists: dict[str, DesignationList]
     designations: list[Designation]
     where: dict[str, Located] = field(default_factory=dict)
-    aliases: AliasIndex = field(default_factory=AliasIndex)
+    aliases: AliasIndex = field(default_factory=AliasIndex)  # every name: legal, aliases, brands, registry names
+    registry_index: AliasIndex = field(default_factory=AliasIndex)  # legal names + registry_names rules only
     by_pen: dict[int, str] = field(default_factory=dict)
     by_asn: dict[int, str] = field(default_factory=dict)
     by_domain: dict[str, str] = field(default_factory=dict)
@@ -361,6 +367,7 @@ def _load_dir(root: Path) -> Registry:
                                                 f"CPE vendor {v!r} claimed by both {reg.by_cpe_vendor[v]} and {e.id}"))
                 reg.by_cpe_vendor[v] = e.id
             reg.aliases.add_exact(e.legal_name, e.id)
+            reg.registry_index.add_exact(e.legal_name, e.id)
             for a in e.aliases:
                 reg.aliases.add_exact(a, e.id)
             for b in e.brands:
@@ -368,9 +375,11 @@ def _load_dir(root: Path) -> Registry:
             if e.registry_names:
                 for name in e.registry_names.exact:
                     reg.aliases.add_exact(name, e.id)
+                    reg.registry_index.add_exact(name, e.id)
                 for pat in e.registry_names.patterns:
                     try:
                         reg.aliases.add_pattern(pat, e.id)
+                        reg.registry_index.add_pattern(pat, e.id)
                     except re.error:
                         pass
     # an exact name claimed by two entities is ambiguous: refuse it

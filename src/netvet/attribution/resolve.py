@@ -139,8 +139,11 @@ class Attributor:
                                      **extra)
 
     def _match_name(self, ident: Identifier, name: str, method: str, confidence: float,
-                    steps: list[EvidenceStep], **extra) -> IdentifierAttribution | None:
-        matches = self.registry.aliases.match(name)
+                    steps: list[EvidenceStep], registry_name: bool = False, **extra) -> IdentifierAttribution | None:
+        """Match ``name`` through the curated rules: registry organisation names (IEEE, IANA) only through
+        the registry-name index, free text through every alias and brand."""
+        index = self.registry.registry_index if registry_name else self.registry.aliases
+        matches = index.match(name)
         if len(matches) > 1:
             ids = ", ".join(m.entity_id for m in matches)
             return self._unknown(ident, method, f"name {name!r} is ambiguous between {ids}", org_name=name)
@@ -163,8 +166,8 @@ class Attributor:
                          res.dataset),
         ]
         conf = CONFIDENCE["mac-oui"]
-        hit = self._match_name(ident, res.org, "mac-oui", conf, steps, org_name=res.org, country=res.country,
-                               dataset=res.dataset)
+        hit = self._match_name(ident, res.org, "mac-oui", conf, steps, registry_name=True, org_name=res.org,
+                               country=res.country, dataset=res.dataset)
         if hit is not None:
             return hit
         return IdentifierAttribution(
@@ -192,7 +195,7 @@ class Attributor:
             steps.append(EvidenceStep("registry-lookup", f"IANA PEN {pen}: {org!r}", "iana-pen",
                                       getattr(self.pens, "dataset", None)))
             hit = self._match_name(ident, org, "sysobjectid-pen", CONFIDENCE["sysobjectid-pen-registry"], steps,
-                                   org_name=org)
+                                   registry_name=True, org_name=org)
             if hit is not None:
                 return hit
             return IdentifierAttribution(ident, AttributionStatus.REGISTRY_ONLY, "sysobjectid-pen",

@@ -175,9 +175,9 @@ def register(app: typer.Typer) -> None:
         registry = Registry.load(registry_dir)
         macs, _ = load_id_registries(mac_db, None)
         counts = macs.org_block_counts()
-        rows = sorted(((n, c) for n, c in counts.items() if not registry.aliases.match(n)),
+        rows = sorted(((n, c) for n, c in counts.items() if not registry.registry_index.match(n)),
                       key=lambda r: (-r[1], r[0]))
-        claimed = sum(c for n, c in counts.items() if registry.aliases.match(n))
+        claimed = sum(c for n, c in counts.items() if registry.registry_index.match(n))
         shown = rows if limit == 0 else rows[:limit]
         if fmt == OutFormat.json:
             typer.echo(json.dumps({"claimed_blocks": claimed, "unmatched_names": len(rows),

@@ -140,7 +140,7 @@ def control_status(framework: Framework, findings) -> list[dict]:
     for c in framework.controls:
         counts = {"FAIL": 0, "REVIEW": 0, "UNKNOWN": 0, "WAIVED": 0, "PASS": 0}
         for f in findings:
-            if c.id in f.controls:
+            if f"{framework.id}:{c.id}" in f.controls:
                 counts[str(f.verdict)] += 1
         status = ("not-satisfied" if counts["FAIL"] else
                   "needs-review" if counts["REVIEW"] or counts["UNKNOWN"] else "satisfied")
