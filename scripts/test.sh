@@ -1,7 +1,19 @@
 #!/usr/bin/env bash
-# Install netvet with its test extras and run ruff and the test suite (the README's test command).
+# The README's test command: install netvet with its test extras (and, as root on Debian, the system packages
+# the tests drive: bgpdump, BIRD, FRR, Wireshark's data files, Chromium), then run ruff and the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  need=()
+  for pkg in bgpdump bird2 frr libwireshark-data ieee-data nfdump chromium; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+  done
+  if [ ${#need[@]} -gt 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  fi
+fi
 python3 -m pip install -q -e '.[test]'
 python3 -m ruff check src tests bench
 python3 -m pytest
