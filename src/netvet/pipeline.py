@@ -24,6 +24,7 @@ from .model import (
     Report,
 )
 from .policies import Pack, evaluate, resolve_pack
+from .policies.facts import designation_facts, entity_facts
 from .policies.frameworks import (
     Framework,
     control_status,
@@ -32,7 +33,6 @@ from .policies.frameworks import (
     resolve_framework_path,
 )
 from .policies.waivers import WaiverSet, apply_waivers, load_waivers
-from .policies.facts import designation_facts, entity_facts
 from .readers import detect, load_all
 
 _UNKNOWN_ROLES = {"", "unknown", "none", "n/a", "na", "-", "?"}
@@ -155,7 +155,8 @@ def concentration_facts(ctx: Context, observations: list[Observation],
     return out
 
 
-def evaluate_observations(ctx: Context, observations: list[Observation]) -> tuple[dict[str, Attribution], list[Finding]]:
+def evaluate_observations(ctx: Context,
+                          observations: list[Observation]) -> tuple[dict[str, Attribution], list[Finding]]:
     attributions = {obs.id: ctx.attributor.observation(obs) for obs in observations}
     analysis = concentration_facts(ctx, observations, attributions)
     findings: list[Finding] = []

@@ -201,6 +201,37 @@ def test_from_pairs_problems_and_duplicates():
     ]
 
 
+def test_from_arrays_route_origins():
+    index = PrefixIndex.from_arrays(
+        v4=(
+            np.array([0x0A000000, 0x0A000000, 0x0A010000, 0x0B000000, 0x0A000000], np.uint32),
+            np.array([8, 8, 16, 40, 8]),
+            np.array([64500, 64501, 64502, 64503, 64500]),
+        ),
+        v6=(
+            np.array([0x20010DB800000000, 0x20010DB800000000], np.uint64),
+            np.zeros(2, np.uint64),
+            np.array([32, 32]),
+            np.array([0, 64504]),
+        ),
+        source="rib-columns",
+    )
+    assert (index.v4_prefixes, index.v6_prefixes) == (2, 1)
+    assert index.lookup_one("10.2.0.1") == PrefixMatch("10.2.0.1", "10.0.0.0/8", 64500, (64500, 64501))
+    assert index.lookup_one("10.1.0.1").origins == (64502,)
+    assert index.lookup_one("2001:db8::1").origins == (64504,)
+    assert index.lookup_one("11.0.0.1").asn == UNROUTED
+    hi, lo, length, set_id = index.prefix_arrays(4)
+    assert (lo.tolist(), length.tolist()) == ([0x0A000000, 0x0A010000], [8, 16])
+    assert [index.origin_sets[s] for s in set_id.tolist()] == [(64500, 64501), (64502,)]
+    stats = index.stats[0]
+    assert (stats.read, stats.malformed) == (7, 2)
+    assert [(i.line, i.reason) for i in stats.issues] == [
+        (4, "IPv4 row 4: prefix length 40 out of range"),
+        (1, "IPv6 row 1: origin AS0 is not a valid origin"),
+    ]
+
+
 def test_from_tables_merges_sources():
     index = PrefixIndex.from_tables(
         [read_ipasn(FIXTURES / "nested.dat"), read_pfx2as(FIXTURES / "routeviews.pfx2as")]
@@ -310,9 +341,9 @@ def test_agrees_with_pyasn_on_100k_random_ipv6(real_v6, shared):
     db = pyasn.pyasn(str(shared("ipasn/ipasn6_20151101.dat.gz")))
     rng = np.random.default_rng(2)
     n = 100_000
-    fam = real_v6._v6
-    pick = rng.integers(0, len(fam.hi), n)
-    length = fam.length[pick].astype(np.int64)
+    p_hi, p_lo, p_len, _ = real_v6.prefix_arrays(6)
+    pick = rng.integers(0, len(p_hi), n)
+    length = p_len[pick].astype(np.int64)
     rand_hi = rng.integers(0, 2**64, n, dtype=np.uint64)
     rand_lo = rng.integers(0, 2**64, n, dtype=np.uint64)
     host_hi = np.where(
@@ -325,8 +356,8 @@ def test_agrees_with_pyasn_on_100k_random_ipv6(real_v6, shared):
             length == 128, np.uint64(0), np.uint64(2**64 - 1) >> np.clip(length - 64, 0, 63).astype(np.uint64)
         ),
     )
-    hi = fam.hi[pick] | (rand_hi & host_hi)
-    lo = fam.lo[pick] | (rand_lo & host_lo)
+    hi = p_hi[pick] | (rand_hi & host_hi)
+    lo = p_lo[pick] | (rand_lo & host_lo)
     q = n // 4
     hi[:q] = (rand_hi[:q] >> np.uint64(3)) | np.uint64(0x2000 << 48)  # anywhere in 2000::/3
     hi[q : 2 * q] = rand_hi[q : 2 * q]  # anywhere at all
@@ -359,6 +390,7 @@ def test_arrow_and_polars_columns(nested):
     v6 = [a for a in addresses if ":" in a]
     packed = pa.array([ipaddress.IPv6Address(a).packed for a in v6], pa.binary(16))
     assert nested.lookup_v6(packed).asn.tolist() == [NESTED[a][1][0] for a in v6]
+    assert nested.lookup(packed).asn.tolist() == [NESTED[a][1][0] for a in v6]
 
 
 EDGE_STRINGS = [

@@ -78,7 +78,8 @@ def test_bad_country_pattern_and_unnormalised_name(tmp_path):
         "ISO 3166-1 alpha-2 code in upper case, got 'USA'"]
     errs = _broken(tmp_path, "entities/test.yaml", '"REDCO (DEVICE|TERMINAL) TECHNOLOGY"', '"REDCO (DEVICE"')
     assert len(errs) == 1 and errs[0].startswith("entities/test.yaml:22: redco: bad pattern 'REDCO (DEVICE'")
-    assert _broken(tmp_path, "entities/test.yaml", 'exact: ["REDCO NETWORKS"]', 'exact: ["RedCo Networks Co., Ltd."]') == [
+    errs = _broken(tmp_path, "entities/test.yaml", 'exact: ["REDCO NETWORKS"]', 'exact: ["RedCo Networks Co., Ltd."]')
+    assert errs == [
         "entities/test.yaml:21: redco: registry name 'RedCo Networks Co., Ltd.' is not in normalised form "
         "(would be 'REDCO NETWORKS')"]
 
@@ -86,14 +87,16 @@ def test_bad_country_pattern_and_unnormalised_name(tmp_path):
 def test_designation_errors(tmp_path):
     assert _broken(tmp_path, "designations/test-list.yaml", "entity: redco,", "entity: redcoo,") == [
         "designations/test-list.yaml:9: unknown entity 'redcoo'"]
-    assert _broken(tmp_path, "designations/test-list.yaml", "    scope_roles: [public-safety, critical-infrastructure]\n",
+    roles = "    scope_roles: [public-safety, critical-infrastructure]\n"
+    assert _broken(tmp_path, "designations/test-list.yaml", roles,
                    "") == ["designations/test-list.yaml:13: a conditional-use entry must list the roles it applies "
                            "to (scope_roles)"]
 
 
 def test_ownership_cycle_and_reversed_dates(tmp_path):
     errs = _broken(tmp_path, "entities/test.yaml", "    kind: holding\n",
-                   "    kind: holding\n    owners:\n      - {owner: redco, share: 100, source: src-a, as_of: 2024-01-01}\n")
+                   "    kind: holding\n    owners:\n"
+                   "      - {owner: redco, share: 100, source: src-a, as_of: 2024-01-01}\n")
     assert any("ownership cycle: redco-holding -> redco -> redco-holding" in e for e in errs)
     errs = _broken(tmp_path, "entities/test.yaml", "since: 2010-01-01, until: 2020-06-30",
                    "since: 2020-06-30, until: 2010-01-01")

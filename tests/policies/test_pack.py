@@ -48,7 +48,8 @@ def test_bundled_packs_load_against_bundled_registry():
      ["p.yaml:19: rule t.conditional.role-unknown: unknown fact 'vendor' (facts: analysis, asset, attribution, "
       "designations, entity, now)"]),
     ('d.scope == "all")', 'd.scopes == "all")',
-     ["p.yaml:11: rule t.listed: unknown designation field d.'scopes' (fields: list, entry, entity, via, relation, scope, "
+     ["p.yaml:11: rule t.listed: unknown designation field d.'scopes' (fields: list, entry, entity, via, relation, "
+      "scope, "
       "scope_roles, category, date_added, includes_affiliates, source)"]),
     ('d.scope == "all")', 'd.scope > 1)',
      ["p.yaml:11: rule t.listed: type error: No such overload: the operation is not defined for the given "

@@ -271,7 +271,8 @@ def _load_dir(root: Path) -> Registry:
             line = doc.line_of(["entities", i])
             if e.id in entities:
                 first = where[e.id]
-                errors.append(DataFileError(doc.file, line, f"duplicate entity id {e.id!r} (first in {first.file}:{first.line})"))
+                errors.append(DataFileError(doc.file, line,
+                                            f"duplicate entity id {e.id!r} (first in {first.file}:{first.line})"))
                 continue
             entities[e.id] = e
             where[e.id] = Located(doc.file, line)
@@ -293,7 +294,8 @@ def _load_dir(root: Path) -> Registry:
                 errors.append(DataFileError(doc.file, doc.line_of(["entries", i, "list"]),
                                             "entries take their list from the file's 'list' header; remove 'list'"))
                 continue
-            d = guarded(lambda r=raw, i=i, d=doc: validate(d, Designation, {**r, "list": lst.id}, ("entries", i)))
+            d = guarded(lambda r=raw, i=i, d=doc, lid=lst.id: validate(d, Designation, {**r, "list": lid},
+                                                                       ("entries", i)))
             if d:
                 designations.append(d)
                 des_docs.append((doc, i, d))

@@ -15,7 +15,6 @@ from datetime import date
 from ..model import (
     Attribution,
     AttributionStatus,
-    EntityKind,
     EvidenceStep,
     Identifier,
     IdentifierAttribution,
@@ -95,7 +94,8 @@ class Attributor:
         for anc in reg.ancestors(entity_id, self.on):
             own = next(o for o in reg.entities[cur].owners_on(self.on) if o.owner == anc and o.controlling())
             share = f"{own.share:g}%" if own.share is not None else "controlling"
-            steps.append(EvidenceStep("parent", f"{reg.entities[anc].legal_name} holds {share} of {reg.entities[cur].legal_name}",
+            owned = reg.entities[cur].legal_name
+            steps.append(EvidenceStep("parent", f"{reg.entities[anc].legal_name} holds {share} of {owned}",
                                       "netvet-registry", own.source, own.as_of.isoformat()))
             cur = anc
         for d, via in reg.affiliated_designations(entity_id, self.on):
@@ -106,17 +106,18 @@ class Attributor:
         return steps
 
     def _from_match(self, ident: Identifier, match: NameMatch, method: str, confidence: float,
-                    steps: list[EvidenceStep], **extra) -> IdentifierAttribution:
-        """Turn an alias match into an attribution, following brand -> manufacturer."""
+                    steps: list[EvidenceStep], registry_name: bool = False, **extra) -> IdentifierAttribution:
+        """Turn a name match into an attribution, following brand/relabel -> manufacturer."""
         reg = self.registry
         entity = reg.entities[match.entity_id]
-        rules = entity.registry_names
-        steps = steps + [EvidenceStep("alias-rule", f"{match.rule} -> {entity.id}", "netvet-registry",
+        rules = entity.registry_names if registry_name else None
+        steps = steps + [EvidenceStep("alias-rule", f"{match.rule} -> {entity.id}"
+                                      + (" (registry-name rule)" if registry_name else " (alias)"), "netvet-registry",
                                       rules.source if rules else None, rules.as_of.isoformat() if rules else None)]
         relation = "brand" if match.relation == "brand" else extra.pop("relation", "maker")
         ia = IdentifierAttribution(ident, AttributionStatus.ATTRIBUTED, method, confidence, entity.id,
                                    relation=relation, chain=steps, **extra)
-        if entity.kind == EntityKind.BRAND and entity.manufacturer is not None:
+        if entity.manufacturer is not None:
             m = entity.manufacturer
             if m.status == "established" and m.entity:
                 ia.chain.append(EvidenceStep("manufacturer", f"brand {entity.legal_name} is made by "
@@ -148,7 +149,7 @@ class Attributor:
             ids = ", ".join(m.entity_id for m in matches)
             return self._unknown(ident, method, f"name {name!r} is ambiguous between {ids}", org_name=name)
         if matches:
-            return self._from_match(ident, matches[0], method, confidence, steps, **extra)
+            return self._from_match(ident, matches[0], method, confidence, steps, registry_name, **extra)
         return None
 
     # --------------------------------------------------------------- methods

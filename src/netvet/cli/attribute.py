@@ -43,7 +43,8 @@ def guess_kind(value: str) -> IdKind:
 def register(app: typer.Typer) -> None:
     @app.command("attribute")
     def attribute(
-        value: str = typer.Argument(..., help="A MAC, sysObjectID, CPE, ASN (AS4134), domain, IP or organisation name."),
+        value: str = typer.Argument(..., help="A MAC, sysObjectID, CPE, ASN (AS4134), domain, IP or "
+                                    "organisation name."),
         kind: IdKind | None = typer.Option(None, "--kind", help="Identifier kind (default: guessed)."),
         fmt: OutFormat = typer.Option(OutFormat.table, "--format", "-f"),
         on: str | None = typer.Option(None, "--on", help="Ownership as of this date (YYYY-MM-DD)."),

@@ -45,7 +45,8 @@ def emit(report, fmt: str, output: Path | None) -> None:
 def register(app: typer.Typer) -> None:
     @app.command("audit")
     def audit(
-        inputs: list[Path] = typer.Argument(..., help="Evidence files: CSV inventory, nmap XML, CycloneDX JSON, snmprec."),
+        inputs: list[Path] = typer.Argument(..., help="Evidence files: CSV inventory, nmap XML, CycloneDX JSON, "
+                                            "snmprec, route and flow evidence."),
         policy: list[str] = typer.Option(None, "--policy", "-p", help="Policy pack id or .yaml file (repeatable; "
                                          "default: every bundled pack)."),
         fmt: OutFormat = typer.Option(OutFormat.table, "--format", "-f", help="Output format."),
@@ -56,11 +57,14 @@ def register(app: typer.Typer) -> None:
         on: str | None = typer.Option(None, "--on", help="Evaluate ownership and designations as of this date."),
         registry_dir: Path | None = typer.Option(None, "--registry", help="Use this registry directory."),
         mac_db: list[Path] = typer.Option(None, "--mac-db", help="IEEE CSV (MA-L/MA-M/MA-S/IAB) or Wireshark manuf."),
-        pen_db: list[Path] = typer.Option(None, "--pen-db", help="IANA enterprise-numbers or Wireshark enterprises.tsv."),
+        pen_db: list[Path] = typer.Option(None, "--pen-db",
+                                          help="IANA enterprise-numbers or Wireshark enterprises.tsv."),
         framework: list[str] = typer.Option(None, "--framework", help="Report per control of this framework "
                                             "(repeatable; its packs are added)."),
         waivers: Path | None = typer.Option(None, "--waivers", help="Waiver file (YAML)."),
         kev: Path | None = typer.Option(None, "--kev", help="CISA KEV catalogue (JSON or CSV) for risk packs."),
+        record: bool = typer.Option(False, "--record", help="Record this run in the history database "
+                                    "(see `netvet history`, `netvet diff`)."),
     ) -> None:
         """Audit device evidence under one or more policies."""
         from ..attribution.registry import Registry
@@ -76,6 +80,10 @@ def register(app: typer.Typer) -> None:
         with prog:
             report = run_audit(inputs, ctx, input_format, progress=cb)
         emit(report, str(fmt), output)
+        if record:
+            from .history import record_run
+
+            record_run(report, inputs)
         problems = [i for s in report.inputs for i in s.issues if i.severity == "error"]
         if problems:
             console_err.print(f"[yellow]{len(problems)} input problem(s)[/]; first: {problems[0]}", highlight=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from enum import StrEnum
 from pathlib import Path
 
@@ -12,14 +14,16 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_INPUT = 2
 
-console = Console()
-console_err = Console(stderr=True)
+console = Console(width=None if os.environ.get("COLUMNS") or sys.stdout.isatty() else 140)
+console_err = Console(stderr=True, soft_wrap=True)  # messages are never wrapped mid-path
 
 
 class OutFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
+    html = "html"
+    oscal = "oscal"
 
 
 class FailOn(StrEnum):

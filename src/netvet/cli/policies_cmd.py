@@ -59,10 +59,12 @@ def register(app: typer.Typer) -> None:
         console.print(t)
 
     @pol_app.command("check")
-    def check(path: Path = typer.Argument(..., help="A policy pack file to validate.")) -> None:
+    def check(path: Path = typer.Argument(..., help="A policy pack file to validate."),
+              registry_dir: Path | None = typer.Option(None, "--registry", help="Resolve designation lists and "
+                                                       "sources against this registry.")) -> None:
         """Validate a user's pack: errors name file, line and the problem; exit 2 when invalid."""
         from ..attribution.registry import Registry
         from ..policies import load_pack
 
-        pack = load_pack(path, Registry.load())
+        pack = load_pack(path, Registry.load(registry_dir))
         console.print(f"{path}: valid pack {pack.id} with {len(pack.rules)} rules", highlight=False)

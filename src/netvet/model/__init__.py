@@ -18,12 +18,15 @@ from .finding import VERDICT_RANK, Citation, Finding, Verdict, worst
 from .issues import InputError, InputIssue, ReadStats
 from .observation import Identifier, IdKind, Observation, Strength
 from .report import REPORT_SCHEMA, PolicyInfo, Report
+from .route import MrtType, PathAttributes, RouteKind, RouteRecord, RouteTable, RouteTableBuilder
 from .source import Source, SourceRef
 
 __all__ = [
-    "REPORT_SCHEMA", "PolicyInfo", "Report", "Attribution", "AttributionStatus", "Citation", "CountryFact", "Designation", "Entity", "EntityKind",
+    "REPORT_SCHEMA", "PolicyInfo", "Report", "Attribution", "AttributionStatus", "Citation", "CountryFact",
+    "Designation", "Entity", "EntityKind",
     "EvidenceStep", "Finding", "IdKind", "Identifier", "IdentifierAttribution", "InputError", "InputIssue",
     "Jurisdiction", "Manufacturer", "NumberFact", "Observation", "Ownership", "ReadStats", "RegistryNames",
     "Source", "SourceRef", "StateOwnership", "Strength", "TextFact", "VERDICT_RANK", "Verdict",
     "worst",
+    "MrtType", "PathAttributes", "RouteKind", "RouteRecord", "RouteTable", "RouteTableBuilder",
 ]

@@ -41,7 +41,7 @@ def entity_table(report: Report, limit: int = 15) -> Table:
     for p in pols:
         t.add_column(p, justify="right")
     rows = []
-    for eid, counts in s["per_entity"].items():
+    for counts in s["per_entity"].values():
         cells = [f"{counts.get(f'{p}:FAIL', 0)}/{counts.get(f'{p}:REVIEW', 0)}" for p in pols]
         weight = sum(counts.get(f"{p}:FAIL", 0) * 10 + counts.get(f"{p}:REVIEW", 0) for p in pols)
         rows.append((weight, counts["name"], cells))
