@@ -99,3 +99,18 @@ def test_observation_agreement_conflict_and_weak(att):
     assert a.status == AttributionStatus.UNKNOWN and a.entity_id is None
     a = att.observation(_obs())
     assert (a.status, a.note) == (AttributionStatus.UNKNOWN, "no identifiers in the evidence")
+
+
+def test_asn_registry_then_asnames(shared):
+    from netvet.attribution.asnames import read_pyasn_asnames
+
+    reg = Registry.load()
+    a = Attributor(reg, asnames=read_pyasn_asnames(shared("ipasn/asnames.json.gz")))
+    r = a.identifier(_id(IdKind.ASN, "AS4134"))
+    assert (r.status, r.entity_id, r.relation) == (AttributionStatus.ATTRIBUTED, "china-telecom-corp", "operator")
+    r = a.identifier(_id(IdKind.ASN, "AS17621"))
+    assert (r.status, r.org_name, r.country) == (
+        AttributionStatus.REGISTRY_ONLY, "China Unicom Shanghai network", "CN")
+    assert r.dataset == "pyasn-asnames:asnames.json.gz"
+    r = Attributor(reg).identifier(_id(IdKind.ASN, "AS17621"))
+    assert (r.status, r.reason) == (AttributionStatus.UNKNOWN, "AS17621 is not in the curated registry")

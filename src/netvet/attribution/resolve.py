@@ -68,6 +68,7 @@ class Attributor:
     registry: Registry
     macs: object | None = None  # MacRegistry (oui.py)
     pens: object | None = None  # PenRegistry (pen.py)
+    asnames: object | None = None  # AsNames (asnames.py): AS -> name and country for ASes no entity claims
     on: date = field(default_factory=date.today)
     _methods: dict[IdKind, Callable[[Identifier], IdentifierAttribution]] = field(init=False, repr=False)
 
@@ -239,7 +240,22 @@ class Attributor:
         asn = int(text)
         eid = self.registry.by_asn.get(asn)
         if not eid:
-            return self._unknown(ident, "asn", f"AS{asn} is not in the curated registry")
+            rec = self.asnames.get(asn) if self.asnames is not None else None
+            if rec is None:
+                return self._unknown(ident, "asn", f"AS{asn} is not in the curated registry")
+            org = rec.org_name or rec.name or f"AS{asn}"
+            steps = [EvidenceStep("identifier", f"AS{asn} ({ident.field})"),
+                     EvidenceStep("registry-lookup", f"AS{asn} {rec.name or ''}: {org!r}"
+                                  + (f", country {rec.country}" if rec.country else ""), "as-names", rec.dataset)]
+            hit = self._match_name(ident, rec.org_name, "asn", CONFIDENCE["asn"] * 0.8, steps, registry_name=True,
+                                   org_name=org, country=rec.country, dataset=rec.dataset,
+                                   relation="operator") if rec.org_name else None
+            if hit is not None:
+                return hit
+            return IdentifierAttribution(ident, AttributionStatus.REGISTRY_ONLY, "asn", 0.5, org_name=org,
+                                         country=rec.country, dataset=rec.dataset, relation="operator",
+                                         reason="AS holder is not in the curated registry (registry-only evidence)",
+                                         chain=steps)
         e = self.registry.entities[eid]
         fact = next(f for f in e.asns if f.value == asn)
         steps = [EvidenceStep("identifier", f"AS{asn} ({ident.field})"),
