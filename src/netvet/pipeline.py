@@ -40,6 +40,44 @@ _NO_ANALYSIS = {"position": "", "share": 0.0, "exposure": 0.0, "concentration": 
                 "group_size": 0}
 
 
+MAC_DATASETS = ("ieee-ma-l", "ieee-ma-m", "ieee-ma-s", "ieee-iab")
+
+
+def _dataset(name: str):
+    from .datasets import active_path, dataset_info
+
+    info = dataset_info(name)
+    return (active_path(name) if info is not None and info.origin != "bundled" else None), info
+
+
+def identifier_registries(mac_files: Iterable[str | Path] = (), pen_files: Iterable[str | Path] = ()):
+    """MAC and PEN registries: netaddr's bundled IEEE data, then datasets fetched or imported with
+    `netvet data` (newer blocks win), then the user's own files. Returns (macs, pens, datasets used)."""
+    from .attribution.oui import MacRegistry
+    from .attribution.pen import PenRegistry
+
+    macs = MacRegistry.bundled()
+    pens = PenRegistry.bundled()
+    used: list[dict] = []
+    for name in MAC_DATASETS:
+        path, info = _dataset(name)
+        if path is not None:
+            macs.load(path, dataset=info.label)
+        if info is not None:
+            used.append(info.to_dict())
+    path, info = _dataset("iana-pen")
+    if path is not None:
+        pens.load(path, dataset=info.label)
+        used.append(info.to_dict())
+    for p in mac_files:
+        macs.load(p)
+        used.append({"name": "user-mac-file", "path": str(p), "origin": "user"})
+    for p in pen_files:
+        pens.load(p)
+        used.append({"name": "user-pen-file", "path": str(p), "origin": "user"})
+    return macs, pens, used
+
+
 @dataclass
 class Context:
     """Everything an audit needs besides the evidence: registry, attributor, policy packs, date."""
@@ -51,6 +89,7 @@ class Context:
     risk: RiskData | None = None
     frameworks: list[Framework] = field(default_factory=list)
     waivers: WaiverSet | None = None
+    datasets: list[dict] = field(default_factory=list)
 
     @classmethod
     def build(cls, policies: Iterable[str], registry: Registry | None = None, on: date | None = None,
@@ -60,10 +99,10 @@ class Context:
         frameworks need), frameworks, waivers and risk data."""
         registry = registry or Registry.load()
         on = on or date.today()
+        used: list[dict] = []
         if macs is None:
-            from .attribution.oui import MacRegistry
-
-            macs = MacRegistry.bundled()
+            macs, default_pens, used = identifier_registries()
+            pens = pens if pens is not None else default_pens
         packs = [resolve_pack(p, registry) for p in policies]
         fw_paths = [resolve_framework_path(f) for f in frameworks]
         for fp in fw_paths:
@@ -73,10 +112,14 @@ class Context:
         fws = [load_framework(fp, by_id) for fp in fw_paths]
         wset = load_waivers(waivers, packs, registry) if waivers is not None else None
         risk = RiskData.load(risk_dir, registry if risk_dir is None and registry.title.startswith("netvet") else None)
+        if kev is None:
+            kev, info = _dataset("cisa-kev")
+            if kev is not None:
+                used.append(info.to_dict())
         if kev is not None:
             counts = load_kev(kev, registry)
             risk.kev_counts, risk.kev_dataset = counts.per_entity, counts.dataset
-        return cls(registry, Attributor(registry, macs=macs, pens=pens, on=on), packs, on, risk, fws, wset)
+        return cls(registry, Attributor(registry, macs=macs, pens=pens, on=on), packs, on, risk, fws, wset, used)
 
 
 def asset_facts(obs: Observation) -> dict:
@@ -232,5 +275,6 @@ def build_report(ctx: Context, observations: list[Observation], stats: list[Read
         findings=findings,
         sample_data=sample_data,
         controls=[row for fw in ctx.frameworks for row in control_status(fw, findings)],
+        datasets=list(ctx.datasets),
         waivers=waiver_status,
     )

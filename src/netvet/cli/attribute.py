@@ -60,7 +60,7 @@ def register(app: typer.Typer) -> None:
 
         when = parse_date(on)
         registry = Registry.load(registry_dir)
-        macs, pens = load_id_registries(mac_db, pen_db)
+        macs, pens, used = load_id_registries(mac_db, pen_db)
         attributor = Attributor(registry, macs=macs, pens=pens, **({"on": when} if when else {}))
         k = kind or guess_kind(value)
         prefix_steps = []

@@ -16,6 +16,7 @@ from .common import (
     exit_code_for,
     load_id_registries,
     progress_reader,
+    warn_stale,
     write_output,
 )
 
@@ -73,9 +74,11 @@ def register(app: typer.Typer) -> None:
 
         when = parse_date(on)
         registry = Registry.load(registry_dir)
-        macs, pens = load_id_registries(mac_db, pen_db)
+        macs, pens, used = load_id_registries(mac_db, pen_db)
         ctx = Context.build(policy or ([] if framework else list(bundled_pack_paths())), registry, when, macs=macs,
                             pens=pens, kev=kev, frameworks=framework or (), waivers=waivers)
+        ctx.datasets = used + ctx.datasets
+        warn_stale(ctx.datasets)
         prog, cb = progress_reader()
         with prog:
             report = run_audit(inputs, ctx, input_format, progress=cb)

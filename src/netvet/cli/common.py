@@ -61,17 +61,18 @@ def exit_code_for(report, fail_on: FailOn) -> int:
 
 
 def load_id_registries(mac_db: list[Path] | None, pen_db: list[Path] | None):
-    """MAC registry (netaddr's bundled IEEE data plus user files) and PEN registry (user files)."""
-    from ..attribution.oui import MacRegistry
-    from ..attribution.pen import PenRegistry
+    """MAC and PEN registries (bundled, `netvet data` datasets, the user's files) and the datasets used."""
+    from ..pipeline import identifier_registries
 
-    macs = MacRegistry.bundled()
-    for p in mac_db or []:
-        macs.load(p)
-    pens = PenRegistry.bundled()
-    for p in pen_db or []:
-        pens.load(p)
-    return macs, pens
+    return identifier_registries(mac_db or (), pen_db or ())
+
+
+def warn_stale(datasets: list[dict]) -> None:
+    for d in datasets:
+        if d.get("stale"):
+            console_err.print(f"[yellow]warning:[/] dataset {d['name']} ({d.get('version')}) is {d.get('age_days')} "
+                              f"days old (refresh every {d.get('cadence_days')} days: `netvet data fetch "
+                              f"{d['name']}`)", highlight=False)
 
 
 def progress_reader():

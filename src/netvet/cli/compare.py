@@ -37,8 +37,9 @@ def register(app: typer.Typer) -> None:
         if fmt not in ("table", "json", "html"):
             raise usage_error(f"unknown format {fmt!r} (table, json, html)")
         registry = Registry.load()
-        macs, pens = load_id_registries(None, None)
+        macs, pens, used = load_id_registries(None, None)
         ctx = Context.build(policy, registry, parse_date(on), macs=macs, pens=pens, kev=kev, waivers=waivers)
+        ctx.datasets = used + ctx.datasets
         prog, cb = progress_reader()
         with prog:
             report = run_audit(inputs, ctx, input_format, progress=cb)

@@ -173,7 +173,7 @@ def register(app: typer.Typer) -> None:
         from .common import load_id_registries
 
         registry = Registry.load(registry_dir)
-        macs, _ = load_id_registries(mac_db, None)
+        macs, _, _ = load_id_registries(mac_db, None)
         counts = macs.org_block_counts()
         rows = sorted(((n, c) for n, c in counts.items() if not registry.registry_index.match(n)),
                       key=lambda r: (-r[1], r[0]))
