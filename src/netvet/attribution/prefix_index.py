@@ -29,7 +29,8 @@ How it is fast and exact:
 * IPv4: a 2^24-entry gather table indexed by the top 24 bits holds, for each /24, the answer of the
   longest prefix covering all of it; the few /24s split by longer prefixes point instead (top bit set)
   at a 256-entry row of a second-level table. Both are painted level by level, shortest prefixes
-  first, so a nested longer prefix always wins. A lookup is two or three array gathers.
+  first, so a nested longer prefix always wins. A lookup is two or three array gathers. The table
+  takes 64 MiB whatever the prefix count (plus 1 KiB per split /24).
 * IPv6: the top 64 bits of the address space are cut into disjoint intervals, each with its most
   specific covering prefix (``np.searchsorted`` finds the interval); a /64 that holds longer prefixes
   gets its own sorted intervals over the bottom 64 bits, searched by a vectorised segmented bisection.

@@ -26,12 +26,37 @@ for _i, _c in enumerate(b"0123456789"):
 for _i, _c in enumerate(b"abcdef"):
     _HEX[_c] = 10 + _i
     _HEX[_c - 32] = 10 + _i
-_POW10 = np.array([1, 10, 100, 1000, 10000, 100000, 1000000, 10**7, 10**8, 10**9, 10**10, 10**11,
-                   10**12, 10**13, 10**14, 10**15, 10**16, 10**17, 10**18, 10**19], dtype=np.uint64)
+_POW10 = np.array(
+    [
+        1,
+        10,
+        100,
+        1000,
+        10000,
+        100000,
+        1000000,
+        10**7,
+        10**8,
+        10**9,
+        10**10,
+        10**11,
+        10**12,
+        10**13,
+        10**14,
+        10**15,
+        10**16,
+        10**17,
+        10**18,
+        10**19,
+    ],
+    dtype=np.uint64,
+)
 
 
 # --------------------------------------------------------------------------- matrices
-def field_matrix(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+def field_matrix(
+    buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, width: int
+) -> tuple[np.ndarray, np.ndarray]:
     """(matrix, too_long): bytes ``buf[starts[i]:ends[i]]`` as column ``i`` of a ``(width, n)`` matrix.
 
     ``too_long`` marks fields longer than ``width`` (their column holds only the first ``width`` bytes).
@@ -82,12 +107,14 @@ def _arrow_string_matrices(chunk: Any, width: int) -> Iterator[tuple[np.ndarray,
         raise TypeError(f"cannot read IP addresses from an Arrow column of type {chunk.type}")
     n = len(chunk)
     _validity, offsets, data = chunk.buffers()[:3]
-    offs = np.frombuffer(offsets, dtype=off_dtype, count=n + 1, offset=chunk.offset * np.dtype(off_dtype).itemsize)
+    offs = np.frombuffer(
+        offsets, dtype=off_dtype, count=n + 1, offset=chunk.offset * np.dtype(off_dtype).itemsize
+    )
     buf = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
     nulls = chunk.is_null().to_numpy(zero_copy_only=False) if chunk.null_count else None
     for a in range(0, n, CHUNK):
         b = min(a + CHUNK, n)
-        mat, bad = field_matrix(buf, offs[a:b], offs[a + 1:b + 1], width)
+        mat, bad = field_matrix(buf, offs[a:b], offs[a + 1 : b + 1], width)
         if nulls is not None:
             bad = bad | nulls[a:b]
         yield mat, bad
@@ -107,7 +134,7 @@ def iter_char_matrices(values: Any, width: int = V6_WIDTH) -> Iterator[tuple[np.
     if not isinstance(values, np.ndarray):
         values = list(values)
         for a in range(0, len(values), CHUNK):
-            part = values[a:a + CHUNK]
+            part = values[a : a + CHUNK]
             arr = np.array(part)
             if arr.dtype.kind not in "US" or arr.ndim != 1:
                 arr = np.array([v if isinstance(v, str | bytes) else "" for v in part], dtype=f"U{width + 1}")
@@ -116,14 +143,14 @@ def iter_char_matrices(values: Any, width: int = V6_WIDTH) -> Iterator[tuple[np.
     arr = values.reshape(-1)
     if arr.dtype.kind == "O":
         for a in range(0, len(arr), CHUNK):
-            yield from iter_char_matrices(list(arr[a:a + CHUNK]), width)
+            yield from iter_char_matrices(list(arr[a : a + CHUNK]), width)
         return
     if arr.dtype.kind not in "US":
         raise TypeError(f"expected strings, got an array of dtype {arr.dtype}")
     unit = 4 if arr.dtype.kind == "U" else 1
     w = arr.dtype.itemsize // unit
     for a in range(0, len(arr), CHUNK):
-        part = np.ascontiguousarray(arr[a:a + CHUNK])
+        part = np.ascontiguousarray(arr[a : a + CHUNK])
         m = len(part)
         if w == 0:
             yield np.zeros((width, m), np.uint8), np.zeros(m, bool)
@@ -133,7 +160,7 @@ def iter_char_matrices(values: Any, width: int = V6_WIDTH) -> Iterator[tuple[np.
         if w > width:
             bad |= (codes[width:] != 0).any(axis=0)
         mat = np.zeros((width, m), np.uint8)
-        mat[:min(w, width)] = codes[:width]
+        mat[: min(w, width)] = codes[:width]
         yield mat, bad
 
 
@@ -193,82 +220,113 @@ def parse_v4_matrix(mat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 # --------------------------------------------------------------------------- IPv6
-def _next_sep(is_part: np.ndarray) -> np.ndarray:
-    """For every row (character position), the position of the next non-``is_part`` character at or after it."""
-    w = is_part.shape[0]
-    pos = np.arange(w, dtype=np.int16)[:, None]
-    sep = np.where(is_part, np.int16(w), pos)
-    return np.minimum.accumulate(sep[::-1], axis=0)[::-1]
+_V6_CLASS = np.zeros(256, np.uint8)  # 1: hex digit, 2: ':', 3: '.', 4: padding; 0: anything else
+_V6_CLASS[list(b"0123456789abcdefABCDEF")] = 1
+_V6_CLASS[ord(":")] = 2
+_V6_CLASS[ord(".")] = 3
+_V6_CLASS[0] = 4
+
+
+def _token_bounds(sep_rows: np.ndarray, length: np.ndarray, slots: int) -> tuple[np.ndarray, ...]:
+    """(count, starts, ends) of tokens split by ``sep_rows`` (an ``(n, width)`` mask, one row per value).
+
+    ``count`` is the separator count per value; ``starts``/``ends`` (``(slots, n)``) bound its first
+    ``slots`` tokens (unused slots are empty, at ``length``).
+    """
+    n, w = sep_rows.shape
+    count = sep_rows.sum(axis=1, dtype=np.int64)
+    flat = np.flatnonzero(sep_rows)  # row-major: every value's separators, left to right
+    pos = np.concatenate((flat - (flat // w) * w, [0]))
+    offset = np.concatenate(([0], np.cumsum(count)[:-1]))
+    starts = np.empty((slots, n), np.int64)
+    ends = np.empty((slots, n), np.int64)
+    starts[0] = 0
+    for k in range(slots):
+        has_end = k < count
+        ends[k] = np.where(has_end, pos[np.minimum(offset + k, len(pos) - 1)], length)
+        if k + 1 < slots:
+            starts[k + 1] = np.where(has_end, ends[k] + 1, length)
+    return count, starts, np.maximum(ends, starts)
 
 
 def parse_v6_matrix(mat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(ok, hi uint64, lo uint64) of IPv6 addresses in a ``(width, n)`` character matrix."""
+    """(ok, hi uint64, lo uint64) of IPv6 addresses in a ``(width, n)`` character matrix.
+
+    The colons cut each address into at most nine tokens; each token (up to four hex digits) is read
+    with a few gathers for all addresses at once, then the groups are placed around ``::``.
+    """
     w, n = mat.shape
     ok = np.ones(n, bool)
     if w > V6_WIDTH:
         ok &= ~(mat[V6_WIDTH:] != 0).any(axis=0)
         mat = mat[:V6_WIDTH]
         w = V6_WIDTH
-    if w < 2:
-        return np.zeros(n, bool), np.zeros(n, np.uint64), np.zeros(n, np.uint64)
-    hv = _HEX[mat]
-    ishex = hv >= 0
-    colon = mat == 58
-    dot = mat == 46
-    pad = mat == 0
-    ok &= (ishex | colon | dot | pad).all(axis=0)
-    ok &= ~(pad[:-1] & ~pad[1:]).any(axis=0)
-    ncolon = colon.sum(axis=0, dtype=np.int16)
-    ok &= ncolon >= 2
-    pos = np.arange(w, dtype=np.int16)[:, None]
+    zero64 = np.zeros(n, np.uint64)
+    if w < 2 or n == 0:
+        return np.zeros(n, bool), zero64, zero64.copy()
+    rows = np.ascontiguousarray(mat.T)  # one value per row: gathers within a value stay in cache
+    flat = rows.reshape(-1)
+    cls = _V6_CLASS[rows]
+    pad = cls == 4
+    ok &= (cls != 0).all(axis=1) & ~(pad[:, :-1] & ~pad[:, 1:]).any(axis=1)
+    length = w - pad.sum(axis=1, dtype=np.int64)
+    ncolon, starts, ends = _token_bounds(cls == 2, length, 9)
+    ok &= (ncolon >= 2) & (ncolon <= 8)
+    ntok = ncolon + 1
     cols = np.arange(n)
-    # dotted-quad tail after the last colon
-    last_colon = (w - 1 - np.argmax(colon[::-1], axis=0)).astype(np.int16)
-    tail = dot.any(axis=0)
-    in_tail = tail[None, :] & (pos > last_colon[None, :])
-    ok &= ~(dot & ~in_tail).any(axis=0)
+    base = cols * w
+    # a dotted-quad tail: dots only after the last colon
+    last = np.minimum(ncolon, 8)  # index of the last token
+    tail_start = starts[last, cols]
+    dots = (cls == 3).sum(axis=1)
+    tail = dots > 0
     tail_val = np.zeros(n, np.uint32)
     if tail.any():
         t_cols = np.flatnonzero(tail)
-        t_pos = last_colon[None, t_cols] + 1 + np.arange(V4_WIDTH + 1, dtype=np.int16)[:, None]
-        t_mat = np.where(t_pos < w, mat[np.minimum(t_pos, w - 1), t_cols[None, :]], 0).astype(np.uint8)
+        t_pos = tail_start[t_cols][None, :] + np.arange(V4_WIDTH + 1)[:, None]
+        t_mat = np.where(t_pos < w, flat[base[t_cols][None, :] + np.minimum(t_pos, w - 1)], 0).astype(np.uint8)
         t_ok, t_val = parse_v4_matrix(t_mat)
-        ok[t_cols] &= t_ok
+        ok[t_cols] &= t_ok & ((t_mat == 46).sum(axis=0) == dots[t_cols])  # every dot is in the tail
         tail_val[t_cols] = t_val
-    hexc = ishex & ~in_tail
-    # tokens between colons; '::' at most once
-    tok = np.cumsum(colon, axis=0, dtype=np.int16)
-    ntok = ncolon + 1
-    dc = colon[:-1] & colon[1:]
-    ndc = dc.sum(axis=0, dtype=np.int16)
-    ok &= ndc <= 1
-    has_dc = ndc == 1
-    dc_tok = tok[np.argmax(dc, axis=0), cols]
-    k = _next_sep(hexc) - pos - 1  # hex digits after this one in its group
-    ok &= ~(hexc & (k > 3)).any(axis=0)
-    first = hexc.copy()
-    first[1:] &= ~hexc[:-1]
-    n_hex = first.sum(axis=0, dtype=np.int16)
-    groups = n_hex + 2 * tail
-    nonempty = n_hex + tail
-    length = (~pad).sum(axis=0, dtype=np.int16)
-    starts_dc = colon[0] & colon[1]
-    end = np.maximum(length - 1, 1)
-    ends_dc = colon[end, cols] & colon[end - 1, cols]
-    empty = ntok - nonempty
-    ok &= np.where(has_dc, (groups <= 7) & (empty == 1 + starts_dc + ends_dc), (groups == 8) & (empty == 0))
-    shift = np.where(has_dc, 8 - ntok - tail, 0).astype(np.int16)
-    grp = tok + np.where(tok > dc_tok[None, :], shift[None, :], 0)
-    grp = np.where(hexc & ok[None, :], np.clip(grp, 0, 8), 8)
-    contrib = np.where(hexc, hv.astype(np.int64) << (4 * np.clip(k, 0, 3)), 0)
-    sums = np.bincount((grp.astype(np.int64) * n + cols[None, :]).ravel(), weights=contrib.ravel(), minlength=9 * n)
-    g = sums.reshape(9, n)[:8].astype(np.uint64)
-    g[6] |= (tail_val >> 16).astype(np.uint64)
-    g[7] |= (tail_val & 0xFFFF).astype(np.uint64)
-    hi = (g[0] << np.uint64(48)) | (g[1] << np.uint64(32)) | (g[2] << np.uint64(16)) | g[3]
-    lo = (g[4] << np.uint64(48)) | (g[5] << np.uint64(32)) | (g[6] << np.uint64(16)) | g[7]
-    zero = np.uint64(0)
-    return ok, np.where(ok, hi, zero), np.where(ok, lo, zero)
+    # hex tokens
+    toklen = ends - starts  # (9, n)
+    slot = np.arange(9)[:, None]
+    in_use = slot < ntok[None, :]
+    hexy = in_use & ~(tail[None, :] & (slot == last[None, :]))
+    ok &= ~(hexy & (toklen > 4)).any(axis=0)
+    empty = in_use & (toklen == 0)
+    values = np.zeros((9, n), np.uint32)
+    first = base[None, :] + starts
+    for d in range(4):
+        inside = hexy & (toklen > d)
+        c = flat.take(np.minimum(first + d, len(flat) - 1))
+        values = np.where(inside, (values << np.uint32(4)) | (_HEX[c].astype(np.uint32) & np.uint32(0xF)), values)
+    # '::': one empty token inside; an empty first (last) token only right before (after) it
+    middle = empty & (slot > 0) & (slot < (ntok - 1)[None, :])
+    n_middle = middle.sum(axis=0)
+    dc = np.argmax(middle, axis=0)
+    has_dc = n_middle == 1
+    ok &= n_middle <= 1
+    ok &= ~empty[0] | (has_dc & (dc == 1))
+    end_empty = empty[last, cols]
+    ok &= ~end_empty | (has_dc & (dc == ntok - 2))
+    groups = ntok - empty.sum(axis=0) + tail
+    ok &= np.where(has_dc, groups <= 7, (groups == 8) & (n_middle == 0))
+    shift = np.where(has_dc, 8 - ntok - tail, 0)
+    target = np.where((slot > dc[None, :]) & has_dc[None, :], slot + shift[None, :], slot)
+    write = hexy & ~empty & ok[None, :]
+    target = np.where(write, np.clip(target, 0, 8), 8)
+    out = np.zeros(9 * n, np.uint64)
+    for k in range(9):
+        out[target[k] * n + cols] = values[k]
+    out = out.reshape(9, n)
+    out[8] = 0
+    t_rows = np.flatnonzero(tail & ok)
+    out[6, t_rows] = tail_val[t_rows] >> np.uint32(16)
+    out[7, t_rows] = tail_val[t_rows] & np.uint32(0xFFFF)
+    hi = (out[0] << np.uint64(48)) | (out[1] << np.uint64(32)) | (out[2] << np.uint64(16)) | out[3]
+    lo = (out[4] << np.uint64(48)) | (out[5] << np.uint64(32)) | (out[6] << np.uint64(16)) | out[7]
+    return ok, np.where(ok, hi, np.uint64(0)), np.where(ok, lo, np.uint64(0))
 
 
 def parse_ip_matrix(mat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
