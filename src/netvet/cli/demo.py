@@ -40,4 +40,7 @@ def register(app: typer.Typer) -> None:
         console.print(entity_table(report, limit=20))
         out = output_dir / "netvet-demo-report.json"
         out.write_text(render(report, "json"), encoding="utf-8")
-        console_err.print(f"full report (JSON): {out}")
+        html_out = output_dir / "netvet-demo-report.html"
+        html_out.write_text(render(report, "html"), encoding="utf-8")
+        console.print(f"full report (JSON): {out}")
+        console.print(f"full report (HTML, opens offline): {html_out}")

@@ -19,7 +19,7 @@ def reporter(name: str):
 
 
 def render(report: Report, fmt: str) -> str:
-    from . import csv_report, json_report, table  # noqa: F401  (register)
+    from . import csv_report, html, json_report, oscal, table  # noqa: F401  (register)
 
     if fmt not in REPORTERS:
         raise ValueError(f"unknown report format {fmt!r} (known: {', '.join(sorted(REPORTERS))})")

@@ -1,0 +1,1 @@
+"""The local web dashboard of netvet (``netvet serve``): FastAPI over the history database."""

@@ -1,0 +1,483 @@
+"""The dashboard: a FastAPI app over the history database.
+
+Pages: runs list (``/``), run detail with filters (``/runs/{run}``), a finding with its evidence
+(``/runs/{run}/findings/{idx}``), an entity with its evidence (``/runs/{run}/entities/{entity}``), two runs or
+two policies of one run side by side (``/compare``), drift between runs (``/drift``). JSON: ``/api/runs``,
+``/api/runs/{run}``, ``/api/runs/{run}/report``, ``/api/drift``. Pages are rendered on the server with the
+HTML report's view model and templates (autoescaped); the only script is the report's table script, served
+from ``/static``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter, OrderedDict
+from importlib import resources
+from urllib.parse import quote, urlencode
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from ..history.drift import diff_runs
+from ..history.keys import observation_keys
+from ..history.store import History, HistoryError
+from ..reporters.html import (
+    ATTENTION,
+    NO_COUNTRY,
+    NO_ENTITY,
+    NO_SITE,
+    VERDICTS,
+    ReportView,
+    asset_text,
+    build_view,
+    evidence_view,
+)
+from .security import install_security
+
+FILTERS = ("policy", "verdict", "site", "country", "entity", "q")
+
+
+def web_template(name: str) -> str | None:
+    try:
+        return resources.files(__package__).joinpath("templates", name).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+
+
+@functools.cache
+def template_env():
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(lambda name: web_template(name) or asset_text(name)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.globals.update(
+        VERDICTS=VERDICTS, ATTENTION=ATTENTION, quote=lambda s: quote(str(s), safe=""), urlencode=urlencode
+    )
+    return env
+
+
+class RunCache:
+    """Recorded runs never change: keep the views of the last few runs opened."""
+
+    def __init__(self, history: History, size: int = 4):
+        self.history = history
+        self.size = size
+        self._views: OrderedDict[str, tuple[dict, ReportView]] = OrderedDict()
+
+    def get(self, run_id: str) -> tuple[dict, ReportView]:
+        if run_id in self._views:
+            self._views.move_to_end(run_id)
+            return self._views[run_id]
+        data = self.history.report(run_id)
+        item = (data, build_view(data))
+        self._views[run_id] = item
+        while len(self._views) > self.size:
+            self._views.popitem(last=False)
+        return item
+
+
+def _match(f, want: dict[str, str]) -> bool:
+    if want.get("policy") and f.policy != want["policy"]:
+        return False
+    if want.get("verdict") and f.verdict != want["verdict"]:
+        return False
+    if want.get("site") and f.site != want["site"]:
+        return False
+    if want.get("country") and f.country != want["country"]:
+        return False
+    if want.get("entity") and want["entity"] not in (f.entity_id, f.entity_name):
+        return False
+    if want.get("q"):
+        q = want["q"].lower()
+        text = " ".join(
+            [f.label, f.where, f.entity_name, f.site, f.policy, f.identifier, *f.rule_ids, *f.reasons]
+        )
+        if q not in text.lower():
+            return False
+    return True
+
+
+def create_app(
+    history: History | None = None,
+    token: str | None = None,
+    bind_host: str = "127.0.0.1",
+    registry_loader=None,
+) -> FastAPI:
+    """The dashboard app over ``history``; with ``token`` every request must carry it."""
+    history = history or History()
+    cache = RunCache(history)
+    app = FastAPI(title="netvet dashboard", docs_url=None, redoc_url=None, openapi_url=None)
+    install_security(app, token=token, bind_host=bind_host)
+
+    @functools.cache
+    def registry():
+        """The current registry for entity pages (None when it cannot be loaded)."""
+        try:
+            if registry_loader is not None:
+                return registry_loader()
+            from ..attribution.registry import Registry
+
+            return Registry.load()
+        except Exception:  # noqa: BLE001 - the dashboard works without the registry
+            return None
+
+    def in_session(fn):
+        """Run a route with one shared read-only connection to the history database."""
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with history.session():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+    def page(template: str, status: int = 200, **ctx) -> HTMLResponse:
+        ctx.setdefault("run_href", run_href)
+        html = template_env().get_template(template).render(**ctx)
+        return HTMLResponse(html, status_code=status)
+
+    def resolve(ref: str) -> str:
+        try:
+            return history.resolve(ref)
+        except HistoryError as exc:
+            raise HTTPException(404, str(exc)) from None
+
+    def run_href(run_id: str, **params) -> str:
+        q = {k: v for k, v in params.items() if v}
+        return f"/runs/{quote(run_id, safe='')}" + (f"?{urlencode(q)}" if q else "")
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException):
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
+        return page(
+            "error.html.j2",
+            status=exc.status_code,
+            title="Error",
+            message=str(exc.detail),
+            status_code=exc.status_code,
+        )
+
+    # --- static -----------------------------------------------------------------------------------
+    @app.get("/static/report.css")
+    def css() -> Response:
+        return Response(asset_text("report.css"), media_type="text/css; charset=utf-8")
+
+    @app.get("/static/report.js")
+    def js() -> Response:
+        return Response(asset_text("report.js"), media_type="text/javascript; charset=utf-8")
+
+    # --- pages ------------------------------------------------------------------------------------
+    @app.get("/", response_class=HTMLResponse)
+    @in_session
+    def runs_page():
+        try:
+            runs = history.runs()
+        except HistoryError as exc:
+            raise HTTPException(503, str(exc)) from None
+        return page("runs.html.j2", title="Runs", runs=runs, db=str(history.path), run_href=run_href)
+
+    @app.get("/runs/{run}", response_class=HTMLResponse)
+    @in_session
+    def run_page(run: str, request: Request):
+        run_id = resolve(run)
+        info = history.run(run_id)
+        data, view = cache.get(run_id)
+        want = {k: request.query_params.get(k, "") for k in FILTERS}
+        rows = [f for f in view.findings if _match(f, want)]
+
+        def summary_href(pid: str, verdict: str) -> str:
+            return run_href(run_id, policy=pid, verdict=verdict) + "#findings"
+
+        return page(
+            "run.html.j2",
+            title=f"Run {info['seq']}",
+            info=info,
+            v=view,
+            rows=rows,
+            want=want,
+            run_id=run_id,
+            summary_href=summary_href,
+            finding_href=lambda f: f"/runs/{quote(run_id, safe='')}/findings/{f.idx}",
+            entity_href=lambda eid: f"/runs/{quote(run_id, safe='')}/entities/{quote(eid, safe='')}",
+        )
+
+    @app.get("/runs/{run}/findings/{idx}", response_class=HTMLResponse)
+    @in_session
+    def finding_page(run: str, idx: int):
+        run_id = resolve(run)
+        info = history.run(run_id)
+        data, view = cache.get(run_id)
+        if not 0 <= idx < len(view.findings):
+            raise HTTPException(404, f"run {run_id} has no finding {idx}")
+        f = view.findings[idx]
+        obs = next((o for o in data.get("observations") or [] if o.get("id") == f.subject), None)
+        ev = evidence_view(obs) if obs else None
+        siblings = [g for g in view.findings if g.subject == f.subject and g.idx != f.idx]
+        return page(
+            "finding.html.j2",
+            title=f"{f.label} under {f.policy}",
+            info=info,
+            run_id=run_id,
+            f=f,
+            ev=ev,
+            siblings=siblings,
+            finding_href=lambda g: f"/runs/{quote(run_id, safe='')}/findings/{g.idx}",
+            entity_href=lambda eid: f"/runs/{quote(run_id, safe='')}/entities/{quote(eid, safe='')}",
+            run_href=run_href,
+        )
+
+    @app.get("/runs/{run}/entities/{entity_id}", response_class=HTMLResponse)
+    @in_session
+    def entity_page(run: str, entity_id: str):
+        run_id = resolve(run)
+        info = history.run(run_id)
+        data, view = cache.get(run_id)
+        findings = [f for f in view.findings if f.entity_id == entity_id]
+        evidence = [e for e in view.evidence if e.entity_id == entity_id]
+        if not findings and not evidence:
+            raise HTTPException(404, f"no observation of run {run_id} is attributed to {entity_id!r}")
+        facts = _entity_facts(registry(), entity_id)
+        counts = Counter((f.policy, f.verdict) for f in findings)
+        per_policy = [
+            (pid, title, {v: counts.get((pid, v), 0) for v in VERDICTS}, n)
+            for pid, title, _, n in view.per_policy
+        ]
+        per_policy = [(pid, title, c, sum(c.values())) for pid, title, c, _ in per_policy if sum(c.values())]
+        name = findings[0].entity_name if findings else entity_id
+        return page(
+            "entity.html.j2",
+            title=name,
+            info=info,
+            run_id=run_id,
+            entity_id=entity_id,
+            name=name,
+            facts=facts,
+            findings=findings,
+            evidence=evidence,
+            per_policy=per_policy,
+            finding_href=lambda g: f"/runs/{quote(run_id, safe='')}/findings/{g.idx}",
+            summary_href=lambda pid, v: (
+                run_href(run_id, policy=pid, verdict=v, entity=entity_id) + "#findings"
+            ),
+            run_href=run_href,
+        )
+
+    @app.get("/compare", response_class=HTMLResponse)
+    @in_session
+    def compare_page(a: str = "", b: str = "", p1: str = "", p2: str = ""):
+        runs = history.runs()
+        if a and p1 and p2:
+            run_id = resolve(a)
+            info = history.run(run_id)
+            data, view = cache.get(run_id)
+            rows = _policy_pairs(data, view, p1, p2)
+            return page(
+                "compare_policies.html.j2",
+                title=f"{p1} vs {p2}",
+                info=info,
+                run_id=run_id,
+                p1=p1,
+                p2=p2,
+                rows=rows,
+                v=view,
+                run_href=run_href,
+                differ=sum(1 for r in rows if r["differ"]),
+            )
+        if a and b:
+            ra, rb = resolve(a), resolve(b)
+            ia, ib = history.run(ra), history.run(rb)
+            (_, va), (_, vb) = cache.get(ra), cache.get(rb)
+            return page(
+                "compare_runs.html.j2",
+                title="Compare runs",
+                a=ia,
+                b=ib,
+                va=va,
+                vb=vb,
+                entities=_entity_pairs(va, vb),
+                run_href=run_href,
+                runs=runs,
+            )
+        return page(
+            "compare_pick.html.j2",
+            title="Compare",
+            runs=runs,
+            run_href=run_href,
+            policies=_policies_of(history, runs[0]["run_id"]) if runs else [],
+        )
+
+    @app.get("/drift", response_class=HTMLResponse)
+    @in_session
+    def drift_page(a: str = "", b: str = ""):
+        runs = history.runs()
+        if not (a and b):
+            if len(runs) < 2:
+                return page("compare_pick.html.j2", title="Drift", runs=runs, run_href=run_href, policies=[])
+            a, b = runs[1]["run_id"], runs[0]["run_id"]
+        try:
+            drift = diff_runs(history, a, b)
+        except HistoryError as exc:
+            raise HTTPException(404, str(exc)) from None
+        return page(
+            "drift.html.j2",
+            title="Drift",
+            d=drift,
+            a=history.run(drift.run_a),
+            b=history.run(drift.run_b),
+            run_href=run_href,
+            runs=runs,
+        )
+
+    # --- JSON -------------------------------------------------------------------------------------
+    @app.get("/api/runs")
+    @in_session
+    def api_runs():
+        return {"database": str(history.path), "runs": history.runs()}
+
+    @app.get("/api/runs/{run}")
+    @in_session
+    def api_run(run: str):
+        run_id = resolve(run)
+        info = history.run(run_id)
+        info["findings_rows"] = history.findings(run_id)
+        return info
+
+    @app.get("/api/runs/{run}/report")
+    @in_session
+    def api_report(run: str):
+        data, _ = cache.get(resolve(run))
+        return data
+
+    @app.get("/api/drift")
+    @in_session
+    def api_drift(a: str, b: str):
+        try:
+            return diff_runs(history, a, b).to_dict()
+        except HistoryError as exc:
+            raise HTTPException(404, str(exc)) from None
+
+    return app
+
+
+def _policies_of(history: History, run_id: str) -> list[str]:
+    return [p["id"] for p in history.run(run_id)["policies"]]
+
+
+def _entity_pairs(va: ReportView, vb: ReportView) -> list[dict]:
+    """Per entity: FAIL/REVIEW/UNKNOWN counts in run A and run B."""
+
+    def counts(view: ReportView) -> dict[tuple[str, str], Counter]:
+        out: dict[tuple[str, str], Counter] = {}
+        for f in view.findings:
+            if f.verdict in ATTENTION:
+                out.setdefault((f.entity_id, f.entity_name), Counter())[f.verdict] += 1
+        return out
+
+    ca, cb = counts(va), counts(vb)
+    rows = []
+    for key in sorted(ca.keys() | cb.keys(), key=lambda k: k[1].lower()):
+        a, b = ca.get(key, Counter()), cb.get(key, Counter())
+        ta, tb = sum(a.values()), sum(b.values())
+        rows.append(
+            {"entity_id": key[0], "name": key[1], "a": a, "b": b, "ta": ta, "tb": tb, "delta": tb - ta}
+        )
+    return sorted(rows, key=lambda r: (-abs(r["delta"]), -r["tb"], r["name"].lower()))
+
+
+def _policy_pairs(data: dict, view: ReportView, p1: str, p2: str) -> list[dict]:
+    """Per observation: its finding under policy p1 and under policy p2."""
+    keys = observation_keys(data.get("observations") or [])
+    by: dict[str, dict] = {}
+    for f in view.findings:
+        if f.policy not in (p1, p2):
+            continue
+        row = by.setdefault(
+            f.subject,
+            {
+                "subject": f.subject,
+                "key": keys.get(f.subject, f.subject),
+                "label": f.label,
+                "site": f.site,
+                "entity": f.entity_name,
+                "entity_id": f.entity_id,
+                p1: None,
+                p2: None,
+            },
+        )
+        row[f.policy] = f
+    rows = []
+    for row in by.values():
+        va = row[p1].verdict if row[p1] else "absent"
+        vb = row[p2].verdict if row[p2] else "absent"
+        rows.append({**row, "v1": va, "v2": vb, "f1": row[p1], "f2": row[p2], "differ": va != vb})
+    rank = {"FAIL": 0, "REVIEW": 1, "UNKNOWN": 2, "WAIVED": 3, "PASS": 4, "absent": 5}
+    return sorted(rows, key=lambda r: (not r["differ"], min(rank[r["v1"]], rank[r["v2"]]), r["label"]))
+
+
+def _entity_facts(registry, entity_id: str) -> dict | None:
+    """What the current registry says about an entity: names, jurisdiction, owners, designations."""
+    if registry is None or entity_id not in getattr(registry, "entities", {}):
+        return None
+    e = registry.entities[entity_id]
+    sources = getattr(registry, "sources", {})
+
+    def src(sid: str | None) -> tuple[str | None, str | None]:
+        s = sources.get(sid) if sid else None
+        return (s.title if s else sid), (s.url if s else None)
+
+    owners = []
+    for o in e.owners:
+        title, url = src(o.source)
+        owner = registry.entities.get(o.owner)
+        owners.append(
+            {
+                "id": o.owner,
+                "name": owner.legal_name if owner else o.owner,
+                "share": o.share,
+                "since": o.since,
+                "until": o.until,
+                "note": o.note,
+                "source": title,
+                "url": url,
+                "as_of": o.as_of,
+            }
+        )
+    designations = []
+    for d in registry.designations_of(entity_id):
+        title, url = src(d.source)
+        designations.append(
+            {
+                "list": d.list,
+                "entry": d.entry,
+                "date_added": d.date_added,
+                "scope": d.scope,
+                "scope_text": d.scope_text,
+                "source": title,
+                "url": url,
+                "as_of": d.as_of,
+            }
+        )
+    hq = e.jurisdiction.headquarters
+    reg = e.jurisdiction.registration
+    return {
+        "id": e.id,
+        "legal_name": e.legal_name,
+        "kind": str(e.kind),
+        "aliases": e.aliases,
+        "brands": e.brands,
+        "hq": hq.country if hq else None,
+        "hq_source": src(hq.source) if hq else (None, None),
+        "registration": reg.country if reg else None,
+        "owners": owners,
+        "designations": designations,
+        "state": [{"state": s.state, "share": s.share, "via": s.via} for s in e.state_ownership],
+        "registry_version": getattr(registry, "version", None),
+        "notes": e.notes,
+    }
+
+
+__all__ = ["create_app", "NO_COUNTRY", "NO_ENTITY", "NO_SITE"]

@@ -1,0 +1,201 @@
+"""The dashboard app in-process: pages, numbers, filters, JSON API, escaping and access control."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from netvet.attribution.registry import Registry
+from netvet.cli import main
+from netvet.cli.serve import is_loopback
+from netvet.history.store import History
+from netvet.web.app import create_app
+
+
+def _helper(name: str):
+    """A helper module of tests/fixtures/reports, loaded by path (works in any pytest import mode)."""
+    key = f"netvet_test_{name}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            key, Path(__file__).resolve().parents[1] / "fixtures" / "reports" / f"{name}.py"
+        )
+        sys.modules[key] = module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    return sys.modules[key]
+
+
+Scan = _helper("htmlscan").Scan
+FIX = _helper("reportkit").FIX
+HOSTILE = _helper("reportkit").HOSTILE
+INVENTORY_V1 = _helper("reportkit").INVENTORY_V1
+INVENTORY_V2 = _helper("reportkit").INVENTORY_V2
+mini_report = _helper("reportkit").mini_report
+
+LOCAL = "http://127.0.0.1"
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory):
+    h = History(tmp_path_factory.mktemp("web") / "history.duckdb")
+    a = h.record(mini_report(), [INVENTORY_V1], now=datetime(2024, 6, 1, 9, tzinfo=UTC))
+    b = h.record(mini_report(INVENTORY_V2), [INVENTORY_V2], now=datetime(2024, 6, 2, 9, tzinfo=UTC))
+    c = h.record(mini_report(HOSTILE), [HOSTILE], now=datetime(2024, 6, 3, 9, tzinfo=UTC))
+    return h, a, b, c
+
+
+@pytest.fixture(scope="module")
+def client(recorded):
+    h = recorded[0]
+    app = create_app(h, registry_loader=lambda: Registry.load(FIX / "registry" / "mini"))
+    return TestClient(app, base_url=LOCAL)
+
+
+def rows(page: Scan) -> list[dict]:
+    return page.find("tr", class_="finding")
+
+
+def test_runs_page(client, recorded):
+    _, a, b, c = recorded
+    r = client.get("/")
+    assert r.status_code == 200
+    page = Scan(r.text)
+    assert [x["data-run"] for x in page.find("tr", class_="run")] == [c, b, a]
+    api = client.get("/api/runs").json()["runs"]
+    assert [(x["run_id"], x["fail"], x["review"], x["unknown"], x["pass"]) for x in api] == [
+        (c, 2, 0, 1, 0),
+        (b, 3, 0, 1, 3),
+        (a, 2, 1, 1, 3),
+    ]
+
+
+def test_run_page_numbers_and_filters(client, recorded):
+    _, a, b, _ = recorded
+    report = client.get(f"/api/runs/{b}/report").json()
+    page = Scan(client.get(f"/runs/{b}").text)
+    for v, n in report["summary"]["per_policy"]["test-pack"].items():
+        assert page.text_by_id[f"total-{v}"] == str(n)
+    assert len(rows(page)) == len(report["findings"]) == 7
+    fails = Scan(client.get(f"/runs/{b}", params={"verdict": "FAIL"}).text)
+    assert {r["data-verdict"] for r in rows(fails)} == {"FAIL"}
+    assert fails.text_by_id["shown-count"] == "3"
+    both = Scan(client.get(f"/runs/{b}", params={"verdict": "FAIL", "site": "branch"}).text)
+    assert [r["data-idx"] for r in rows(both)] == ["6"]
+    text = Scan(client.get(f"/runs/{b}", params={"q": "RELABELX"}).text)
+    assert [r["data-entity"] for r in rows(text)] == ["RelabelX"]
+    ent = Scan(client.get(f"/runs/{b}", params={"entity": "camco"}).text)
+    assert len(rows(ent)) == 3
+    assert client.get("/runs/latest").status_code == 200
+    missing = client.get("/runs/nope")
+    assert missing.status_code == 404 and "no run" in Scan(missing.text).text_by_id["error-message"]
+
+
+def test_finding_page_shows_the_evidence_chain(client, recorded):
+    _, a, _, _ = recorded
+    page = Scan(client.get(f"/runs/{a}/findings/0").text)
+    assert page.text_by_id["finding-title"].startswith("core-1")
+    assert page.text_by_id["finding-verdict"] == "FAIL"
+    assert page.text_by_id["finding-source"].endswith("inventory.csv:2")
+    assert "IANA PEN 99001 is assigned to RedCo Networks Co., Ltd." in page.text
+    assert "Crimson Holding Ltd. holds 100% of RedCo Networks Co., Ltd." in page.text
+    assert {x["href"] for x in page.find("a", href=True)} >= {
+        "https://example.org/list",
+        f"/runs/{a}/entities/redco",
+    }
+    assert client.get(f"/runs/{a}/findings/99").status_code == 404
+
+
+def test_entity_page(client, recorded):
+    _, _, b, _ = recorded
+    page = Scan(client.get(f"/runs/{b}/entities/camco").text)
+    assert page.text_by_id["entity-name"].startswith("CamCo Vision Inc.")
+    assert "Test source A" in page.text_by_id["entity-facts"]
+    assert [r["data-verdict"] for r in rows(page)] == ["FAIL", "FAIL", "PASS"]
+    assert len(page.find("details", class_="evidence")) == 3
+    assert client.get(f"/runs/{b}/entities/nobody").status_code == 404
+
+
+def test_compare_and_drift(client, recorded):
+    _, a, b, _ = recorded
+    page = Scan(client.get("/compare", params={"a": a, "b": b}).text)
+    assert [x["data-total"] for x in page.find("span", data_total=True)] == [
+        "FAIL",
+        "REVIEW",
+        "UNKNOWN",
+        "PASS",
+        "WAIVED",
+    ] * 2
+    side = Scan(client.get("/compare", params={"a": b, "p1": "test-pack", "p2": "test-pack"}).text)
+    assert side.text_by_id["differ-count"] == "0"
+    drift = Scan(client.get("/drift", params={"a": a, "b": b}).text)
+    assert (
+        drift.text_by_id["drift-new"],
+        drift.text_by_id["drift-resolved"],
+        drift.text_by_id["drift-changed"],
+        drift.text_by_id["drift-unchanged"],
+    ) == ("1", "1", "1", "5")
+    api = client.get("/api/drift", params={"a": a, "b": b}).json()
+    assert [c["label"] for c in api["new"]] == ["edge-9"]
+    assert client.get("/api/drift", params={"a": a, "b": "nope"}).status_code == 404
+    assert client.get("/compare").status_code == 200 and client.get("/drift").status_code == 200
+
+
+def test_hostile_run_is_escaped(client, recorded):
+    _, _, _, c = recorded
+    for url in (f"/runs/{c}", f"/runs/{c}/findings/0", f"/runs/{c}/findings/2", f"/runs/{c}/entities/redco"):
+        r = client.get(url)
+        assert r.status_code == 200, url
+        page = Scan(r.text)
+        assert [a.get("src") for t, a in page.elements if t == "script"] == ["/static/report.js"]
+        assert [k for _, a in page.elements for k in a if k.startswith("on")] == []
+        assert "<script>alert" not in r.text and "<img src=x" not in r.text
+    assert "<script>alert('host')</script>" in Scan(client.get(f"/runs/{c}").text).text
+
+
+def test_security_headers_and_host_check(client):
+    r = client.get("/")
+    assert r.headers["content-security-policy"].startswith("default-src 'none'; script-src 'self'")
+    assert r.headers["x-frame-options"] == "DENY"
+    assert client.get("/", headers={"host": "attacker.example"}).status_code == 421
+    assert client.get("/", headers={"host": "localhost:8765"}).status_code == 200
+
+
+def test_token_required_on_every_request(recorded):
+    app = create_app(recorded[0], token="s3cret-token", bind_host="0.0.0.0")
+    c = TestClient(app, base_url="http://dash.example")
+    for url in ("/", "/api/runs", "/static/report.js", f"/runs/{recorded[1]}"):
+        assert c.get(url).status_code == 401, url
+    assert c.get("/", headers={"authorization": "Bearer wrong-token"}).status_code == 401
+    assert c.get("/", headers={"authorization": "Bearer s3cret-token"}).status_code == 200
+    assert c.get("/api/runs", headers={"x-netvet-token": "s3cret-token"}).status_code == 200
+    r = c.get("/drift?token=s3cret-token&a=1&b=2", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/drift?a=1&b=2"
+    assert re.search(r"netvet_token=s3cret-token;.*HttpOnly", r.headers["set-cookie"], re.I)
+    assert "samesite=strict" in r.headers["set-cookie"].lower()
+    c.cookies.set("netvet_token", "s3cret-token")
+    assert c.get("/drift?a=1&b=2").status_code == 200
+
+
+def test_serve_refuses_non_loopback_without_token(capsys):
+    assert main(["serve", "--host", "0.0.0.0"]) == 2
+    assert "not a loopback address" in capsys.readouterr().err
+    assert main(["serve", "--host", "127.0.0.1", "--token", "short"]) == 2
+    assert [
+        is_loopback(h)
+        for h in (
+            "127.0.0.1",
+            "127.8.9.1",
+            "::1",
+            "[::1]",
+            "localhost",
+            "0.0.0.0",
+            "::",
+            "192.0.2.1",
+            "example.org",
+        )
+    ] == [True, True, True, True, True, False, False, False, False]
