@@ -346,3 +346,35 @@ def test_cli_writes_html_and_oscal(tmp_path):
     )
     assert code == 1
     assert '"oscal-version": "1.2.3"' in osc.read_text(encoding="utf-8")
+
+
+def test_compare_html_has_comparison_section(tmp_path):
+    import html.parser
+
+    from netvet.cli import main
+
+    inv = tmp_path / "inv.csv"
+    inv.write_text("hostname,mac,vendor,role\nsw1,00:e0:fc:00:00:01,Huawei,core\nsrv1,,Lenovo,office\n"
+                   "cam<script>,,Hikvision,\n")
+    out = tmp_path / "cmp.html"
+    assert main(["compare", str(inv), "-p", "clean-network", "-p", "fcc-covered-list", "-f", "html",
+                 "-o", str(out)]) == 0
+    text = out.read_text()
+    assert 'id="comparison-table"' in text and 'id="differences-table"' in text
+    assert "only clean-network excludes 2 assets." in text
+    assert "cam<script>" not in text and "cam&lt;script&gt;" in text
+
+    class Rows(html.parser.HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.rows, self.table = 0, None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "table":
+                self.table = dict(attrs).get("id")
+            if tag == "tr" and self.table == "differences-table":
+                self.rows += 1
+
+    p = Rows()
+    p.feed(text)
+    assert p.rows == 1 + 2  # header + Lenovo server (clean-network only) + Hikvision camera (FAIL vs REVIEW)

@@ -218,6 +218,7 @@ class ReportView:
     countries: list[str]
     entities: list[tuple[str, str]]
     issues: list[dict] = field(default_factory=list)
+    comparison: dict | None = None  # `netvet compare`: headline, per-policy exclusions, disagreements
 
 
 def anchor_for(obs_id: str) -> str:
@@ -414,11 +415,13 @@ def csp_hash(text: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
 
 
-def render_html_dict(data: dict) -> str:
-    """Render a report dictionary as one self-contained HTML document."""
+def render_html_dict(data: dict, comparison: dict | None = None) -> str:
+    """Render a report dictionary as one self-contained HTML document (with a comparison section when
+    ``comparison`` — the output of ``analyses.compare.compare`` plus its ``headline`` — is given)."""
     from markupsafe import Markup
 
     view = build_view(data)
+    view.comparison = comparison
     js, css = asset_text("report.js"), asset_text("report.css")
     return template_env().get_template("report.html.j2").render(
         v=view, css=Markup(css), js=Markup(js), script_hash=csp_hash(js), style_hash=csp_hash(css),
@@ -429,3 +432,8 @@ def render_html_dict(data: dict) -> str:
 @reporter("html")
 def render_html(report: Report) -> str:
     return render_html_dict(report.to_dict())
+
+
+def render_compare_html(report: Report, comparison: dict) -> str:
+    """`netvet compare --format html`: the full report of every policy, opened by the comparison."""
+    return render_html_dict(report.to_dict(), comparison)
