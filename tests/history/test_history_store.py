@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import signal
@@ -19,26 +18,7 @@ from netvet.cli import main
 from netvet.history.drift import diff_runs
 from netvet.history.keys import finding_keys, identity, observation_keys
 from netvet.history.store import PAUSE_ENV, History, HistoryError, data_dir, db_path
-
-
-def _helper(name: str):
-    """A helper module of tests/fixtures/reports, loaded by path (works in any pytest import mode)."""
-    key = f"netvet_test_{name}"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            key, Path(__file__).resolve().parents[1] / "fixtures" / "reports" / f"{name}.py"
-        )
-        sys.modules[key] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules[key]
-
-
-FIX = _helper("reportkit").FIX
-HOSTILE = _helper("reportkit").HOSTILE
-INVENTORY_V1 = _helper("reportkit").INVENTORY_V1
-INVENTORY_V2 = _helper("reportkit").INVENTORY_V2
-PACK = _helper("reportkit").PACK
-mini_report = _helper("reportkit").mini_report
+from tests.fixtures.reports.reportkit import FIX, HOSTILE, INVENTORY_V1, INVENTORY_V2, PACK, mini_report
 
 T1 = datetime(2024, 6, 1, 9, 0, 0, tzinfo=UTC)
 T2 = datetime(2024, 6, 2, 9, 0, 0, tzinfo=UTC)

@@ -5,11 +5,8 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
-import importlib.util
-import sys
 from collections import Counter
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -17,25 +14,8 @@ from netvet.cli import main
 from netvet.model import Citation, Finding, Observation, PolicyInfo, Report, SourceRef, Verdict
 from netvet.reporters import render
 from netvet.reporters.html import build_view, render_html_dict, safe_url, split_source
-
-
-def _helper(name: str):
-    """A helper module of tests/fixtures/reports, loaded by path (works in any pytest import mode)."""
-    key = f"netvet_test_{name}"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            key, Path(__file__).resolve().parents[1] / "fixtures" / "reports" / f"{name}.py"
-        )
-        sys.modules[key] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules[key]
-
-
-Scan = _helper("htmlscan").Scan
-FIX = _helper("reportkit").FIX
-HOSTILE = _helper("reportkit").HOSTILE
-PACK = _helper("reportkit").PACK
-mini_report = _helper("reportkit").mini_report
+from tests.fixtures.reports.htmlscan import Scan
+from tests.fixtures.reports.reportkit import FIX, HOSTILE, PACK, mini_report
 
 
 @pytest.fixture(scope="module")

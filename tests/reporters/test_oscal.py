@@ -12,11 +12,9 @@ from __future__ import annotations
 import copy
 import hashlib
 import importlib.metadata as md
-import importlib.util
 import json
 import os
 import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,23 +22,7 @@ import pytest
 from netvet.model import Report
 from netvet.reporters import render
 from netvet.reporters.oscal import OSCAL_VERSION, oscal_dict, token
-
-
-def _helper(name: str):
-    """A helper module of tests/fixtures/reports, loaded by path (works in any pytest import mode)."""
-    key = f"netvet_test_{name}"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            key, Path(__file__).resolve().parents[1] / "fixtures" / "reports" / f"{name}.py"
-        )
-        sys.modules[key] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules[key]
-
-
-HOSTILE = _helper("reportkit").HOSTILE
-INVENTORY_V2 = _helper("reportkit").INVENTORY_V2
-mini_report = _helper("reportkit").mini_report
+from tests.fixtures.reports.reportkit import HOSTILE, INVENTORY_V2, mini_report
 
 SCHEMA_FILE = "oscal_assessment-results_schema.json"
 SCHEMA_ID = "http://csrc.nist.gov/ns/oscal/1.2.3/oscal-ar-schema.json"

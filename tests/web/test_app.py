@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,26 +13,8 @@ from netvet.cli import main
 from netvet.cli.serve import is_loopback
 from netvet.history.store import History
 from netvet.web.app import create_app
-
-
-def _helper(name: str):
-    """A helper module of tests/fixtures/reports, loaded by path (works in any pytest import mode)."""
-    key = f"netvet_test_{name}"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            key, Path(__file__).resolve().parents[1] / "fixtures" / "reports" / f"{name}.py"
-        )
-        sys.modules[key] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules[key]
-
-
-Scan = _helper("htmlscan").Scan
-FIX = _helper("reportkit").FIX
-HOSTILE = _helper("reportkit").HOSTILE
-INVENTORY_V1 = _helper("reportkit").INVENTORY_V1
-INVENTORY_V2 = _helper("reportkit").INVENTORY_V2
-mini_report = _helper("reportkit").mini_report
+from tests.fixtures.reports.htmlscan import Scan
+from tests.fixtures.reports.reportkit import FIX, HOSTILE, INVENTORY_V1, INVENTORY_V2, mini_report
 
 LOCAL = "http://127.0.0.1"
 

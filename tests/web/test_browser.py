@@ -8,10 +8,8 @@ Skipped only when Chromium is absent and CI is not "true".
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import sys
 import threading
 import time
 import urllib.request
@@ -25,25 +23,7 @@ from netvet.attribution.registry import Registry
 from netvet.history.store import History
 from netvet.reporters import render
 from netvet.web.app import create_app
-
-
-def _helper(name: str):
-    """A helper module of tests/fixtures/reports, loaded by path (works in any pytest import mode)."""
-    key = f"netvet_test_{name}"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            key, Path(__file__).resolve().parents[1] / "fixtures" / "reports" / f"{name}.py"
-        )
-        sys.modules[key] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules[key]
-
-
-FIX = _helper("reportkit").FIX
-HOSTILE = _helper("reportkit").HOSTILE
-INVENTORY_V1 = _helper("reportkit").INVENTORY_V1
-INVENTORY_V2 = _helper("reportkit").INVENTORY_V2
-mini_report = _helper("reportkit").mini_report
+from tests.fixtures.reports.reportkit import FIX, HOSTILE, INVENTORY_V1, INVENTORY_V2, mini_report
 
 CHROMIUM = Path(os.environ.get("NETVET_CHROMIUM", "/usr/bin/chromium"))
 ARGS = [
