@@ -23,6 +23,7 @@ from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 import numpy as np
 
@@ -30,8 +31,12 @@ AS_SET = 1
 AS_SEQUENCE = 2
 AS_CONFED_SEQUENCE = 3
 AS_CONFED_SET = 4
-SEGMENT_NAMES = {AS_SET: "AS_SET", AS_SEQUENCE: "AS_SEQUENCE", AS_CONFED_SEQUENCE: "AS_CONFED_SEQUENCE",
-                 AS_CONFED_SET: "AS_CONFED_SET"}
+SEGMENT_NAMES = {
+    AS_SET: "AS_SET",
+    AS_SEQUENCE: "AS_SEQUENCE",
+    AS_CONFED_SEQUENCE: "AS_CONFED_SEQUENCE",
+    AS_CONFED_SET: "AS_CONFED_SET",
+}
 
 ORIGIN_NAMES = {0: "IGP", 1: "EGP", 2: "INCOMPLETE"}
 
@@ -85,18 +90,22 @@ def flatten_segments(segments: Segments | None) -> tuple[PathElement, ...]:
 
 def encode_segments(segments: Segments | None) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """(asns, marks) of a path as stored in :class:`RouteTable` (adjacent sequences merge naturally)."""
+    if segments and len(segments) == 1 and segments[0][0] == AS_SEQUENCE:
+        seq = segments[0][1]
+        return tuple(seq), (MARK_SEQ,) * len(seq)
     asns: list[int] = []
     marks: list[int] = []
     for seg_type, seg in segments or ():
         if not seg:
             continue
-        if seg_type == AS_SEQUENCE or seg_type == AS_CONFED_SEQUENCE:
+        if seg_type in (AS_SEQUENCE, AS_CONFED_SEQUENCE):
             mark = MARK_SEQ if seg_type == AS_SEQUENCE else MARK_CONFED_SEQ
             asns.extend(seg)
             marks.extend([mark] * len(seg))
         else:
-            first, nxt = ((MARK_SET_FIRST, MARK_SET_NEXT) if seg_type == AS_SET
-                          else (MARK_CONFED_SET_FIRST, MARK_CONFED_SET_NEXT))
+            first, nxt = (
+                (MARK_SET_FIRST, MARK_SET_NEXT) if seg_type == AS_SET else (MARK_CONFED_SET_FIRST, MARK_CONFED_SET_NEXT)
+            )
             asns.extend(seg)
             marks.append(first)
             marks.extend([nxt] * (len(seg) - 1))
@@ -121,9 +130,11 @@ def origin_of(asns: tuple[int, ...], marks: tuple[int, ...]) -> int:
     return 0  # last element is a multi-member AS_SET
 
 
-@dataclass(frozen=True, slots=True)
-class PathAttributes:
-    """The BGP path attributes of a route (shared by every route that carries the same attributes)."""
+class PathAttributes(NamedTuple):
+    """The BGP path attributes of a route (shared by every route that carries the same attributes).
+
+    A named tuple: immutable, cheap to create (parsers make one per distinct attribute block).
+    """
 
     origin: int | None = None  # 0 IGP, 1 EGP, 2 INCOMPLETE; None when the attribute is absent
     segments: Segments | None = None  # None: no AS_PATH attribute at all
@@ -250,9 +261,22 @@ class RouteRecord:
         return d
 
 
-_U = {"kind": "B", "timestamp": "I", "microseconds": "I", "peer_index": "I", "peer_as": "I", "family": "B",
-      "prefix_hi": "Q", "prefix_lo": "Q", "prefix_len": "B", "safi": "B", "path_id": "I", "origin_asn": "I",
-      "path_index": "i", "offset": "q"}
+_U = {
+    "kind": "B",
+    "timestamp": "I",
+    "microseconds": "I",
+    "peer_index": "I",
+    "peer_as": "I",
+    "family": "B",
+    "prefix_hi": "Q",
+    "prefix_lo": "Q",
+    "prefix_len": "B",
+    "safi": "B",
+    "path_id": "I",
+    "origin_asn": "I",
+    "path_index": "i",
+    "offset": "q",
+}
 _NP = {"B": np.uint8, "I": np.uint32, "Q": np.uint64, "i": np.int32, "q": np.int64}
 ROUTE_COLUMNS = tuple(_U)
 
@@ -344,10 +368,13 @@ class RouteTable:
         for name in ROUTE_COLUMNS:
             if name not in skip and not np.array_equal(getattr(self, name), getattr(other, name)):
                 return False
-        return (self.peer_ips == other.peer_ips and np.array_equal(self.peer_asns, other.peer_asns)
-                and np.array_equal(self.path_offsets, other.path_offsets)
-                and np.array_equal(self.path_asns, other.path_asns)
-                and np.array_equal(self.path_marks, other.path_marks))
+        return (
+            self.peer_ips == other.peer_ips
+            and np.array_equal(self.peer_asns, other.peer_asns)
+            and np.array_equal(self.path_offsets, other.path_offsets)
+            and np.array_equal(self.path_asns, other.path_asns)
+            and np.array_equal(self.path_marks, other.path_marks)
+        )
 
     def differences(self, other: RouteTable, ignore: Iterable[str] = ()) -> list[str]:
         """Names of the columns that differ (for test messages)."""
@@ -360,13 +387,17 @@ class RouteTable:
                 out.append(n)
         return out
 
-    def to_arrow(self):
-        """A ``pyarrow.Table`` of the route columns plus ``peer_ip`` (needs pyarrow)."""
-        import pyarrow as pa
+    def to_polars(self):
+        """A ``polars.DataFrame`` of the route columns plus ``peer_ip`` (Arrow-backed)."""
+        import polars as pl
 
-        cols = {n: pa.array(a) for n, a in self.columns().items()}
-        cols["peer_ip"] = pa.array(self.peer_ips).take(pa.array(self.peer_index))
-        return pa.table(cols)
+        df = pl.DataFrame(self.columns())
+        peers = pl.Series("peer_ip", self.peer_ips, dtype=pl.String)
+        return df.with_columns(peers.gather(df["peer_index"]).alias("peer_ip"))
+
+    def to_arrow(self):
+        """A ``pyarrow.Table`` of the route columns plus ``peer_ip`` (needs polars and pyarrow)."""
+        return self.to_polars().to_arrow()
 
     @classmethod
     def concat(cls, tables: list[RouteTable]) -> RouteTable:
@@ -378,14 +409,16 @@ class RouteTable:
         b = RouteTableBuilder()
         cols: dict[str, list[np.ndarray]] = {n: [] for n in ROUTE_COLUMNS}
         for t in tables:
-            peer_map = np.array([b.peer(ip, int(asn)) for ip, asn in zip(t.peer_ips, t.peer_asns.tolist(),
-                                                                         strict=True)], dtype=np.uint32)
+            peer_map = np.array(
+                [b.peer(ip, int(asn)) for ip, asn in zip(t.peer_ips, t.peer_asns.tolist(), strict=True)],
+                dtype=np.uint32,
+            )
             path_map = np.empty(t.n_paths + 1, dtype=np.int32)
             path_map[-1] = -1
             offs = t.path_offsets.tolist()
             asns, marks = t.path_asns.tolist(), t.path_marks.tolist()
             for i in range(t.n_paths):
-                path_map[i] = b.path_key(tuple(asns[offs[i]:offs[i + 1]]), tuple(marks[offs[i]:offs[i + 1]]))
+                path_map[i] = b.path_key(tuple(asns[offs[i] : offs[i + 1]]), tuple(marks[offs[i] : offs[i + 1]]))
             for n in ROUTE_COLUMNS:
                 col = getattr(t, n)
                 if n == "peer_index":
@@ -436,9 +469,23 @@ class RouteTableBuilder:
             got = self._paths[key] = (idx, origin_of(asns, marks))
         return got
 
-    def add(self, kind: int, timestamp: int, microseconds: int, peer_index: int, peer_as: int, family: int,
-            prefix_hi: int, prefix_lo: int, prefix_len: int, safi: int, path_id: int, origin_asn: int,
-            path_index: int, offset: int) -> None:
+    def add(
+        self,
+        kind: int,
+        timestamp: int,
+        microseconds: int,
+        peer_index: int,
+        peer_as: int,
+        family: int,
+        prefix_hi: int,
+        prefix_lo: int,
+        prefix_len: int,
+        safi: int,
+        path_id: int,
+        origin_asn: int,
+        path_index: int,
+        offset: int,
+    ) -> None:
         c = self.cols
         c["kind"].append(kind)
         c["timestamp"].append(timestamp)
@@ -459,8 +506,10 @@ class RouteTableBuilder:
         return len(self.cols["kind"])
 
     def build(self) -> RouteTable:
-        arrays = {n: np.frombuffer(a, dtype=_NP[_U[n]]).copy() if len(a) else np.zeros(0, _NP[_U[n]])
-                  for n, a in self.cols.items()}
+        arrays = {
+            n: np.frombuffer(a, dtype=_NP[_U[n]]).copy() if len(a) else np.zeros(0, _NP[_U[n]])
+            for n, a in self.cols.items()
+        }
         return RouteTable(
             **arrays,
             peer_ips=list(self.peer_ips),

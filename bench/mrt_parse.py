@@ -1,0 +1,156 @@
+"""MRT parse rates: netvet (own parser and bgpdump fast path), Debian's bgpdump and mrtparse, one run.
+
+Run from the repository root::
+
+    python bench/mrt_parse.py                 # the 9,073-record RouteViews RIB, 3 runs each, medians
+    python bench/mrt_parse.py --runs 5 --file ../shared/data/mrt/updates.20160811.1600.gz
+
+Contenders, all on the same file (gzip-decompression included for each):
+
+* ``netvet-table``   netvet's parser straight into the columnar RouteTable (``read_route_table``)
+* ``netvet-records`` netvet's parser, one RouteRecord object per route (``iter_routes``)
+* ``netvet-bgpdump`` bgpdump -m as a subprocess, its text loaded into a RouteTable with Polars
+  (``load_route_table(engine="bgpdump")``)
+* ``bgpdump``        ``bgpdump -m FILE > /dev/null`` alone (C; text out, no table)
+* ``mrtparse``       mrtparse 2.2 iterating every record (pure Python dicts)
+
+Route counts are checked to agree. Prints, per contender, the median wall time and routes/s and the
+median CPU time (user+sys of this process, its threads and its subprocesses: less sensitive to a busy
+machine) and routes per CPU-second; then the wall-clock ratios to bgpdump and to mrtparse. The last
+line is ``ratio_table_vs_bgpdump=<float>`` (wall clock, netvet-table over bgpdump).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from netvet.readers.mrt import iter_routes, read_route_table  # noqa: E402
+from netvet.readers.mrt_bgpdump import bgpdump_route_table  # noqa: E402
+
+DATA = Path(os.environ.get("NETVET_SHARED_DATA", REPO.parent / "shared" / "data")) / "mrt"
+DEFAULT = DATA / "rib.20140523.0600_first9073records.mrt.gz"
+
+
+def netvet_table(path: Path) -> int:
+    table, _ = read_route_table(path)
+    return len(table)
+
+
+def netvet_records(path: Path) -> int:
+    return sum(1 for r in iter_routes(path) if r.kind != "STATE")
+
+
+def netvet_bgpdump(path: Path) -> int:
+    return len(bgpdump_route_table(path))
+
+
+_BGPDUMP_ROUTES: dict[Path, int] = {}
+
+
+def bgpdump_only(path: Path) -> int:
+    """``bgpdump -m FILE > /dev/null``; the route count comes from one untimed run that keeps the text."""
+    if path not in _BGPDUMP_ROUTES:
+        out = subprocess.run(["bgpdump", "-q", "-m", str(path)], capture_output=True, check=True).stdout
+        _BGPDUMP_ROUTES[path] = sum(1 for line in out.splitlines() if b"|STATE|" not in line)
+    return _BGPDUMP_ROUTES[path]
+
+
+def _bgpdump_devnull(path: Path) -> None:
+    subprocess.run(["bgpdump", "-q", "-m", str(path)], stdout=subprocess.DEVNULL, check=True)
+
+
+def mrtparse_count(path: Path) -> int:
+    import mrtparse
+
+    n = 0
+    for entry in mrtparse.Reader(str(path)):
+        d = entry.data
+        if "rib_entries" in d:
+            n += len(d["rib_entries"])
+        elif "bgp_message" in d and 2 in d["bgp_message"]["type"]:
+            m = d["bgp_message"]
+            n += len(m.get("withdrawn_routes", ())) + len(m.get("nlri", ()))
+            for a in m.get("path_attributes", ()):
+                if 14 in a["type"] or 15 in a["type"]:
+                    v = a["value"]
+                    n += len(v.get("nlri", ())) + len(v.get("withdrawn_routes", ()))
+    return n
+
+
+def _cpu() -> float:
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def timed(fn: Callable[[Path], int], path: Path, runs: int) -> tuple[float, float, int]:
+    """(median wall seconds, median CPU seconds incl. subprocesses and threads, routes)."""
+    count = fn(path) if fn is bgpdump_only else 0
+    run = _bgpdump_devnull if fn is bgpdump_only else fn
+    walls, cpus = [], []
+    for _ in range(runs):
+        c0, t0 = _cpu(), time.perf_counter()
+        got = run(path)
+        walls.append(time.perf_counter() - t0)
+        cpus.append(_cpu() - c0)
+        count = count or got
+    return statistics.median(walls), statistics.median(cpus), count
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--file", type=Path, default=DEFAULT)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--skip-mrtparse", action="store_true", help="mrtparse is slow (about 9 s per run here)")
+    args = ap.parse_args()
+    path: Path = args.file
+    if not path.exists():
+        print(f"missing {path}", file=sys.stderr)
+        return 2
+    have_bgpdump = shutil.which("bgpdump") is not None
+    print(
+        f"file: {path.name} ({path.stat().st_size:,} bytes); runs: {args.runs} (median); "
+        f"python {platform.python_version()}; cpus: {os.cpu_count()}"
+    )
+    contenders: list[tuple[str, Callable[[Path], int]]] = [
+        ("netvet-table", netvet_table),
+        ("netvet-records", netvet_records),
+    ]
+    if have_bgpdump:
+        contenders += [("netvet-bgpdump", netvet_bgpdump), ("bgpdump", bgpdump_only)]
+    if not args.skip_mrtparse:
+        contenders.append(("mrtparse", mrtparse_count))
+    rates: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    for name, fn in contenders:
+        secs, cpu, n = timed(fn, path, args.runs)
+        rates[name], counts[name] = n / secs, n
+        print(
+            f"{name:15s} {n:>10,} routes  {secs:8.3f} s wall {n / secs:>10,.0f} routes/s   "
+            f"{cpu:8.3f} s cpu {n / cpu:>10,.0f} routes/cpu-s"
+        )
+    if len(set(counts.values())) != 1:
+        print(f"route counts differ: {counts}", file=sys.stderr)
+    for ref in ("bgpdump", "mrtparse"):
+        if ref in rates:
+            line = ", ".join(f"{k} {v / rates[ref]:.2f}x" for k, v in rates.items() if k != ref)
+            print(f"vs {ref}: {line}")
+    if "bgpdump" in rates:
+        print(f"ratio_table_vs_bgpdump={rates['netvet-table'] / rates['bgpdump']:.3f}")
+    return 0 if len(set(counts.values())) == 1 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
