@@ -133,3 +133,21 @@ def test_audit_real_nmap_sample(capsys, shared, policy):
     assert code == 0
     assert doc["inputs"][0]["read"] == 256 and doc["inputs"][0]["skipped"] == 252
     assert len(doc["observations"]) == 4
+
+
+def test_attribute_ip_through_asn_db(capsys, shared):
+    db = str(shared("ipasn/ipasn_20140513.dat.gz"))
+    code, out, _ = run(capsys, "attribute", "221.0.0.1", "--asn-db", db, "--format", "json")
+    doc = json.loads(out)
+    assert code == 0 and doc["entity_id"] == "china-unicom-hk"
+    assert doc["chain"][1] == {"step": "prefix-lookup", "detail": "221.0.0.1 in 221.0.0.0/15, originated by AS4837",
+                               "registry": "ip-to-asn", "source": db}
+    code, out, _ = run(capsys, "attribute", "10.0.0.1", "--asn-db", db, "--format", "json")
+    doc = json.loads(out)
+    assert (code, doc["status"], doc["reason"]) == (0, "unknown", "unrouted: no prefix covers this address")
+    names = str(shared("ipasn/asnames.json.gz"))
+    code, out, _ = run(capsys, "attribute", "AS2497", "--as-names", names, "--format", "json")
+    doc = json.loads(out)
+    assert (doc["status"], doc["org_name"], doc["country"]) == ("registry-only", "Internet Initiative Japan Inc.", "JP")
+    code, _, err = run(capsys, "attribute", "8.8.8.8")
+    assert code == 2 and "IP -> AS needs --asn-db FILE" in err

@@ -94,9 +94,9 @@ class Attributor:
         cur = entity_id
         for anc in reg.ancestors(entity_id, self.on):
             own = next(o for o in reg.entities[cur].owners_on(self.on) if o.owner == anc and o.controlling())
-            share = f"{own.share:g}%" if own.share is not None else "controlling"
+            share = f"{own.share:g}% of" if own.share is not None else "a controlling stake in"
             owned = reg.entities[cur].legal_name
-            steps.append(EvidenceStep("parent", f"{reg.entities[anc].legal_name} holds {share} of {owned}",
+            steps.append(EvidenceStep("parent", f"{reg.entities[anc].legal_name} holds {share} {owned}",
                                       "netvet-registry", own.source, own.as_of.isoformat()))
             cur = anc
         for d, via in reg.affiliated_designations(entity_id, self.on):

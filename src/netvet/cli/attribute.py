@@ -52,6 +52,8 @@ def register(app: typer.Typer) -> None:
         mac_db: list[Path] = typer.Option(None, "--mac-db"),
         pen_db: list[Path] = typer.Option(None, "--pen-db"),
         asn_db: Path | None = typer.Option(None, "--asn-db", help="RIB, IPASN or pfx2as file for IP -> ASN."),
+        as_names: Path | None = typer.Option(None, "--as-names", help="pyasn asnames.json or CAIDA as2org file "
+                                             "(AS -> name and country for ASes no entity claims)."),
     ) -> None:
         """Attribute one identifier and show the evidence chain."""
         from ..attribution.registry import Registry
@@ -61,17 +63,23 @@ def register(app: typer.Typer) -> None:
         when = parse_date(on)
         registry = Registry.load(registry_dir)
         macs, pens, used = load_id_registries(mac_db, pen_db)
-        attributor = Attributor(registry, macs=macs, pens=pens, **({"on": when} if when else {}))
+        names = None
+        if as_names is not None:
+            from ..attribution.asnames import load_asnames
+
+            names = load_asnames(as_names)
+        attributor = Attributor(registry, macs=macs, pens=pens, asnames=names, **({"on": when} if when else {}))
         k = kind or guess_kind(value)
         prefix_steps = []
         if k == IdKind.IP:
-            from .ipasn import resolve_ip
+            from ._ipasn import resolve_ip
 
             asn, prefix_steps = resolve_ip(value, asn_db)
-            if asn is None:
-                raise usage_error(prefix_steps[-1]["detail"] if prefix_steps else f"{value}: no origin AS")
-            value, k = f"AS{asn}", IdKind.ASN
+            if asn is not None:
+                value, k = f"AS{asn}", IdKind.ASN
         ia = attributor.identifier(Identifier(k, value.strip(), "cli", Strength.STRONG))
+        if k == IdKind.IP:  # unrouted: no origin AS
+            ia.reason, ia.chain = "unrouted: no prefix covers this address", []
         data = ia.to_dict()
         data["chain"] = prefix_steps + data["chain"]
         if ia.entity_id:
