@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from .common import console, console_err
+from .common import console
 
 
 def register(app: typer.Typer) -> None:
