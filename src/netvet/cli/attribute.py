@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from ..model import Identifier, IdKind, Strength
-from .common import OutFormat, console, load_id_registries, usage_error
+from .common import OutFormat, console, load_id_registries
 
 _MAC = re.compile(r"^(?:[0-9A-Fa-f]{2}([:\-]?)(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}|"
                   r"[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})$")
