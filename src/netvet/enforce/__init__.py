@@ -1,0 +1,1 @@
+"""Applying a policy to route evidence: classify ASes through the policy engine, export BGP filters."""

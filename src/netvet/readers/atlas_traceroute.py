@@ -1,0 +1,355 @@
+"""RIPE Atlas traceroute results (JSON array, one JSON object, or JSON Lines) as route evidence.
+
+Each result has ``result``: a list of hops ``{"hop": n, "result": [reply, ...]}`` (or ``{"hop": n,
+"error": "..."}``). A reply is ``{"x": "*"}`` (no answer: a timeout), or an answer ``{"from": addr,
+"rtt": ms, "size": .., "ttl": ..}`` that may carry ``err`` (an ICMP error such as ``"H"`` host
+unreachable, ``"N"``, ``"P"``, ``"A"`` or a number), ``late``, ``edst``, ``icmpext`` (MPLS labels), ``mtu``,
+``ittl``, ``hbhoptsize``/``dstoptsize`` ... — the schema drifted across probe firmware (``msm_name`` only
+from fw 4550, ``group_id`` from 4610, ``ittl`` in 4470/4480 ...), so fields are read when present and
+never required beyond ``result``.
+
+Nothing is dropped: timeouts, error replies, and answers from private or otherwise non-global addresses
+(RFC 1918, shared 100.64/10, link-local, ULA, documentation ... — ``ipaddress``'s ``is_global``) are counted
+in :class:`TraceCounts` per trace and in total; only global addresses are mapped to ASes (through an
+``attribution.prefix_index.PrefixIndex``, all addresses of a file in one vectorised batch).
+
+:func:`traceroute_routes` turns traces into routes (a :class:`RouteTable`): the peer is the probe (its
+public address, ``from``), the path is the AS sequence of the answering hops — the probe's AS first,
+consecutive repeats collapsed, hops without an AS skipped — and, when the trace did not reach its
+destination's AS, that AS (the origin of the destination's prefix) is appended; the route's prefix is
+the destination's matched prefix.
+
+The registered reader (``atlas-traceroute``) serves ``netvet audit``: one observation per AS on the
+traces, mapped with the active ``netvet data`` IP → ASN datasets (``caida-pfx2as-v4``/``-v6``); without
+them it refuses the file with a message naming ``netvet routes audit --asn-db``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..model import InputError, ReadStats
+from ..model.route import KIND_RIB, RouteTable, RouteTableBuilder
+from .base import Progress, Reader, ReadResult, open_input, register
+
+FORMAT = "atlas-traceroute"
+_SNIFF = re.compile(rb'"type"\s*:\s*"traceroute"')
+_SNIFF_KEYS = re.compile(rb'"(?:prb_id|msm_id)"')
+
+
+def sniff(head: bytes) -> bool:
+    """RIPE Atlas traceroute JSON: an object (or array of objects) with ``"type": "traceroute"`` and Atlas ids."""
+    start = head.lstrip()[:1]
+    return start in (b"{", b"[") and bool(_SNIFF.search(head)) and bool(_SNIFF_KEYS.search(head))
+
+
+@dataclass
+class Hop:
+    hop: int
+    replies: int = 0  # answers ("from" present)
+    timeouts: int = 0  # {"x": "*"}
+    errors: int = 0  # answers carrying "err"
+    private: int = 0  # answers from non-global addresses
+    addresses: list[str] = field(default_factory=list)  # distinct answering addresses, first seen first
+    error: str | None = None  # a hop-level "error" (no replies recorded)
+
+
+@dataclass
+class Traceroute:
+    line: int  # 1-based line (JSON Lines) or index in the array
+    msm_id: int | None
+    prb_id: int | None
+    fw: int | None
+    af: int
+    proto: str | None
+    timestamp: int | None
+    src_addr: str | None
+    from_addr: str | None
+    dst_addr: str | None
+    hops: list[Hop] = field(default_factory=list)
+
+    @property
+    def probe_address(self) -> str | None:
+        """The probe's public address: ``from`` when set, else ``src_addr``."""
+        return self.from_addr or self.src_addr
+
+    @property
+    def destination_reached(self) -> bool:
+        return bool(self.dst_addr) and any(self.dst_addr in h.addresses for h in self.hops)
+
+
+@dataclass
+class TraceCounts:
+    """Totals over a file (exact counts; nothing dropped)."""
+
+    results: int = 0
+    hops: int = 0
+    hop_errors: int = 0  # hops with an "error" instead of replies
+    replies: int = 0
+    timeouts: int = 0
+    error_replies: int = 0
+    private_replies: int = 0
+    addresses: int = 0  # distinct answering addresses over the file
+    private_addresses: int = 0
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def _int(v) -> int | None:
+    return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+
+def _parse_result(obj, line: int, stats: ReadStats, counts: TraceCounts) -> Traceroute | None:
+    if not isinstance(obj, dict):
+        stats.problem(f"expected a JSON object, got {type(obj).__name__}", line=line)
+        return None
+    if obj.get("type", "traceroute") != "traceroute":
+        stats.problem(f"not a traceroute result (type {obj.get('type')!r})", line=line)
+        return None
+    hops_raw = obj.get("result")
+    if not isinstance(hops_raw, list):
+        stats.problem("traceroute without a 'result' list of hops", line=line)
+        return None
+    af = _int(obj.get("af")) or (6 if ":" in str(obj.get("dst_addr") or "") else 4)
+    tr = Traceroute(line, _int(obj.get("msm_id")), _int(obj.get("prb_id")), _int(obj.get("fw")), af,
+                    obj.get("proto") if isinstance(obj.get("proto"), str) else None, _int(obj.get("timestamp")),
+                    obj.get("src_addr") or None, obj.get("from") or None, obj.get("dst_addr") or None)
+    for h in hops_raw:
+        if not isinstance(h, dict) or _int(h.get("hop")) is None:
+            stats.problem(f"hop entry without a hop number: {json.dumps(h)[:60]}", line=line)
+            continue
+        hop = Hop(h["hop"])
+        if "error" in h:
+            hop.error = str(h["error"])
+            counts.hop_errors += 1
+        for r in h.get("result") or []:
+            if not isinstance(r, dict):
+                stats.problem(f"hop {hop.hop}: reply is not an object", line=line)
+                continue
+            if r.get("x") == "*":
+                hop.timeouts += 1
+                continue
+            addr = r.get("from")
+            if not isinstance(addr, str) or not addr:
+                if "err" in r or "rtt" in r:
+                    stats.problem(f"hop {hop.hop}: reply without a 'from' address", line=line)
+                else:
+                    stats.warn(f"hop {hop.hop}: reply with neither an address nor a timeout: {json.dumps(r)[:60]}",
+                               line=line)
+                continue
+            try:
+                ip = ipaddress.ip_address(addr)
+            except ValueError:
+                stats.problem(f"hop {hop.hop}: bad reply address {addr!r}", line=line)
+                continue
+            hop.replies += 1
+            if "err" in r:
+                hop.errors += 1
+            if not ip.is_global:
+                hop.private += 1
+            text = str(ip)
+            if text not in hop.addresses:
+                hop.addresses.append(text)
+        counts.hops += 1
+        counts.replies += hop.replies
+        counts.timeouts += hop.timeouts
+        counts.error_replies += hop.errors
+        counts.private_replies += hop.private
+        tr.hops.append(hop)
+    return tr
+
+
+def read_atlas(path: str | Path) -> tuple[list[Traceroute], ReadStats, TraceCounts]:
+    """Every traceroute of a RIPE Atlas results file, with reading statistics and exact counts."""
+    name = str(path)
+    stats = ReadStats(name, FORMAT)
+    counts = TraceCounts()
+    try:
+        with open_input(path) as fh:
+            text = fh.read().decode("utf-8", errors="replace")
+    except (OSError, EOFError) as exc:
+        raise InputError(name, f"cannot read: {exc}") from None
+    items: list[tuple[int, object]] = []
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(name, f"not JSON: {exc.msg}", line=exc.lineno, offset=exc.pos) from None
+        items = list(enumerate(data, 1))
+    else:
+        for n, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                items.append((n, json.loads(line)))
+            except json.JSONDecodeError as exc:
+                stats.read += 1
+                stats.problem(f"not JSON: {exc.msg} (column {exc.colno})", line=n)
+    traces: list[Traceroute] = []
+    for n, obj in items:
+        stats.read += 1
+        tr = _parse_result(obj, n, stats, counts)
+        if tr is not None:
+            traces.append(tr)
+    counts.results = len(traces)
+    addrs = {a for t in traces for h in t.hops for a in h.addresses}
+    counts.addresses = len(addrs)
+    counts.private_addresses = sum(1 for a in addrs if not ipaddress.ip_address(a).is_global)
+    if not traces and stats.read == 0:
+        raise InputError(name, "no traceroute results in the file")
+    return traces, stats, counts
+
+
+@dataclass
+class TraceAsPath:
+    """The AS-level view of one traceroute."""
+
+    trace: Traceroute
+    probe_asn: int  # 0 when the probe address is not routed
+    hop_asns: list[list[int]]  # per hop (same order as trace.hops): origin ASes of its global addresses
+    path: list[int]  # collapsed AS path (probe AS first)
+    destination_asn: int
+    destination_prefix: str | None
+    inferred_destination: bool  # the destination AS was appended (trace did not reach it)
+    unrouted_addresses: int = 0
+
+
+def map_to_ases(traces: list[Traceroute], index) -> list[TraceAsPath]:
+    """Hop addresses → origin ASes with ``index`` (a ``PrefixIndex``), all addresses in one batch."""
+    addrs: list[str] = []
+    pos: dict[str, int] = {}
+    for t in traces:
+        for a in [t.probe_address, t.dst_addr] + [x for h in t.hops for x in h.addresses]:
+            if a and a not in pos:
+                pos[a] = len(addrs)
+                addrs.append(a)
+    res = index.lookup(np.array(addrs, dtype=object)) if addrs else None
+    asn = res.asn.tolist() if res is not None else []
+    plen = res.prefix_len.tolist() if res is not None else []
+    glob = [_is_global(a) for a in addrs]
+
+    def asn_of(a: str | None) -> int:
+        if not a or a not in pos:
+            return 0
+        i = pos[a]
+        return asn[i] if glob[i] else 0
+
+    out = []
+    for t in traces:
+        hop_asns: list[list[int]] = []
+        unrouted = 0
+        path: list[int] = []
+        p_asn = asn_of(t.probe_address)
+        if p_asn:
+            path.append(p_asn)
+        for h in t.hops:
+            found: list[int] = []
+            for a in h.addresses:
+                if not glob[pos[a]]:
+                    continue
+                x = asn_of(a)
+                if not x:
+                    unrouted += 1
+                elif x not in found:
+                    found.append(x)
+            hop_asns.append(found)
+            for x in found:
+                if not path or path[-1] != x:
+                    path.append(x)
+        d_asn = asn_of(t.dst_addr)
+        prefix = None
+        if t.dst_addr and t.dst_addr in pos and plen[pos[t.dst_addr]] >= 0 and glob[pos[t.dst_addr]]:
+            prefix = str(ipaddress.ip_network(f"{t.dst_addr}/{plen[pos[t.dst_addr]]}", strict=False))
+        inferred = bool(d_asn) and (not path or path[-1] != d_asn)
+        if inferred:
+            path.append(d_asn)
+        out.append(TraceAsPath(t, p_asn, hop_asns, path, d_asn, prefix, inferred, unrouted))
+    return out
+
+
+def _is_global(a: str) -> bool:
+    try:
+        return ipaddress.ip_address(a).is_global
+    except ValueError:
+        return False
+
+
+def traceroute_routes(paths: list[TraceAsPath]) -> RouteTable:
+    """One RIB-like route per traceroute (see the module docstring)."""
+    b = RouteTableBuilder()
+    for tp in paths:
+        t = tp.trace
+        peer = b.peer(t.probe_address or "", tp.probe_asn)
+        asns = tuple(tp.path)
+        path_index, origin = b.path(asns, (0,) * len(asns))
+        if tp.destination_prefix:
+            net = ipaddress.ip_network(tp.destination_prefix)
+            value = int(net.network_address)
+            fam, hi, lo, ln = net.version, (value >> 64) if net.version == 6 else 0, value & ((1 << 64) - 1), \
+                net.prefixlen
+        else:
+            fam, hi, lo, ln = 0, 0, origin, 0
+        b.add(KIND_RIB, t.timestamp or 0, 0, peer, tp.probe_asn, fam, hi, lo, ln, 0, 0, origin,
+              path_index if asns else -1, -1)
+    return b.build()
+
+
+def load_traceroute_routes(path: str | Path, index) -> tuple[RouteTable, ReadStats, TraceCounts]:
+    """Routes of a RIPE Atlas file, hop addresses mapped through ``index``."""
+    traces, stats, counts = read_atlas(path)
+    paths = map_to_ases(traces, index)
+    empty = sum(1 for p in paths if not p.path)
+    if empty:
+        stats.warn(f"{empty} traceroute(s) with no routed hop and an unrouted destination: no AS path")
+    return traceroute_routes(paths), stats, counts
+
+
+ASN_DATASETS = ("caida-pfx2as-v4", "caida-pfx2as-v6")
+
+
+def default_prefix_index():
+    """An IP -> ASN index from the active ``netvet data`` pfx2as datasets, or None when none is fetched."""
+    from ..datasets import active_path
+    from .ipasn import read_prefix_origins
+
+    tables = []
+    for name in ASN_DATASETS:
+        try:
+            p = active_path(name)
+        except Exception:  # unknown dataset or unreadable store: no default
+            p = None
+        if p is not None:
+            tables.append(read_prefix_origins(p))
+    if not tables:
+        return None
+    from ..attribution.prefix_index import PrefixIndex
+
+    return PrefixIndex.from_tables(tables)
+
+
+@register
+class AtlasTracerouteReader(Reader):
+    format = FORMAT
+    description = "RIPE Atlas traceroute results (JSON / JSON Lines): one observation per AS on the traces"
+    extensions = (".jsonl", ".json")
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        return sniff(head)
+
+    def read(self, path: Path, progress: Progress | None = None) -> ReadResult:
+        index = default_prefix_index()
+        if index is None:
+            raise InputError(str(path), "RIPE Atlas traceroutes need an IP -> ASN database: run `netvet data fetch "
+                                        "caida-pfx2as-v4`, or use `netvet routes audit FILE --asn-db DB`")
+        from .route_evidence import as_observations
+
+        table, stats, _ = load_traceroute_routes(path, index)
+        return ReadResult(as_observations(table, str(path)), stats)
