@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -198,18 +199,35 @@ def concentration_facts(ctx: Context, observations: list[Observation],
     return out
 
 
+def _facts_key(facts: dict, per_asset: bool) -> str:
+    """Facts that decide a verdict, as a key: everything but the asset's id and free attributes (unless a
+    pack reads those, ``per_asset``)."""
+    asset = facts["asset"] if per_asset else {k: v for k, v in facts["asset"].items() if k not in ("id", "attributes")}
+    return json.dumps({**facts, "asset": asset}, sort_keys=True, default=str)
+
+
+def _reads_asset_identity(packs: list[Pack]) -> bool:
+    return any("asset.id" in text or "asset.attributes" in text
+               for p in packs for r in p.rules for text in (r.rule.when, r.rule.reason or ""))
+
+
 def evaluate_observations(ctx: Context,
                           observations: list[Observation]) -> tuple[dict[str, Attribution], list[Finding]]:
     attributions = {obs.id: ctx.attributor.observation(obs) for obs in observations}
     analysis = concentration_facts(ctx, observations, attributions)
     findings: list[Finding] = []
+    cache: dict[tuple[str, str], object] = {}  # same facts (but the asset's id), same evaluation
+    per_asset = _reads_asset_identity(ctx.packs)
     for obs in observations:
         att = attributions[obs.id]
         facts = facts_for(ctx, obs, att, analysis[obs.id])
         ent = finding_entity(ctx, att)
         ident = att.decided_by.identifier.to_dict() if att.decided_by else None
+        key = _facts_key(facts, per_asset)
         for pack in ctx.packs:
-            ev = evaluate(pack, facts, ctx.registry)
+            ev = cache.get((pack.id, key))
+            if ev is None:
+                ev = cache[(pack.id, key)] = evaluate(pack, facts, ctx.registry)
             reasons = list(ev.reasons)
             if att.note and (att.status != AttributionStatus.ATTRIBUTED or att.conflict):
                 reasons.append(att.note)
