@@ -21,6 +21,7 @@ from netvet.readers.bgpdump_text import (
 )
 from netvet.readers.mrt import read_route_table, read_routes
 from netvet.readers.mrt_bgpdump import bgpdump_route_table, load_route_table
+from netvet.readers.mrt_fast import read_route_table_fast
 from tests.conftest import shared_file
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "mrt"
@@ -50,6 +51,7 @@ def test_both_engines_give_identical_route_tables(name):
     assert len(py) == len(fast) > 0
     assert fast.differences(py, ignore=TEXT_BLIND) == []
     assert py.n_paths == fast.n_paths and py.peer_ips == fast.peer_ips
+    assert load_route_table(path, engine="fast").differences(py) == []  # netvet's C engine: every column
 
 
 @NEEDS_BGPDUMP
@@ -59,6 +61,7 @@ def test_engines_agree_on_a_large_rib():
     fast = bgpdump_route_table(path)
     assert len(py) == 270005 and py.n_paths == 77608
     assert fast.equals(py, ignore=TEXT_BLIND)
+    assert read_route_table_fast(path)[0].equals(py)
 
 
 @NEEDS_BGPDUMP
@@ -69,6 +72,7 @@ def test_engines_agree_on_the_truncated_ipv6_rib():
     fast = bgpdump_route_table(path, stats)
     assert len(py) == 149578 and mstats.truncated
     assert fast.equals(py, ignore=TEXT_BLIND)
+    assert read_route_table_fast(path)[0].equals(py)
     assert any("incomplete dump record" in i.reason for i in stats.issues)  # bgpdump's own complaint
 
 
@@ -88,7 +92,7 @@ def test_load_route_table_engines(monkeypatch):
     auto = load_route_table(path)  # no bgpdump on PATH: auto falls back to netvet's parser
     assert auto.equals(py)
     with pytest.raises(ValueError, match="unknown engine"):
-        load_route_table(path, engine="fast")
+        load_route_table(path, engine="turbo")
     with pytest.raises(InputError, match="bgpdump is not installed"):
         load_route_table(path, engine="bgpdump")
 

@@ -639,6 +639,10 @@ class _Input:
 class MrtParser:
     """Streamed MRT parser; one instance reads one file once (see :func:`iter_routes`)."""
 
+    # hook for the fast engine (mrt_fast): a callable (input, pos) -> None, or (pos, records, last record
+    # start) after consuming plain records at ``pos`` exactly as the record loop would
+    _batch = None
+
     def __init__(self, path: str | Path, name: str | None = None) -> None:
         self.path = Path(path)
         self.name = name or str(path)
@@ -782,6 +786,12 @@ class MrtParser:
         prev: tuple[int, int] | None = None  # (start, header length) of the previous record
         bad_start = False  # the data does not start with a valid record
         while True:
+            if self._batch is not None:
+                got = self._batch(inp, pos)
+                if got is not None:
+                    pos, done, last = got
+                    index += done
+                    prev = (last, 12)
             inp.keep = prev[0] if prev else pos
             h = self._header(inp, pos)
             if h is None:
@@ -1710,7 +1720,8 @@ def read_route_table(path: str | Path, name: str | None = None) -> tuple[RouteTa
 
 
 def load_route_table(path: str | Path, engine: str = "auto") -> RouteTable:
-    """The routes of an MRT file as a table, by netvet's parser or by ``bgpdump`` (see ``mrt_bgpdump``)."""
+    """The routes of an MRT file as a table, by netvet's parser (``python``, or ``fast`` with its hot loop in
+    C) or by ``bgpdump``; ``auto`` picks the fastest available (see ``mrt_bgpdump``)."""
     from .mrt_bgpdump import load_route_table as _load
 
     return _load(path, engine)
