@@ -957,7 +957,8 @@ class MrtParser:
                 continue
             seen.add(typ)
             if typ == 2:
-                if alen > 2 and alen == 2 + data[p + 1] * asn_size and data[p] == AS_SEQUENCE:  # one AS_SEQUENCE: the usual
+                # one AS_SEQUENCE: the usual case; an empty AS_PATH (iBGP) goes through _segments
+                if alen > 2 and alen == 2 + data[p + 1] * asn_size and data[p] == AS_SEQUENCE:
                     segments = ((AS_SEQUENCE, structs[data[p + 1]].unpack_from(data, p + 2)),)
                 else:
                     segments = self._segments(data, p, end, asn_size)
