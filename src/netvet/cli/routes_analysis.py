@@ -48,9 +48,10 @@ class FilterPlatform(StrEnum):
 
 
 class Engine(StrEnum):
-    python = "python"
-    bgpdump = "bgpdump"
     auto = "auto"
+    python = "python"
+    fast = "fast"
+    bgpdump = "bgpdump"
 
 
 def parse_asn(text: str) -> int:
@@ -61,7 +62,7 @@ def parse_asn(text: str) -> int:
 
 
 # ----------------------------------------------------------------------------- inputs
-def load_inputs(paths: list[Path], asn_db: Path | None, engine: str = "python"):
+def load_inputs(paths: list[Path], asn_db: Path | None, engine: str = "auto"):
     """(route table, read stats per file, extra per-file facts) of every input; traceroutes need ``asn_db``."""
     from ..model.route import RouteTable
     from ..readers.atlas_traceroute import default_prefix_index, load_traceroute_routes
@@ -474,7 +475,8 @@ def audit(
     fail_on: FailOn = typer.Option(FailOn.fail, "--fail-on", help="Exit 1 when a prefix verdict is at or above this."),
     routes_detail: bool = typer.Option(False, "--routes", help="JSON: list every route with a classified AS on it."),
     all_prefixes: bool = typer.Option(False, "--all-prefixes", help="JSON/CSV: list clean prefixes too."),
-    engine: Engine = typer.Option(Engine.python, "--engine", help="MRT decoder: python (exact), bgpdump, auto."),
+    engine: Engine = typer.Option(Engine.auto, "--engine", help="MRT decoder: auto (fast if built), python, fast "
+                                  "(C hot loop, identical results), bgpdump."),
     registry_dir: Path | None = typer.Option(None, "--registry", help="Use this registry directory."),
     on: str | None = typer.Option(None, "--on", help="Evaluate ownership and designations as of this date."),
 ) -> None:
@@ -531,7 +533,7 @@ def dependency(
     output: Path | None = typer.Option(None, "--output", "-o"),
     top: int = typer.Option(50, "--top", help="Keep the N most central ASes per family (0: all)."),
     strict: bool = typer.Option(False, "--strict", help="Exit 2 when any input record is malformed."),
-    engine: Engine = typer.Option(Engine.python, "--engine"),
+    engine: Engine = typer.Option(Engine.auto, "--engine"),
     registry_dir: Path | None = typer.Option(None, "--registry"),
     on: str | None = typer.Option(None, "--on"),
 ) -> None:

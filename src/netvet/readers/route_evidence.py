@@ -55,7 +55,7 @@ FORMAT_AS_PATHS = "as-path-list"
 FORMAT_IPASN = "ipasn"
 FORMAT_PFX2AS = "pfx2as"
 ROUTE_FORMATS = (FORMAT_MRT, FORMAT_BGPDUMP, FORMAT_AS_PATHS, FORMAT_IPASN, FORMAT_PFX2AS)
-ENGINES = ("auto", "python", "bgpdump")
+ENGINES = ("auto", "python", "fast", "bgpdump")
 
 _LABEL = re.compile(r"^(TABLE_DUMP2?|BGP4MP(?:_ET|_ENTRY)?|BGP)(?:_LOCAL)?(?:_AP)?$")
 _PATH_TOKEN = re.compile(r"^(?:\d+|[{(\[][\d, ]*[})\]])$")
@@ -157,26 +157,34 @@ def detect_route_format(path: str | Path) -> str:
 
 
 # ----------------------------------------------------------------------------- loading
-def load_routes(path: str | Path, fmt: str | None = None, engine: str = "python") -> tuple[RouteTable, ReadStats]:
+def load_routes(path: str | Path, fmt: str | None = None, engine: str = "auto") -> tuple[RouteTable, ReadStats]:
     """Routes of one route evidence file as a :class:`RouteTable` and its reading statistics.
 
     ``engine`` chooses the MRT decoder (``python``: netvet's parser, exact, damage with byte offsets;
-    ``bgpdump``: Debian's bgpdump plus Polars; ``auto``: bgpdump when available). IPASN/pfx2as files
+    ``fast``: the same parser with its hot loop in C, identical results; ``bgpdump``: Debian's bgpdump plus
+    Polars; ``auto``: fast when the extension is built, else bgpdump, else python). IPASN/pfx2as files
     give one origin-only route (path = the origin) per prefix and origin.
     """
     p = Path(path)
     fmt = fmt or detect_route_format(p)
     if fmt == FORMAT_MRT:
-        from .mrt_bgpdump import bgpdump_path, bgpdump_route_table, have_polars
+        from .mrt_bgpdump import auto_engine, bgpdump_route_table
 
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}")
-        if engine == "bgpdump" or (engine == "auto" and bgpdump_path() and have_polars()):
+        if engine == "auto":
+            engine = auto_engine()
+        if engine == "bgpdump":
             stats = ReadStats(str(path), FORMAT_MRT)
             return bgpdump_route_table(p, stats), stats
-        from .mrt import read_route_table
+        if engine == "fast":
+            from .mrt_fast import read_route_table_fast
 
-        table, mstats = read_route_table(p)
+            table, mstats = read_route_table_fast(p)
+        else:
+            from .mrt import read_route_table
+
+            table, mstats = read_route_table(p)
         return table, mstats.stats
     if fmt == FORMAT_BGPDUMP:
         from .bgpdump_text import read_text_table
@@ -291,7 +299,7 @@ def table_prefix_origins(table: RouteTable, source: str = ""):
     )
 
 
-def load_prefix_index(path: str | Path, engine: str = "python"):
+def load_prefix_index(path: str | Path, engine: str = "auto"):
     """An IP → origin AS index from a RIB (MRT or bgpdump text), an IPASN or a pfx2as file."""
     from ..attribution.prefix_index import PrefixIndex
 
