@@ -1,0 +1,347 @@
+"""Flow attribution throughput: netvet's single-node engine on a large Parquet flow table, beside pandas + pyasn.
+
+Run from the repository root::
+
+    python bench/flows.py                           # 100M rows (generated once, cached), 3 runs, medians
+    python bench/flows.py --rows 20000000 --runs 5
+    python bench/flows.py --strings 5000000         # also time a table whose addresses are text
+
+The table is SYNTHETIC, generated in chunks with a fixed seed and labelled so in its Parquet metadata:
+remote addresses are drawn from the prefixes of the real RouteViews IPASN databases in
+``../shared/data/ipasn`` (IPv4 ``ipasn_20140513``, IPv6 ``ipasn6_20151101``) — 60 % of rows to a
+"popular" set of large content/cloud ASes, 3 % to PRC carriers and clouds, 1 % to unrouted space, the
+rest to random routed prefixes, with a Zipf-like skew over 200,000 remote addresses; 25 % of rows are
+IPv6. Internal hosts are 20,000 addresses in 10/8, 192.168/16 and fd00::/8. 70 % of rows are
+outbound, 24 % inbound, 4 % internal-only and 2 % between two external addresses. Columns: ``src`` and
+``dst`` as 16-byte binaries (IPv4-mapped), ``bytes`` (uint64), ``packets`` (uint32), ``start``/``end``
+(timestamp[us], UTC) over one day; row groups of 1M rows.
+
+Measured, each ``--runs`` times (medians quoted):
+
+* ``netvet``: what ``netvet flows audit --policy clean-network`` does between reading the first row
+  and the last aggregate (``netvet.flows.engine.run_single`` with the policy classifier): Polars
+  reads the table a row group (1M rows) at a time, both endpoints are classed (internal / special / external),
+  remote endpoints looked up in the prefix index (IPv4 and IPv6), every new remote party classified
+  once through the policy engine, and everything aggregated per (party, hour) with Polars, plus per
+  internal host for flagged parties. Rows/s attributed = rows / wall time. Building the prefix index
+  and loading the registry and policy (a few seconds, once) are reported, not timed. Peak RSS is the
+  measuring process's own (a fresh interpreter per run, so the generation does not count).
+* ``pandas+pyasn`` baseline on the first 1M rows: pandas reads the slice, pyasn looks up each remote
+  address (its API takes one address at a time), pandas groups by (ASN, hour).
+
+The last line is ``rows_per_s=<netvet median> peak_rss_mb=<max>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+DATA = Path(os.environ.get("NETVET_SHARED_DATA", REPO.parent / "shared" / "data")) / "ipasn"
+V4_DB = DATA / "ipasn_20140513.dat.gz"
+V6_DB = DATA / "ipasn6_20151101.dat.gz"
+POPULAR = (15169, 16509, 14618, 20940, 8075, 32934, 13335, 2906, 714, 54113, 16625, 36351, 46489, 22822)
+PRC = (4134, 4837, 9808, 4809, 37963, 45102, 58453, 9929)
+DAY0 = 1_700_000_000  # 2023-11-14T22:13:20Z
+CHUNK = 5_000_000
+
+
+def _ipasn_rows(path: Path) -> list[tuple[str, int]]:
+    rows = []
+    with gzip.open(path, "rt") as fh:
+        for line in fh:
+            if line.startswith(";") or not line.strip():
+                continue
+            pfx, _, asn = line.strip().partition("\t")
+            if asn.isdigit():
+                rows.append((pfx, int(asn)))
+    return rows
+
+
+def _remote_pool(rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(hi, lo) of ``size`` remote addresses inside routed prefixes (plus 1 % unrouted), shuffled."""
+    import ipaddress
+
+    v4 = [(p, a) for p, a in _ipasn_rows(V4_DB)]
+    v6 = [(p, a) for p, a in _ipasn_rows(V6_DB) if ":" in p]
+    out_hi, out_lo = [], []
+
+    def pick(rows, n, want):
+        cand = [r for r in rows if r[1] in want] if want else rows
+        idx = rng.integers(0, len(cand), n)
+        for i in idx.tolist():
+            net = ipaddress.ip_network(cand[i][0])
+            off = int(rng.integers(0, min(net.num_addresses, 1 << 62)))
+            value = int(net.network_address) + off
+            if net.version == 4:
+                out_hi.append(0)
+                out_lo.append(0xFFFF00000000 | value)
+            else:
+                out_hi.append(value >> 64)
+                out_lo.append(value & ((1 << 64) - 1))
+
+    n6 = size // 4
+    n4 = size - n6
+    for rows, n in ((v4, n4), (v6, n6)):
+        pick(rows, int(n * 0.60), set(POPULAR))
+        pick(rows, int(n * 0.03), set(PRC))
+        pick(rows, n - int(n * 0.60) - int(n * 0.03) - int(n * 0.01), None)
+    for _ in range(int(n4 * 0.01)):  # unrouted: 240/4 is reserved, so use documentation space
+        out_hi.append(0)
+        out_lo.append(0xFFFF00000000 | (0xC0000200 + int(rng.integers(0, 256))))
+    for _ in range(size - len(out_hi)):
+        out_hi.append(0x20010DB800000000)
+        out_lo.append(int(rng.integers(0, 1 << 62)))
+    order = rng.permutation(len(out_hi))
+    return np.array(out_hi, np.uint64)[order], np.array(out_lo, np.uint64)[order]
+
+
+def _hosts(rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray]:
+    n6 = size // 5
+    n4 = size - n6
+    v4 = np.concatenate((0x0A000000 + rng.integers(0, 1 << 20, n4 - n4 // 10),
+                         0xC0A80000 + rng.integers(0, 1 << 16, n4 // 10))).astype(np.uint64)
+    hi = np.concatenate((np.zeros(n4, np.uint64), np.full(n6, 0xFD00000000000000, np.uint64)
+                         | rng.integers(0, 1 << 40, n6).astype(np.uint64)))
+    lo = np.concatenate((v4 | np.uint64(0xFFFF00000000), rng.integers(1, 1 << 62, n6).astype(np.uint64)))
+    return hi, lo
+
+
+def _pack(hi: np.ndarray, lo: np.ndarray):
+    import pyarrow as pa
+
+    raw = np.empty((len(hi), 2), dtype=">u8")
+    raw[:, 0] = hi
+    raw[:, 1] = lo
+    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), len(hi), [None, pa.py_buffer(raw.tobytes())])
+
+
+def generate(path: Path, rows: int, seed: int = 20240601) -> None:
+    """Write the synthetic table in chunks of CHUNK rows (row groups of 1M)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(seed)
+    r_hi, r_lo = _remote_pool(rng, 200_000)
+    h_hi, h_lo = _hosts(rng, 20_000)
+    v6_remote = ~((r_hi == 0) & ((r_lo >> np.uint64(32)) == 0xFFFF))
+    r4 = np.flatnonzero(~v6_remote)
+    r6 = np.flatnonzero(v6_remote)
+    h4 = np.flatnonzero(h_hi == 0)
+    h6 = np.flatnonzero(h_hi != 0)
+    schema = pa.schema([("src", pa.binary(16)), ("dst", pa.binary(16)), ("bytes", pa.uint64()),
+                        ("packets", pa.uint32()), ("start", pa.timestamp("us", tz="UTC")),
+                        ("end", pa.timestamp("us", tz="UTC"))],
+                       metadata={b"netvet": b"SYNTHETIC flow table generated by bench/flows.py; not real traffic"})
+    tmp = path.with_suffix(".tmp")
+    with pq.ParquetWriter(tmp, schema, compression="snappy") as w:
+        done = 0
+        while done < rows:
+            n = min(CHUNK, rows - done)
+            six = rng.random(n) < 0.25
+            zipf_r = np.minimum(rng.zipf(1.2, n) - 1, len(r4) - 1)
+            zipf_r6 = np.minimum(rng.zipf(1.2, n) - 1, len(r6) - 1)
+            ridx = np.where(six, r6[zipf_r6 % len(r6)], r4[zipf_r % len(r4)])
+            hidx = np.where(six, h6[rng.integers(0, len(h6), n)], h4[rng.integers(0, len(h4), n)])
+            kind = rng.random(n)
+            out = kind < 0.70
+            inb = (kind >= 0.70) & (kind < 0.94)
+            local = (kind >= 0.94) & (kind < 0.98)
+            other_h = np.where(six, h6[rng.integers(0, len(h6), n)], h4[rng.integers(0, len(h4), n)])
+            other_r = np.where(six, r6[rng.integers(0, len(r6), n)], r4[rng.integers(0, len(r4), n)])
+            src_hi = np.where(out | local, h_hi[hidx], r_hi[ridx])
+            src_lo = np.where(out | local, h_lo[hidx], r_lo[ridx])
+            dst_hi = np.where(out, r_hi[ridx], np.where(inb, h_hi[hidx], np.where(local, h_hi[other_h],
+                                                                                   r_hi[other_r])))
+            dst_lo = np.where(out, r_lo[ridx], np.where(inb, h_lo[hidx], np.where(local, h_lo[other_h],
+                                                                                   r_lo[other_r])))
+            nbytes = np.maximum(40, rng.lognormal(7.5, 2.0, n)).astype(np.uint64)
+            start = (DAY0 * 1_000_000 + np.sort(rng.integers(0, 86_400_000_000, n))).astype(np.int64)
+            end = start + rng.integers(0, 120_000_000, n)
+            table = pa.table({
+                "src": _pack(src_hi, src_lo), "dst": _pack(dst_hi, dst_lo), "bytes": nbytes,
+                "packets": (nbytes // 900 + 1).astype(np.uint32),
+                "start": pa.array(start, pa.timestamp("us", tz="UTC")),
+                "end": pa.array(end, pa.timestamp("us", tz="UTC")),
+            }, schema=schema)
+            w.write_table(table, row_group_size=1_000_000)
+            done += n
+            print(f"  generated {done:,} rows", file=sys.stderr, flush=True)
+    tmp.replace(path)
+
+
+def to_strings(src: Path, dst: Path, rows: int) -> None:
+    """The first ``rows`` rows with addresses as text (as AWS VPC Parquet and Zeek exports hold them)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from netvet.flows import addresses
+
+    pf = pq.ParquetFile(src)
+    writer = None
+    done = 0
+    for batch in pf.iter_batches(batch_size=1_000_000):
+        n = min(batch.num_rows, rows - done)
+        batch = batch.slice(0, n)
+        cols = {}
+        for name in batch.schema.names:
+            col = batch.column(name)
+            if name in ("src", "dst"):
+                _ok, hi, lo = addresses.from_binary(col)
+                col = pa.array(addresses.to_text(hi.tolist(), lo.tolist()), pa.string())
+            cols[name] = col
+        t = pa.table(cols)
+        writer = writer or pq.ParquetWriter(dst, t.schema)
+        writer.write_table(t, row_group_size=1_000_000)
+        done += n
+        if done >= rows:
+            break
+    writer.close()
+
+
+# --------------------------------------------------------------------------- measured in child processes
+def _measure_netvet(path: str, threads: int = 0) -> dict:
+    import resource
+
+    from netvet.attribution.prefix_index import PrefixIndex
+    from netvet.attribution.registry import Registry
+    from netvet.flows import audit, engine
+    from netvet.flows.attribution import FlowTables
+    from netvet.flows.inputs import ReadOptions
+    from netvet.flows.units import Catalog, flow_context
+    from netvet.pipeline import Context
+    from netvet.readers.ipasn import read_prefix_origins
+
+    t0 = time.perf_counter()
+    index = PrefixIndex.from_tables([read_prefix_origins(V4_DB), read_prefix_origins(V6_DB)])
+    tables = FlowTables(routes=index)
+    ctx = Context.build(["clean-network"], Registry.load())
+    flow_context(ctx, None)
+    classifier = audit.PolicyClassifier(ctx, Catalog(tables))
+    setup = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    pln = engine.plan([path], ReadOptions())
+    merged = engine.run_single(pln, tables, classifier, threads=threads or None)
+    wall = time.perf_counter() - t0
+    stats = engine.finish(pln, merged)[0]
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"rows": stats.read, "seconds": wall, "setup_s": setup, "peak_rss_mb": rss,
+            "attributed": stats.attributed, "unattributed": stats.unattributed, "skipped": stats.skipped,
+            "units": len(classifier.results), "flagged": len(classifier.flagged()),
+            "evaluations": classifier.evaluations, "host_rows": len(merged.hosts)}
+
+
+def _measure_baseline(path: str, rows: int) -> dict:
+    import resource
+
+    import pyarrow.parquet as pq
+    import pyasn
+
+    from netvet.flows import addresses
+
+    asndb = pyasn.pyasn(str(_plain_ipasn()))
+    t0 = time.perf_counter()
+    pf = pq.ParquetFile(path)
+    batch = next(pf.iter_batches(batch_size=rows))
+    df = batch.to_pandas()
+    # pandas has no IP type: turn the binary addresses into text, then classify and look up one by one
+    ok, shi, slo = addresses.from_binary(batch.column("src"))
+    ok, dhi, dlo = addresses.from_binary(batch.column("dst"))
+    df["src_ip"] = addresses.to_text(shi.tolist(), slo.tolist())
+    df["dst_ip"] = addresses.to_text(dhi.tolist(), dlo.tolist())
+    import ipaddress
+
+    def remote(row_src: str, row_dst: str) -> str:
+        return row_dst if ipaddress.ip_address(row_src).is_private else row_src
+
+    df["remote"] = [remote(s, d) for s, d in zip(df["src_ip"], df["dst_ip"], strict=True)]
+    df["asn"] = [asndb.lookup(a)[0] for a in df["remote"]]
+    df["hour"] = df["start"].dt.floor("h")
+    agg = df.groupby(["asn", "hour"], dropna=False)["bytes"].sum()
+    wall = time.perf_counter() - t0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"rows": len(df), "seconds": wall, "peak_rss_mb": rss, "groups": len(agg)}
+
+
+def _plain_ipasn() -> Path:
+    """pyasn reads IPASN files plain or gzip; it needs IPv4+IPv6 in one file for mixed lookups."""
+    out = Path(os.environ.get("TMPDIR", "/tmp")) / "netvet-bench-ipasn-v4v6.dat"
+    if not out.exists():
+        with open(out, "w") as fh:
+            for db in (V4_DB, V6_DB):
+                with gzip.open(db, "rt") as src:
+                    for line in src:
+                        if not line.startswith(";"):
+                            fh.write(line)
+    return out
+
+
+def _child(kind: str, path: str, arg: int) -> dict:
+    """Run one measurement in a fresh interpreter (clean peak RSS)."""
+    code = (f"import json,sys; sys.path.insert(0, {str(REPO / 'bench')!r}); import flows as b; "
+            f"print(json.dumps(b._measure_{kind}({path!r}, {arg})))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, default=100_000_000)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--baseline-rows", type=int, default=1_000_000)
+    ap.add_argument("--strings", type=int, default=0, help="also time a copy of the first N rows with text addresses")
+    ap.add_argument("--dir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "netvet-bench-flows")
+    args = ap.parse_args()
+    args.dir.mkdir(parents=True, exist_ok=True)
+    path = args.dir / f"flows-{args.rows}.parquet"
+    if not path.exists():
+        t0 = time.perf_counter()
+        print(f"generating {args.rows:,} synthetic rows into {path} ...", file=sys.stderr)
+        generate(path, args.rows)
+        print(f"  generated in {time.perf_counter() - t0:.0f} s ({path.stat().st_size / 1e9:.2f} GB)", file=sys.stderr)
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python "
+          f"{platform.python_version()}")
+    print(f"table: {path} ({path.stat().st_size / 1e9:.2f} GB, {args.rows:,} rows, SYNTHETIC)")
+
+    runs = [_child("netvet", str(path), 0) for _ in range(args.runs)]
+    med = statistics.median(r["seconds"] for r in runs)
+    rss = max(r["peak_rss_mb"] for r in runs)
+    r0 = runs[0]
+    print(f"netvet single-node: {r0['rows'] / med / 1e6:8.2f} M rows/s  (median {med:.2f} s of "
+          f"{[round(r['seconds'], 2) for r in runs]}; peak RSS {rss:.0f} MB; setup (prefix index, registry, "
+          f"policy) {r0['setup_s']:.1f} s not timed; {r0['attributed']:,} attributed, {r0['unattributed']:,} "
+          f"unattributed, {r0['skipped']:,} internal-only; {r0['units']:,} remote parties classified, "
+          f"{r0['flagged']:,} flagged, {r0['evaluations']} policy evaluations)")
+
+    base = [_child("baseline", str(path), args.baseline_rows) for _ in range(args.runs)]
+    bmed = statistics.median(r["seconds"] for r in base)
+    print(f"pandas+pyasn:       {base[0]['rows'] / bmed / 1e6:8.3f} M rows/s  (median {bmed:.2f} s on "
+          f"{base[0]['rows']:,} rows; peak RSS {max(r['peak_rss_mb'] for r in base):.0f} MB)")
+    print(f"speed-up: {(r0['rows'] / med) / (base[0]['rows'] / bmed):.0f}x")
+
+    if args.strings:
+        spath = args.dir / f"flows-{args.rows}-text-{args.strings}.parquet"
+        if not spath.exists():
+            to_strings(path, spath, args.strings)
+        sruns = [_child("netvet", str(spath), 0) for _ in range(args.runs)]
+        smed = statistics.median(r["seconds"] for r in sruns)
+        print(f"netvet, text addresses: {sruns[0]['rows'] / smed / 1e6:8.2f} M rows/s  (median {smed:.2f} s on "
+              f"{sruns[0]['rows']:,} rows; peak RSS {max(r['peak_rss_mb'] for r in sruns):.0f} MB)")
+    print(f"rows_per_s={r0['rows'] / med:.0f} peak_rss_mb={rss:.0f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,179 @@
+"""Running the flow aggregation: planning inputs, the single-node engine, and what every engine shares.
+
+The single-node engine streams each input in chunks (Parquet batches, blocks of text lines) through
+:func:`~.aggregate.process_chunk` — vectorised attribution (NumPy gathers over the prefix index) and
+Polars group-bys — while the next chunk is read on a second thread. Partial aggregates are merged as
+they accumulate, so memory holds one chunk plus aggregates, never the input.
+
+When a ``classifier`` is given (``netvet flows audit``), the distinct units of each chunk are handed to
+it before the host table is made; units it has classified as passing every policy get no host rows.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from ..model import InputError, ReadStats
+from . import inputs, problems
+from .aggregate import Partial, merge, process_chunk
+from .attribution import FlowTables
+from .dns import DnsIndex
+from .inputs import Part, ReadOptions
+from .records import DnsChunk
+
+COMPACT_ROWS = 2_000_000  # merge accumulated partials when they hold this many rows
+
+
+class Classifier(Protocol):
+    def classify(self, units: np.ndarray) -> None:
+        """Classify the units not seen before (each unit once)."""
+
+    def flagged(self) -> np.ndarray:
+        """Sorted units some policy flags (their hosts are kept)."""
+
+    def classified(self) -> np.ndarray:
+        """Sorted units classified so far."""
+
+
+@dataclass
+class Plan:
+    """The inputs of a run: flow parts (in input order) and DNS logs, with one ReadStats per file."""
+
+    flow_parts: list[Part] = field(default_factory=list)
+    dns_parts: list[Part] = field(default_factory=list)
+    stats: dict[str, ReadStats] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)  # flow files; index = file index in unit refs
+
+    def file_index(self, path: str) -> int:
+        return self.files.index(path)
+
+
+def plan(paths: Iterable[str | Path], options: ReadOptions, fmt: str | None = None,
+         dns_paths: Iterable[str | Path] = ()) -> Plan:
+    """Detect every input's format and cut splittable files into parts. ``dns_paths`` are DNS logs
+    given apart from the flows (a DNS log among ``paths`` is recognised too)."""
+    pl_ = Plan()
+    flow_list = [str(p) for p in paths]
+    for p in flow_list + [str(p) for p in dns_paths]:
+        path = Path(p)
+        if not path.exists():
+            raise InputError(str(p), "file not found")
+        f = inputs.detect(path, fmt if p in flow_list else None)
+        name = str(p)
+        if name in pl_.stats:
+            continue
+        pl_.stats[name] = ReadStats(name, f.name)
+        parts = f.parts(path, options)
+        if f.kind == "dns":
+            pl_.dns_parts.extend(parts)
+        else:
+            pl_.flow_parts.extend(parts)
+            pl_.files.append(name)
+    return pl_
+
+
+def read_dns(parts: list[Part], stats: dict[str, ReadStats], domains: dict[str, str]) -> DnsIndex:
+    """Read every DNS log and index its answers (DNS logs are read on this machine, first)."""
+    chunks: list[DnsChunk] = []
+    inputs.load_all()
+    for part in parts:
+        f = inputs.FORMATS[part.format]()
+        for c in f.read(part, stats[part.path]):
+            c.file = part.path
+            chunks.append(c)
+    return DnsIndex.build(chunks, domains, stats)
+
+
+def read_part(part: Part, stats: ReadStats) -> Iterator:
+    inputs.load_all()
+    return inputs.FORMATS[part.format]().read(part, stats)
+
+
+def _prefetch(it: Iterator, pool: ThreadPoolExecutor) -> Iterator:
+    """Iterate ``it`` with the next item produced on ``pool`` while the caller works on this one."""
+    sentinel = object()
+    fut = pool.submit(next, it, sentinel)
+    while True:
+        item = fut.result()
+        if item is sentinel:
+            return
+        fut = pool.submit(next, it, sentinel)
+        yield item
+
+
+def hosts_needed(classified: np.ndarray, flagged: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """hosts_for(units) for the aggregation: the units flagged, or not classified yet."""
+    def need(units: np.ndarray) -> np.ndarray:
+        if not len(classified):
+            return units
+        return units[~np.isin(units, classified) | np.isin(units, flagged)]
+
+    return need
+
+
+def default_threads() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def run_single(pln: Plan, tables: FlowTables, classifier: Classifier | None = None,
+               progress: Callable[[str, int], None] | None = None, threads: int | None = None) -> Partial:
+    """Aggregate every flow part on this machine: one thread reads ahead, ``threads`` (default: the CPU
+    count, at most 4) attribute and aggregate chunks; partials are merged as they accumulate."""
+    threads = threads or default_threads()
+    lock = threading.Lock()
+    acc: list[Partial] = []
+    held = 0
+
+    def on_units(units: np.ndarray) -> None:
+        with lock:
+            classifier.classify(units)
+
+    def hosts_for(units: np.ndarray) -> np.ndarray:
+        with lock:
+            classified, flagged = classifier.classified(), classifier.flagged()
+        return hosts_needed(classified, flagged)(units)
+
+    def take(p: Partial) -> None:
+        nonlocal acc, held
+        acc.append(p)
+        held += p.rows()
+        if held > COMPACT_ROWS and len(acc) > 1:
+            acc = [merge(acc)]
+            held = acc[0].rows()
+
+    with ThreadPoolExecutor(1, thread_name_prefix="netvet-read") as reader, \
+            ThreadPoolExecutor(threads, thread_name_prefix="netvet-flows") as workers:
+        pending: deque = deque()
+        for part in pln.flow_parts:
+            stats = pln.stats[part.path]
+            index = pln.file_index(part.path)
+            for chunk in _prefetch(read_part(part, stats), reader):
+                pending.append(workers.submit(process_chunk, chunk, tables, part.path, index,
+                                              hosts_for if classifier else None,
+                                              on_units if classifier else None))
+                if progress is not None:
+                    progress(part.path, len(chunk))
+                while len(pending) > threads:
+                    take(pending.popleft().result())
+        while pending:
+            take(pending.popleft().result())
+    return merge(acc)
+
+
+def finish(pln: Plan, merged: Partial) -> list[ReadStats]:
+    """Per-file statistics with the attribution counts of the run, issues sorted and trimmed."""
+    for f, (att, unatt, skipped) in merged.files.items():
+        s = pln.stats[f]
+        s.attributed += att
+        s.unattributed += unatt
+        s.skipped += skipped
+    return [problems.finish(pln.stats[f]) for f in pln.stats]

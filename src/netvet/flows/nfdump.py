@@ -1,0 +1,181 @@
+"""NetFlow v5/v9 and IPFIX through nfdump: its CSV output (``nfdump -o csv``), and nfcapd capture files.
+
+**nfdump CSV.** The first line names the fields: nfdump 1.6/1.7 write ``ts,te,td,sa,da,sp,dp,pr,flg,
+fwd,stos,ipkt,ibyt,opkt,obyt,...``; newer releases write ``firstSeen,lastSeen,duration,...,srcAddr,
+dstAddr,...,inPackets,inBytes,...`` (both are read, by name). ``ipkt``/``ibyt`` count source to
+destination, ``opkt``/``obyt`` the reverse direction (bidirectional NSEL/IPFIX records). Times
+(``2023-11-14 22:13:11`` or ``...11.553``) are taken as UTC: nfdump prints local time, so run it with
+``TZ=UTC`` (netvet does when it runs nfdump itself). A trailing ``Summary`` block is not records; its
+flow count is checked against the records read (a warning when they differ), and ``No matching flows``
+is ignored.
+
+**nfcapd files** (what ``nfcapd``/``sfcapd`` collect from NetFlow v5, v9 and IPFIX exporters; magic
+0xA50C) are read by running Debian's ``nfdump -r FILE -o csv`` (package ``nfdump``) and reading its
+output as above, streamed. nfdump's own complaints (stderr) become warnings on the file.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from ..model import InputError, InputIssue, ReadStats
+from ..readers.base import open_input
+from . import problems
+from .inputs import FlowFormat, Part, raw_head, register
+from .records import FlowChunk
+from .text import Block, Converter, cut_fields, line_blocks
+
+NFCAPD_MAGIC = b"\x0c\xa5"
+COLUMNS = {
+    "src": ("sa", "srcAddr"),
+    "dst": ("da", "dstAddr"),
+    "packets": ("ipkt", "pkt", "inPackets", "packets"),
+    "bytes": ("ibyt", "byt", "inBytes", "bytes"),
+    "rpackets": ("opkt", "outPackets"),
+    "rbytes": ("obyt", "outBytes"),
+    "flows": ("fl", "flows"),
+    "start": ("ts", "firstSeen"),
+    "end": ("te", "lastSeen"),
+    "duration": ("td", "duration"),
+}
+
+
+def _columns(header: list[str]) -> dict[str, str] | None:
+    out = {}
+    for field, names in COLUMNS.items():
+        for n in names:
+            if n in header:
+                out[field] = n
+                break
+    return out if "src" in out and "dst" in out else None
+
+
+def _is_nfdump_header(line: str) -> bool:
+    names = [n.strip() for n in line.split(",")]
+    return _columns(names) is not None and (("ts" in names and "sa" in names) or
+                                            ("firstSeen" in names and "srcAddr" in names))
+
+
+def _read_csv_stream(fh, name: str, stats: ReadStats) -> Iterator[FlowChunk]:
+    header: list[str] | None = None
+    cols: dict[str, str] = {}
+    trailer: list[str] = []  # the lines from "Summary" on
+    flows_read = 0
+    for raw, first_line in line_blocks(fh, name):
+        block = Block(raw, first_line)
+        rows = np.flatnonzero(block.ends > block.starts)
+        if header is None and len(rows):
+            header = [n.strip() for n in block.line_text(int(rows[0])).split(",")]
+            found = _columns(header)
+            if found is None:
+                raise InputError(name, "not nfdump CSV output (the first line does not name sa/da or "
+                                       "srcAddr/dstAddr)", line=first_line)
+            cols = found
+            rows = rows[1:]
+        # "Summary" ends the records; "No matching flows" is not one
+        if trailer:  # the Summary started in an earlier block
+            trailer.extend(block.line_text(r).strip() for r in rows[:10].tolist())
+            continue
+        letter = block.first_bytes()[rows]
+        for r in rows[(letter == ord("S")) | (letter == ord("N"))].tolist():
+            text = block.line_text(r).strip()
+            if text == "No matching flows":
+                rows = rows[rows != r]
+            elif text == "Summary":
+                trailer = [text] + [block.line_text(t).strip() for t in rows[rows > r][:10].tolist()]
+                rows = rows[rows < r]
+                break
+        if not len(rows):
+            continue
+        stats.read += len(rows)
+        frame, lines = cut_fields(block, rows, header, ",", stats, "comma-separated fields")
+        conv = Converter(frame, lines, unset=("",))
+        src_hi, src_lo = conv.address(cols["src"])
+        dst_hi, dst_lo = conv.address(cols["dst"])
+        start = conv.timestamp(cols.get("start"))
+        end_t = conv.timestamp(cols.get("end"))
+        if end_t is None and start is not None and "duration" in cols:
+            dur = conv.duration(cols["duration"])
+            end_t = np.where(start != np.iinfo(np.int64).min, start + dur, start)
+        chunk = FlowChunk.build(len(frame), src_hi=src_hi, src_lo=src_lo, dst_hi=dst_hi, dst_lo=dst_lo,
+                                bytes=conv.count(cols.get("bytes")), packets=conv.count(cols.get("packets")),
+                                rbytes=conv.count(cols.get("rbytes")), rpackets=conv.count(cols.get("rpackets")),
+                                flows=conv.count(cols.get("flows")), start=start, end=end_t, line=lines)
+        good = conv.report(stats)
+        chunk = chunk.take(np.flatnonzero(good))
+        flows_read += int(chunk.flows.sum())
+        yield chunk
+    if header is None:
+        raise InputError(name, "empty: no nfdump CSV header")
+    summary = _summary_flows(trailer)
+    flows_read += stats.malformed  # a malformed record is one flow nfdump printed
+    if summary is not None and summary != flows_read:
+        stats.warn(f"nfdump's summary counts {summary} flows; {flows_read} were read")
+
+
+def _summary_flows(trailer: list[str]) -> int | None:
+    """The flow count of nfdump's ``Summary`` block (``flows,bytes,...`` then the values), if any."""
+    for i, line in enumerate(trailer[:-1]):
+        if line.startswith("flows,"):
+            try:
+                return int(trailer[i + 1].split(",")[0])
+            except ValueError:
+                return None
+    return None
+
+
+@register
+class NfdumpCsv(FlowFormat):
+    name = "nfdump-csv"
+    description = "nfdump CSV output (nfdump -o csv), NetFlow v5/v9 and IPFIX records"
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        first = head.decode("utf-8", errors="replace").split("\n", 1)[0].strip()
+        return _is_nfdump_header(first)
+
+    def read(self, part: Part, stats: ReadStats) -> Iterator[FlowChunk]:
+        with open_input(part.path) as fh:
+            yield from _read_csv_stream(fh, part.path, stats)
+
+
+def nfdump_binary() -> str | None:
+    return shutil.which("nfdump")
+
+
+@register
+class Nfcapd(FlowFormat):
+    name = "nfcapd"
+    description = "nfcapd/sfcapd capture files (NetFlow v5/v9, IPFIX, sFlow), read with Debian's nfdump"
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        return head.startswith(NFCAPD_MAGIC) and len(head) >= 4 and head[2] in (1, 2)
+
+    def read(self, part: Part, stats: ReadStats) -> Iterator[FlowChunk]:
+        exe = nfdump_binary()
+        if exe is None:
+            raise InputError(part.path, "an nfcapd file needs the nfdump program (Debian: apt-get install nfdump), "
+                                        "or convert it yourself with `nfdump -r FILE -o csv`")
+        if not raw_head(Path(part.path), 2).startswith(NFCAPD_MAGIC):
+            raise InputError(part.path, "not an nfcapd file (bad magic)")
+        env = {**os.environ, "TZ": "UTC", "LC_ALL": "C"}
+        proc = subprocess.Popen([exe, "-r", part.path, "-o", "csv"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=env)
+        try:
+            yield from _read_csv_stream(proc.stdout, part.path, stats)
+        finally:
+            proc.stdout.close()
+            err = proc.stderr.read().decode("utf-8", errors="replace")
+            proc.stderr.close()
+            code = proc.wait()
+        # nfdump reports damage on stderr (and still exits 0): each complaint is an error on the file
+        messages = [m.strip() for m in err.splitlines() if m.strip()]
+        for m in messages[:problems.MAX_ITEMISED]:
+            stats.issues.append(InputIssue(part.path, f"nfdump: {m}"))
+        if code != 0:
+            stats.issues.append(InputIssue(part.path, f"nfdump exited with status {code}"))

@@ -1,0 +1,372 @@
+"""Flow tables: CSV (``,`` ``;`` tab or ``|`` delimited, with a header row) and Parquet, one flow per row.
+
+Columns are found by well-known names or the user's ``--map`` (see :mod:`.mapping`). Addresses may be
+text (IPv4/IPv6), unsigned 32-bit integers (IPv4) or 4/16-byte binaries; dictionary-encoded Parquet
+string columns are parsed once per distinct value. Times may be epoch numbers (seconds, milliseconds,
+microseconds or nanoseconds, told apart by magnitude), Parquet timestamps or ISO 8601 text (UTC
+unless a zone is given). Counters must be non-negative integers; empty, null and ``-`` count 0.
+
+Parquet files are read in batches and split into parts at row-group boundaries, so a parallel engine
+can read one file on many workers; a Parquet "line" in a problem report is the 1-based row number.
+CSV lines that contain a double quote are split by Python's ``csv`` module (quoted delimiters); a
+quoted field may not span lines.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from ..model import InputError, ReadStats
+from ..readers.base import open_input
+from . import addresses, mapping, problems
+from .inputs import FlowFormat, Part, ReadOptions, register
+from .records import NO_TIME, FlowChunk
+from .text import Block, Converter, epoch_ints_to_us, epoch_to_us, line_blocks, parse_times
+
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def _split_header(line: str) -> tuple[str, list[str]] | None:
+    best = None
+    if "\x00" in line or "\r" in line.rstrip("\r"):
+        return None
+    for d in DELIMITERS:
+        if d not in line:
+            continue
+        try:
+            cols = next(csv.reader([line], delimiter=d))
+        except csv.Error:
+            continue
+        if mapping.looks_like_flow_table(cols) and (best is None or len(cols) > len(best[1])):
+            best = (d, [c.strip() for c in cols])
+    return best
+
+
+@register
+class CsvFlowTable(FlowFormat):
+    name = "csv-flows"
+    description = "CSV flow table with a header row (columns by name or --map)"
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+        return _split_header(text.split("\n", 1)[0].strip("\r")) is not None
+
+    def read(self, part: Part, stats: ReadStats) -> Iterator[FlowChunk]:
+        header: list[str] | None = None
+        delim = ","
+        cols: dict[str, str] = {}
+        with open_input(part.path) as fh:
+            for raw, first_line in line_blocks(fh, part.path):
+                block = Block(raw, first_line)
+                rows = np.flatnonzero(block.ends > block.starts)
+                if header is None and len(rows):
+                    line = block.line_text(int(rows[0])).lstrip("\ufeff")
+                    found = _split_header(line)
+                    if found is None:
+                        delim = next((d for d in DELIMITERS if d in line), ",")
+                        cols_any = next(csv.reader([line], delimiter=delim))
+                        mapping.resolve(cols_any, part.options.map, part.path)  # raises with the reason
+                        found = (delim, [c.strip() for c in cols_any])
+                    delim, header = found
+                    cols = mapping.resolve(header, part.options.map, part.path)
+                    rows = rows[1:]
+                if not len(rows):
+                    continue
+                stats.read += len(rows)
+                frame, lines = self._frame(block, rows, header, delim, stats)
+                yield from _text_chunk(frame, lines, cols, stats)
+        if header is None:
+            raise InputError(part.path, "empty: no header row")
+
+    @staticmethod
+    def _frame(block: Block, rows: np.ndarray, header: list[str], delim: str,
+               stats: ReadStats) -> tuple[pl.DataFrame, np.ndarray]:
+        quoted = block.contains(ord('"'))[rows]
+        counts = block.field_counts(ord(delim))[rows]
+        plain = rows[~quoted & (counts == len(header))]
+        bad = rows[~quoted & (counts != len(header))]
+        frames = [block.frame(plain, header, delim)]
+        lines = [block.lines[plain]]
+        slow_rows, slow_lines, slow_bad, reasons = [], [], [], []
+        for r in rows[quoted].tolist():
+            try:
+                fields = next(csv.reader([block.line_text(r)], delimiter=delim, strict=True))
+            except csv.Error as exc:
+                slow_bad.append(r)
+                reasons.append(f"bad quoting: {exc}")
+                continue
+            if len(fields) != len(header):
+                slow_bad.append(r)
+                reasons.append(f"expected {len(header)} fields, found {len(fields)}")
+                continue
+            slow_rows.append(fields)
+            slow_lines.append(block.lines[r])
+        if slow_rows:
+            frames.append(pl.DataFrame(slow_rows, schema=list(header), orient="row"))
+            lines.append(np.array(slow_lines, np.int64))
+        all_bad = np.concatenate((bad, np.array(slow_bad, np.int64)))
+        if len(all_bad):
+            why = {int(r): f"expected {len(header)} fields, found {int(c)}" for r, c in
+                   zip(bad.tolist(), counts[~quoted & (counts != len(header))].tolist(), strict=True)}
+            why.update({r: w for r, w in zip(slow_bad, reasons, strict=True)})
+            order = np.sort(all_bad)
+            problems.add_each(stats, block.lines[order], [why[int(r)] for r in order[:problems.MAX_ITEMISED]])
+        frame = pl.concat(frames) if len(frames) > 1 else frames[0]
+        line_arr = np.concatenate(lines)
+        if len(frames) > 1:
+            order = np.argsort(line_arr, kind="stable")
+            frame, line_arr = frame[order.tolist()], line_arr[order]
+        return frame, line_arr
+
+
+def _text_chunk(frame: pl.DataFrame, lines: np.ndarray, cols: dict[str, str], stats: ReadStats) -> Iterator[FlowChunk]:
+    conv = Converter(frame, lines, unset=("", "-"))
+    src_hi, src_lo = conv.address(cols["src"])
+    dst_hi, dst_lo = conv.address(cols["dst"])
+    start = conv.timestamp(cols.get("start"))
+    end = conv.timestamp(cols.get("end"))
+    if "duration" in cols and start is not None:
+        dur = conv.duration(cols["duration"])
+        derived = np.where(start != NO_TIME, start + dur, NO_TIME)
+        end = derived if end is None else np.where(end == NO_TIME, derived, end)
+    chunk = FlowChunk.build(len(frame), src_hi=src_hi, src_lo=src_lo, dst_hi=dst_hi, dst_lo=dst_lo,
+                            bytes=conv.count(cols.get("bytes")), packets=conv.count(cols.get("packets")),
+                            rbytes=conv.count(cols.get("rbytes")), rpackets=conv.count(cols.get("rpackets")),
+                            flows=_flows(conv, cols), start=start, end=end, line=lines)
+    good = conv.report(stats)
+    yield chunk.take(np.flatnonzero(good))
+
+
+def _flows(conv: Converter, cols: dict[str, str]) -> np.ndarray | None:
+    if "flows" not in cols:
+        return None
+    col = conv.frame[cols["flows"]]
+    v = conv.count(cols["flows"])
+    unset = (col.is_null() | col.is_in(["", "-"])).to_numpy()
+    return np.where(unset, 1, v)
+
+
+# --------------------------------------------------------------------------- Parquet
+class _SeriesColumns:
+    """Typed arrays from the Polars columns of a batch, with bad values marking their row malformed."""
+
+    def __init__(self, batch: pl.DataFrame, rows: np.ndarray) -> None:
+        self.batch = batch
+        self.rows = rows
+        self.bad = np.zeros(len(batch), bool)
+        self.why: list[tuple[np.ndarray, str]] = []
+
+    def _mark(self, bad: np.ndarray, name: str) -> None:
+        new = bad & ~self.bad
+        if new.any():
+            self.why.append((new, name))
+            self.bad |= new
+
+    def address(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        if f"{name}#16" in self.batch.columns:  # binary, converted by the query: 16 or 4 bytes, network order
+            w16 = self.batch[f"{name}#16"]
+            if w16.null_count() == 0:
+                words = w16.to_numpy()
+                return np.ascontiguousarray(words[:, 0]), np.ascontiguousarray(words[:, 1])
+            w4 = self.batch[f"{name}#4"]
+            ok16 = ~w16.is_null().to_numpy()
+            ok4 = ~w4.is_null().to_numpy()
+            words = w16.fill_null(pl.lit([0, 0], dtype=pl.Array(pl.UInt64, 2))).to_numpy()
+            v4 = w4.fill_null(0).to_numpy().astype(np.uint64)
+            hi = np.where(ok16, words[:, 0], np.uint64(0))
+            lo = np.where(ok16, words[:, 1], np.where(ok4, v4 | addresses.MAPPED, np.uint64(0)))
+            self._mark(~(ok16 | ok4), f"{name}#len")
+            return hi, lo
+        s = self.batch[name]
+        if s.dtype == pl.Categorical or s.dtype == pl.Enum:
+            s = s.cast(pl.String)
+        ok, hi, lo = addresses.from_column(s.to_arrow())
+        self._mark(~ok, name)
+        return hi, lo
+
+    def _ints(self, s: pl.Series, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(int64 or uint64 values, nulls) of an integer, float or text column."""
+        nulls = s.is_null().to_numpy() if s.null_count() else np.zeros(len(s), bool)
+        if s.dtype.is_unsigned_integer():
+            return s.fill_null(0).to_numpy().astype(np.uint64, copy=False), nulls
+        if s.dtype.is_integer():
+            v = s.fill_null(0).to_numpy().astype(np.int64, copy=False)
+            self._mark(v < 0, name)
+            return np.where(v < 0, 0, v).astype(np.uint64), nulls
+        if s.dtype.is_float():
+            f = s.fill_null(0).to_numpy()
+            ok = np.isfinite(f) & (f >= 0) & (np.floor(np.nan_to_num(f)) == f)
+            self._mark(~ok, name)
+            return np.where(ok, f, 0).astype(np.uint64), nulls
+        text = s.cast(pl.String)
+        parsed = text.str.strip_chars().cast(pl.UInt64, strict=False)
+        unset = (text.is_null() | text.is_in(["", "-"])).to_numpy()
+        self._mark(parsed.is_null().to_numpy() & ~unset, name)
+        return parsed.fill_null(0).to_numpy(), unset
+
+    def count(self, name: str | None, default: int = 0) -> np.ndarray | None:
+        if name is None:
+            return None
+        v, nulls = self._ints(self.batch[name], name)
+        return np.where(nulls, np.uint64(default), v) if nulls.any() else v
+
+    def time(self, name: str | None) -> np.ndarray | None:
+        if name is None:
+            return None
+        if f"{name}#us" in self.batch.columns:  # a timestamp, converted by the query
+            s = self.batch[f"{name}#us"]
+            if not s.null_count():
+                return s.to_numpy()
+            return np.where(s.is_null().to_numpy(), NO_TIME, s.fill_null(0).to_numpy())
+        s = self.batch[name]
+        nulls = s.is_null().to_numpy() if s.null_count() else None
+        if isinstance(s.dtype, pl.Datetime):
+            us = s.dt.epoch("us").fill_null(0).to_numpy()
+        elif s.dtype == pl.Date:
+            us = s.cast(pl.Datetime("us")).dt.epoch("us").fill_null(0).to_numpy()
+        elif s.dtype.is_integer():
+            us = epoch_ints_to_us(s.fill_null(0).to_numpy())
+        elif s.dtype.is_float():
+            f = s.fill_null(0).to_numpy()
+            ok = np.isfinite(f)
+            self._mark(~ok, name)
+            us = epoch_to_us(np.where(ok, f, 0))
+        else:
+            text = s.cast(pl.String)
+            us, ok = parse_times(text)
+            unset = (text.is_null() | text.is_in(["", "-"])).to_numpy()
+            self._mark(~ok & ~unset, name)
+            nulls = unset
+        us = us.astype(np.int64, copy=False)
+        return us if nulls is None or not nulls.any() else np.where(nulls, NO_TIME, us)
+
+    def duration(self, name: str) -> np.ndarray:
+        s = self.batch[name]
+        if isinstance(s.dtype, pl.Duration):
+            return s.dt.total_microseconds().fill_null(0).to_numpy().astype(np.int64)
+        f = s.cast(pl.Float64, strict=False).fill_null(0).to_numpy()
+        ok = np.isfinite(f) & (f >= 0)
+        self._mark(~ok, name)
+        return np.round(np.where(ok, f, 0) * 1e6).astype(np.int64)
+
+    def report(self, stats: ReadStats) -> np.ndarray:
+        if self.why:
+            rows = np.flatnonzero(self.bad)
+            field = np.empty(len(self.bad), object)
+            for mask, name in self.why:
+                field[mask] = name
+            reasons = []
+            for r in rows[:problems.MAX_ITEMISED].tolist():
+                name = field[r]
+                if name.endswith("#len"):
+                    reasons.append(f"bad {name[:-4]} value: not a 4- or 16-byte address (or missing)")
+                    continue
+                value = self.batch[name][r]
+                reasons.append(f"bad {name} value {value!r}" if value is not None else f"missing {name}")
+            problems.add_each(stats, self.rows[rows], reasons)
+        return ~self.bad
+
+
+def _query_columns(schema: dict, cols: dict[str, str]) -> list[pl.Expr]:
+    """The columns to read, with binary addresses and timestamps converted inside the Polars query."""
+    out: list[pl.Expr] = []
+    for field, name in sorted(cols.items()):
+        dtype = schema[name]
+        if field in ("src", "dst") and dtype == pl.Binary:
+            c = pl.col(name)
+            out += [c.bin.reinterpret(dtype=pl.Array(pl.UInt64, 2), endianness="big").alias(f"{name}#16"),
+                    c.bin.reinterpret(dtype=pl.UInt32, endianness="big").alias(f"{name}#4")]
+        elif field in ("start", "end") and isinstance(dtype, pl.Datetime):
+            out.append(pl.col(name).dt.epoch("us").alias(f"{name}#us"))
+        else:
+            out.append(pl.col(name))
+    unique: dict[str, pl.Expr] = {}
+    for e in out:
+        unique.setdefault(e.meta.output_name(), e)
+    return list(unique.values())
+
+
+@register
+class ParquetFlowTable(FlowFormat):
+    name = "parquet-flows"
+    description = "Parquet flow table (columns by name or --map)"
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        return head.startswith(b"PAR1")
+
+    @staticmethod
+    def _meta(path: str, options: ReadOptions):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        try:
+            meta = pq.read_metadata(path)
+        except (OSError, pa.ArrowException) as exc:
+            raise InputError(path, f"cannot read Parquet: {exc}") from None
+        cols = mapping.resolve(meta.schema.to_arrow_schema().names, options.map, path)
+        return meta, cols
+
+    def parts(self, path: Path, options: ReadOptions) -> list[Part]:
+        meta, _cols = self._meta(str(path), options)
+        parts: list[Part] = []
+        group: list[int] = []
+        rows = first = 0
+        for i in range(meta.num_row_groups):
+            n = meta.row_group(i).num_rows
+            if group and rows + n > options.part_rows:
+                parts.append(Part(str(path), self.name, options, tuple(group), first, rows))
+                first += rows
+                group, rows = [], 0
+            group.append(i)
+            rows += n
+        if group or not parts:
+            parts.append(Part(str(path), self.name, options, tuple(group), first, rows))
+        return parts
+
+    def read(self, part: Part, stats: ReadStats) -> Iterator[FlowChunk]:
+        """Polars reads the part a row group at a time (a large row group in slices of ``chunk_rows``), which
+        keeps memory to about one row group; each is cut into chunks of at most ``chunk_rows`` rows."""
+        meta, cols = self._meta(part.path, part.options)
+        groups = part.row_groups if part.row_groups is not None else tuple(range(meta.num_row_groups))
+        first = part.first_row if part.row_groups is not None else 0
+        step = part.options.chunk_rows
+        row = first
+        try:
+            lazy = pl.scan_parquet(part.path)
+            query = lazy.select(_query_columns(dict(lazy.collect_schema()), cols))
+            for g in groups:
+                size = meta.row_group(g).num_rows
+                pieces = [(0, size)] if size <= 4 * step else [(o, min(step, size - o)) for o in range(0, size, step)]
+                for offset, count in pieces:
+                    frame = query.slice(row + offset, count).collect()
+                    for a in range(0, len(frame), step):
+                        batch = frame.slice(a, step)
+                        n = len(batch)
+                        stats.read += n
+                        lines = np.arange(row + offset + a + 1, row + offset + a + n + 1, dtype=np.int64)
+                        yield self._chunk(batch, cols, lines, stats)
+                row += size
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            raise InputError(part.path, f"cannot read Parquet: {exc}", line=row + 1) from None
+
+    @staticmethod
+    def _chunk(batch: pl.DataFrame, cols: dict[str, str], lines: np.ndarray, stats: ReadStats) -> FlowChunk:
+        c = _SeriesColumns(batch, lines)
+        src_hi, src_lo = c.address(cols["src"])
+        dst_hi, dst_lo = c.address(cols["dst"])
+        start = c.time(cols.get("start"))
+        end = c.time(cols.get("end"))
+        if "duration" in cols and start is not None:
+            derived = np.where(start != NO_TIME, start + c.duration(cols["duration"]), NO_TIME)
+            end = derived if end is None else np.where(end == NO_TIME, derived, end)
+        chunk = FlowChunk.build(len(batch), src_hi=src_hi, src_lo=src_lo, dst_hi=dst_hi, dst_lo=dst_lo,
+                                bytes=c.count(cols.get("bytes")), packets=c.count(cols.get("packets")),
+                                rbytes=c.count(cols.get("rbytes")), rpackets=c.count(cols.get("rpackets")),
+                                flows=c.count(cols.get("flows"), default=1), start=start, end=end, line=lines)
+        good = c.report(stats)
+        return chunk if good.all() else chunk.take(np.flatnonzero(good))
