@@ -16,6 +16,7 @@ from .common import (
     exit_code_for,
     load_id_registries,
     progress_reader,
+    use_asn_db,
     warn_stale,
     write_output,
 )
@@ -64,6 +65,8 @@ def register(app: typer.Typer) -> None:
                                             "(repeatable; its packs are added)."),
         waivers: Path | None = typer.Option(None, "--waivers", help="Waiver file (YAML)."),
         kev: Path | None = typer.Option(None, "--kev", help="CISA KEV catalogue (JSON or CSV) for risk packs."),
+        asn_db: Path | None = typer.Option(None, "--asn-db", help="RIB, IPASN or pfx2as file for IP -> ASN "
+                                           "(traceroute and flow evidence; default: the active dataset)."),
         record: bool = typer.Option(False, "--record", help="Record this run in the history database "
                                     "(see `netvet history`, `netvet diff`)."),
     ) -> None:
@@ -73,6 +76,7 @@ def register(app: typer.Typer) -> None:
         from ..policies import bundled_pack_paths
 
         when = parse_date(on)
+        use_asn_db(asn_db)
         registry = Registry.load(registry_dir)
         macs, pens, used = load_id_registries(mac_db, pen_db)
         ctx = Context.build(policy or ([] if framework else list(bundled_pack_paths())), registry, when, macs=macs,

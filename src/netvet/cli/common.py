@@ -89,3 +89,13 @@ def progress_reader():
         prog.update(tasks[name], completed=done, total=total or None)
 
     return prog, cb
+
+
+def use_asn_db(path: Path | None) -> None:
+    """Make ``--asn-db`` the IP -> ASN database of the readers that need one (traceroutes, flows)."""
+    if path is not None:
+        if not path.exists():
+            from ..model import InputError
+
+            raise InputError(str(path), "--asn-db: file not found")
+        os.environ["NETVET_ASN_DB"] = str(path)

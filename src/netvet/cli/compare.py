@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from .common import console, console_err, load_id_registries, progress_reader, usage_error, write_output
+from .common import console, console_err, load_id_registries, progress_reader, usage_error, use_asn_db, write_output
 
 
 def register(app: typer.Typer) -> None:
@@ -21,6 +21,8 @@ def register(app: typer.Typer) -> None:
         input_format: str | None = typer.Option(None, "--input-format"),
         on: str | None = typer.Option(None, "--on"),
         kev: Path | None = typer.Option(None, "--kev", help="CISA KEV catalogue (JSON or CSV) for security records."),
+        asn_db: Path | None = typer.Option(None, "--asn-db", help="RIB, IPASN or pfx2as file for IP -> ASN "
+                                           "(traceroute and flow evidence; default: the active dataset)."),
         waivers: Path | None = typer.Option(None, "--waivers"),
         weight: str | None = typer.Option(None, "--weight", help="Observation attribute to sum (e.g. address "
                                           "space or bytes) in the summary."),
@@ -36,6 +38,7 @@ def register(app: typer.Typer) -> None:
             raise usage_error("compare needs at least two --policy options")
         if fmt not in ("table", "json", "html"):
             raise usage_error(f"unknown format {fmt!r} (table, json, html)")
+        use_asn_db(asn_db)
         registry = Registry.load()
         macs, pens, used = load_id_registries(None, None)
         ctx = Context.build(policy, registry, parse_date(on), macs=macs, pens=pens, kev=kev, waivers=waivers)

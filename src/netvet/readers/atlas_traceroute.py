@@ -316,10 +316,17 @@ ASN_DATASETS = ("caida-pfx2as-v4", "caida-pfx2as-v6")
 
 
 def default_prefix_index():
-    """An IP -> ASN index from the active ``netvet data`` pfx2as datasets, or None when none is fetched."""
+    """An IP -> ASN index: the file named by ``NETVET_ASN_DB`` (set by ``--asn-db`` on `audit` and `compare`;
+    a RIB, IPASN or pfx2as file), else the active ``netvet data`` pfx2as datasets, else None."""
+    import os
+
     from ..datasets import active_path
     from .ipasn import read_prefix_origins
 
+    if os.environ.get("NETVET_ASN_DB"):
+        from .route_evidence import load_prefix_index
+
+        return load_prefix_index(os.environ["NETVET_ASN_DB"])
     tables = []
     for name in ASN_DATASETS:
         try:
@@ -347,8 +354,8 @@ class AtlasTracerouteReader(Reader):
     def read(self, path: Path, progress: Progress | None = None) -> ReadResult:
         index = default_prefix_index()
         if index is None:
-            raise InputError(str(path), "RIPE Atlas traceroutes need an IP -> ASN database: run `netvet data fetch "
-                                        "caida-pfx2as-v4`, or use `netvet routes audit FILE --asn-db DB`")
+            raise InputError(str(path), "RIPE Atlas traceroutes need an IP -> ASN database: give --asn-db DB, "
+                                        "or run `netvet data fetch caida-pfx2as-v4`")
         from .route_evidence import as_observations
 
         table, stats, _ = load_traceroute_routes(path, index)

@@ -22,6 +22,7 @@ without a remote endpoint (and VPC NODATA/SKIPDATA), ``malformed`` the bad ones 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import polars as pl
@@ -45,7 +46,7 @@ def _sources():
     if _SOURCES is not None:
         return _SOURCES
     key = tuple(str(p) for p in sources.active_paths(sources.ASN_DATASETS + sources.ASNAMES_DATASETS))
-    key += tuple(cloud.dataset_specs())
+    key += tuple(cloud.dataset_specs()) + (os.environ.get("NETVET_ASN_DB", ""),)
     if key not in _CACHE:
         _CACHE.clear()
         _CACHE[key] = sources.load()
