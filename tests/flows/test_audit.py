@@ -44,7 +44,7 @@ def test_exposure_per_entity_line_host_and_hour(registry):
         "flow:AS15169": ("PASS", 2, 460, 100, None),
         "flow:cloud:cloudflare": ("PASS", 1, 1234, 4321, None),
     }
-    assert remotes["flow:AS64500"]["attribution"] == {"status": "registry-only", "method": "asn-as-name",
+    assert remotes["flow:AS64500"]["attribution"] == {"status": "registry-only", "method": "asn",
                                                       "confidence": 0.5, "conflict": False}
     assert remotes["flow:cloud:aws+dns:huawei-cloud"]["attribution"]["conflict"] is True
     aws = remotes["flow:cloud:aws"]["evidence"]["cloud_ranges"]

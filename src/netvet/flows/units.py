@@ -9,51 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..attribution.asnames import AsNames
-from ..attribution.resolve import Attributor
-from ..model import AttributionStatus, EvidenceStep, Identifier, IdentifierAttribution, IdKind, Strength
+from ..model import Identifier, IdKind, Strength
 from .attribution import FlowTables, decode_unit
 from .cloud import PROVIDERS
 
 
 # --------------------------------------------------------------------------- attribution with AS names
-@dataclass
-class FlowAttributor(Attributor):
-    """The core attributor, plus AS-names data for AS numbers the curated registry does not hold."""
-
-    as_names: AsNames | None = None
-
-    def identifier(self, ident: Identifier) -> IdentifierAttribution:
-        res = super().identifier(ident)
-        if ident.kind != IdKind.ASN or res.status != AttributionStatus.UNKNOWN or self.as_names is None:
-            return res
-        text = ident.value.upper().removeprefix("AS")
-        rec = self.as_names.get(int(text)) if text.isdigit() else None
-        if rec is None:
-            return res
-        who = rec.org_name or rec.name or f"AS{text}"
-        steps = [EvidenceStep("identifier", f"AS{text} ({ident.field})"),
-                 EvidenceStep("registry-lookup", f"AS{text} is {rec.name or '?'}: {rec.org_name or '?'}"
-                              + (f", {rec.country}" if rec.country else ""), "as-names", rec.dataset)]
-        for name in dict.fromkeys(n for n in (rec.org_name, rec.name) if n):
-            hit = super().identifier(Identifier(IdKind.NAME, name, f"{ident.field}>as-name", Strength.MODERATE))
-            if hit.status == AttributionStatus.ATTRIBUTED:
-                hit.identifier = ident
-                hit.method = "asn-as-name"
-                hit.confidence = 0.6
-                hit.relation = "operator"
-                hit.org_name = who
-                hit.dataset = rec.dataset
-                hit.chain = steps + hit.chain[1:]
-                return hit
-        return IdentifierAttribution(ident, AttributionStatus.REGISTRY_ONLY, "asn-as-name", 0.5, org_name=who,
-                                     country=rec.country, relation="operator", dataset=rec.dataset, chain=steps,
-                                     reason="AS holder is not in the curated registry (registry-only evidence)")
-
-
 def flow_context(ctx, as_names: AsNames | None):
-    """``ctx`` with its attributor extended by AS-names data."""
-    a = ctx.attributor
-    ctx.attributor = FlowAttributor(a.registry, macs=a.macs, pens=a.pens, on=a.on, as_names=as_names)
+    """``ctx`` with its attributor given AS-names data (registry-only evidence for uncurated ASes)."""
+    ctx.attributor.asnames = as_names
     return ctx
 
 
