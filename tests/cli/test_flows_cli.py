@@ -92,7 +92,7 @@ def test_input_errors(capsys, tmp_path):
     code, _out, err = run(capsys, str(tmp_path / "x.txt"))
     assert code == 2 and "not a flow or DNS log" in err
     code, _out, err = run(capsys, str(FLOWS / "conn.log"), "--asn-db", str(tmp_path / "x.txt"))
-    assert code == 2 and "neither a pyasn IPASN file, a CAIDA pfx2as file nor an MRT RIB with routes" in err
+    assert code == 2 and "not route evidence: expected an MRT dump, bgpdump -m text, an AS-path list" in err
 
 
 def test_datasets_are_the_default_attribution_data(capsys, monkeypatch):

@@ -14,8 +14,6 @@ from pathlib import Path
 from ..attribution.asnames import AsNames, load_asnames
 from ..attribution.prefix_index import PrefixIndex
 from ..model import InputError, ReadStats
-from ..readers import ipasn
-from ..readers.base import read_head
 from . import addresses, cloud
 
 ASN_DATASETS = ("caida-pfx2as-v4", "caida-pfx2as-v6")
@@ -53,43 +51,9 @@ def active_paths(names: tuple[str, ...]) -> list[Path]:
 
 def load_routes(paths: list[Path]) -> PrefixIndex:
     """A prefix index from pyasn IPASN, CAIDA pfx2as or MRT RIB files (several are merged)."""
-    tables = []
-    for p in paths:
-        head = read_head(Path(p), 4096)
-        fmt = ipasn.sniff(head)
-        if fmt is not None:
-            tables.append(ipasn.read_prefix_origins(p, fmt))
-            continue
-        tables.append(_mrt_origins(Path(p)))
-    return PrefixIndex.from_tables(tables)
+    from ..readers.route_evidence import load_prefix_index
 
-
-def _mrt_origins(path: Path):
-    """(prefix, origin) pairs of an MRT RIB dump, as prefix-origin evidence."""
-    from ..model.route import RouteKind
-    from ..readers.mrt import MrtParser
-
-    parser = MrtParser(path)
-    stats = ReadStats(str(path), "mrt-rib")
-    builder = ipasn.PrefixOriginsBuilder(stats, ipasn.OriginSets())
-    try:
-        for rec in parser.routes():
-            if rec.kind not in (RouteKind.RIB, RouteKind.ANNOUNCE) or not rec.prefix or not rec.origin_asn:
-                continue
-            origin = rec.origin_asn
-            try:
-                version, net, length, _host = ipasn.parse_prefix(rec.prefix)
-            except ipasn.BadRecord:
-                continue
-            stats.read += 1
-            builder.add(version, net, length, (int(origin),))
-    except Exception as exc:
-        raise InputError(str(path), f"neither an IPASN/pfx2as file nor a readable MRT RIB: {exc}") from None
-    if stats.read == 0:
-        raise InputError(str(path), "neither a pyasn IPASN file, a CAIDA pfx2as file nor an MRT RIB with routes")
-    stats.malformed += parser.stats.stats.malformed
-    stats.issues.extend(parser.stats.stats.issues)
-    return builder.build(str(path))
+    return load_prefix_index(list(paths))
 
 
 def _dataset(name: str, files) -> dict:

@@ -299,19 +299,28 @@ def table_prefix_origins(table: RouteTable, source: str = ""):
     )
 
 
-def load_prefix_index(path: str | Path, engine: str = "auto"):
-    """An IP → origin AS index from a RIB (MRT or bgpdump text), an IPASN or a pfx2as file."""
-    from ..attribution.prefix_index import PrefixIndex
-
+def prefix_origins_of(path: str | Path, engine: str = "auto"):
+    """Prefix -> origin ASes of a RIB (MRT or bgpdump text), AS-path list, IPASN or pfx2as file."""
     fmt = detect_route_format(path)
     if fmt in (FORMAT_IPASN, FORMAT_PFX2AS):
-        return PrefixIndex.from_file(path, fmt)
+        from .ipasn import read_prefix_origins
+
+        return read_prefix_origins(path, fmt)
     if fmt in (FORMAT_MRT, FORMAT_BGPDUMP, FORMAT_AS_PATHS):
         table, stats = load_routes(path, fmt, engine)
         po = table_prefix_origins(table, str(path))
         po.stats = stats
-        return PrefixIndex.from_tables([po])
+        return po
     raise InputError(str(path), f"{fmt} cannot serve as an IP -> ASN database")
+
+
+def load_prefix_index(paths: str | Path | list, engine: str = "auto"):
+    """An IP -> origin AS index from one or several RIB (MRT or bgpdump text), IPASN or pfx2as files (merged:
+    a prefix in several keeps every origin)."""
+    from ..attribution.prefix_index import PrefixIndex
+
+    files = paths if isinstance(paths, list | tuple) else [paths]
+    return PrefixIndex.from_tables([prefix_origins_of(p, engine) for p in files])
 
 
 # ----------------------------------------------------------------------------- AS observations
