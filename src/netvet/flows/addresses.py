@@ -382,8 +382,10 @@ class AddressClasses:
         # an address with a zero top half is IPv4-mapped (or the deprecated IPv4-compatible form, classed
         # alike); :: and ::1 are the exceptions, fixed below
         zero = hi == 0
-        idx = np.where(zero, (lo >> _U64(16)) & _U64(0xFFFF), (hi >> _U64(48)) | _U64(1 << 16))
-        out = self.table[idx]
+        top = (hi >> _U64(48)).astype(np.uint32)
+        top |= np.uint32(1 << 16)
+        idx = np.where(zero, (lo >> _U64(16)).astype(np.uint16).astype(np.uint32), top)
+        out = self.table.take(idx)
         tiny = lo <= 1
         if tiny.any():
             r = np.flatnonzero(zero & tiny)

@@ -14,10 +14,14 @@ traffic, broadcast, multicast) none. :func:`lookup` answers, vectorised, for rem
 * the *unit* the side is counted under: the cloud provider when a published range is at least as
   specific as the route (the provider's own publication wins a tie), else the origin AS set, combined
   with the DNS group. Units are what the policy engine classifies, once each.
+
+Route answers go through a small per-thread cache keyed by the full address (flows repeat the same
+remote addresses heavily), so only addresses not seen recently reach the prefix index.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,8 +43,14 @@ OUTBOUND, INBOUND, TRANSIT, LOCAL, OTHER, TRANSIT_SRC = range(6)
 NO_UNIT = 0  # the unit of records without a remote side
 
 
-def encode_unit(key: np.ndarray, dns: np.ndarray) -> np.ndarray:
-    return ((key.astype(np.int64) + KEY_OFFSET) << DNS_BITS) | dns.astype(np.int64)
+def encode_unit(key: np.ndarray, dns: np.ndarray | None) -> np.ndarray:
+    """Units of remote sides (``dns`` None: no DNS group for any)."""
+    out = key.astype(np.int64)  # a copy: the steps below work in place
+    out += KEY_OFFSET
+    out <<= DNS_BITS
+    if dns is not None:
+        out |= dns.astype(np.int64, copy=False)
+    return out
 
 
 def decode_unit(unit: int) -> tuple[int, int]:
@@ -49,7 +59,10 @@ def decode_unit(unit: int) -> tuple[int, int]:
 
 
 def encode_cell(unit: np.ndarray, hour_code: np.ndarray, cls: np.ndarray) -> np.ndarray:
-    return (unit << (HOUR_BITS + CLASS_BITS)) | (hour_code << CLASS_BITS) | cls.astype(np.int64)
+    out = unit << (HOUR_BITS + CLASS_BITS)
+    out |= hour_code << CLASS_BITS
+    out |= cls.astype(np.int64, copy=False)
+    return out
 
 
 def decode_cells(cell: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -101,11 +114,63 @@ class Remote:
         return self.cloud_set > 0
 
 
+CACHE_BITS = 18  # slots of each thread's route cache (remote addresses repeat heavily across flows)
+_MUL_HI = np.uint64(0x9E3779B97F4A7C15)
+_MUL_LO = np.uint64(0xC2B2AE3D27D4EB4F)
+
+
+class _RouteCache(threading.local):
+    """A direct-mapped cache of route answers per worker thread, keyed by the full 128-bit address (so
+    a hit is exact); a slot holds the last address that hashed to it."""
+
+    def __init__(self) -> None:
+        self.routes = None
+
+    def reset(self, routes) -> None:
+        size = 1 << CACHE_BITS
+        self.routes = routes
+        self.filled = np.zeros(size, bool)
+        self.hi = np.zeros(size, np.uint64)
+        self.lo = np.zeros(size, np.uint64)
+        self.set_id = np.zeros(size, np.int64)
+        self.plen = np.zeros(size, np.int16)
+
+
+_CACHE = _RouteCache()
+
+
+def _routes_cached(routes, hi: np.ndarray, lo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(set id, length in IPv6 terms) of each address, as :func:`.cloud._lookup_mixed`, through the
+    thread's cache: only the addresses not cached are looked up in the prefix index."""
+    c = _CACHE
+    if c.routes is not routes:
+        c.reset(routes)
+    slot = ((hi * _MUL_HI) ^ (lo * _MUL_LO)) >> np.uint64(64 - CACHE_BITS)
+    slot = slot.astype(np.intp)
+    c_hi = c.hi.take(slot)
+    hit = c.filled.take(slot) & (c_hi == hi) & (c.lo.take(slot) == lo)
+    set_id = c.set_id.take(slot)
+    plen = c.plen.take(slot)
+    miss = np.flatnonzero(~hit)
+    if len(miss):
+        m_hi, m_lo = hi[miss], lo[miss]
+        _v, s, ln = _lookup_mixed(routes, m_hi, m_lo)
+        set_id[miss] = s
+        plen[miss] = ln
+        ms = slot[miss]
+        c.hi[ms] = m_hi
+        c.lo[ms] = m_lo
+        c.set_id[ms] = s
+        c.plen[ms] = ln
+        c.filled[ms] = True
+    return set_id, plen
+
+
 def lookup(tables: FlowTables, hi: np.ndarray, lo: np.ndarray) -> Remote:
     """Attribute remote addresses (see the module docstring)."""
     n = len(hi)
     if tables.routes is not None:
-        _v, route_set, route_len = _lookup_mixed(tables.routes, hi, lo)
+        route_set, route_len = _routes_cached(tables.routes, hi, lo)
     else:
         route_set = np.zeros(n, np.int64)
         route_len = np.full(n, -1, np.int16)
@@ -121,5 +186,5 @@ def lookup(tables: FlowTables, hi: np.ndarray, lo: np.ndarray) -> Remote:
     if tables.dns.index is not None:
         group, dns_address = tables.dns.lookup(hi, lo)
     else:
-        group = dns_address = np.zeros(n, np.int64)
+        group, dns_address = None, np.zeros(n, np.int64)
     return Remote(key, encode_unit(key, group), route_set, route_len, cloud_set, cloud_len, dns_address)

@@ -81,15 +81,19 @@ class PolicyClassifier:
         self._cacheable = _identity_free(ctx)
 
     def classify(self, units: np.ndarray) -> None:
-        new = [int(u) for u in units.tolist() if int(u) not in self.results]
+        units = np.asarray(units, np.int64)
+        fresh = np.unique(units[~np.isin(units, self._done_arr)]) if len(self._done_arr) else np.unique(units)
+        new = [u for u in fresh.tolist() if u not in self.results]
         if not new:
             return
+        flagged = len(self._flagged)
         for u in new:
             self.results[u] = r = self._evaluate(u)
             if any(f.verdict in FLAGGED for f in r.findings):
                 self._flagged.append(u)
-        self._flagged_arr = np.array(sorted(self._flagged), np.int64)
-        self._done_arr = np.array(sorted(self.results), np.int64)
+        if len(self._flagged) != flagged:
+            self._flagged_arr = np.array(sorted(self._flagged), np.int64)
+        self._done_arr = np.union1d(self._done_arr, np.array(new, np.int64))
 
     def flagged(self) -> np.ndarray:
         return self._flagged_arr

@@ -168,21 +168,14 @@ class _SeriesColumns:
             self.bad |= new
 
     def address(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        if f"{name}#16" in self.batch.columns:  # binary, converted by the query: 16 or 4 bytes, network order
-            w16 = self.batch[f"{name}#16"]
-            if w16.null_count() == 0:
-                words = w16.to_numpy()
-                return np.ascontiguousarray(words[:, 0]), np.ascontiguousarray(words[:, 1])
-            w4 = self.batch[f"{name}#4"]
-            ok16 = ~w16.is_null().to_numpy()
-            ok4 = ~w4.is_null().to_numpy()
-            words = w16.fill_null(pl.lit([0, 0], dtype=pl.Array(pl.UInt64, 2))).to_numpy()
-            v4 = w4.fill_null(0).to_numpy().astype(np.uint64)
-            hi = np.where(ok16, words[:, 0], np.uint64(0))
-            lo = np.where(ok16, words[:, 1], np.where(ok4, v4 | addresses.MAPPED, np.uint64(0)))
-            self._mark(~(ok16 | ok4), f"{name}#len")
-            return hi, lo
         s = self.batch[name]
+        if s.dtype == pl.Binary:  # 16 or 4 bytes, network order
+            fast = _binary16(s)
+            if fast is not None:
+                return fast
+            ok, hi, lo = addresses.from_binary(s.to_arrow())
+            self._mark(~ok, f"{name}#len")
+            return hi, lo
         if s.dtype == pl.Categorical or s.dtype == pl.Enum:
             s = s.cast(pl.String)
         ok, hi, lo = addresses.from_column(s.to_arrow())
@@ -272,16 +265,50 @@ class _SeriesColumns:
         return ~self.bad
 
 
+def _binary16(s: pl.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """(hi, lo) of a binary column whose values are all 16 bytes, read from Polars' own memory (Arrow
+    binary views into one data buffer: two gathers, no copy of the values); None when the column is not
+    laid out so (nulls, other lengths, several buffers) and needs the general path."""
+    import pyarrow as pa
+
+    if s.null_count() or not len(s):
+        return None
+    arr = s.to_arrow(compat_level=pl.CompatLevel.newest())
+    if isinstance(arr, pa.ChunkedArray):
+        if arr.num_chunks != 1:
+            return None
+        arr = arr.chunk(0)
+    if not pa.types.is_binary_view(arr.type):
+        return None
+    bufs = arr.buffers()
+    if len(bufs) != 3 or bufs[2] is None:
+        return None
+    n = len(arr)
+    views = np.frombuffer(bufs[1], np.int32).reshape(-1, 4)[arr.offset:arr.offset + n]
+    if not ((views[:, 0] == 16).all() and (views[:, 2] == 0).all()):
+        return None
+    off = views[:, 3]
+    if (off & 7).any():
+        return None
+    words = np.frombuffer(bufs[2], np.uint64, count=bufs[2].size // 8)
+    at = off.astype(np.intp) >> 3
+    if len(words) == 0 or int(at.max()) + 1 >= len(words):
+        return None
+    hi = words.take(at)
+    lo = words.take(at + 1)
+    if np.little_endian:
+        hi.byteswap(inplace=True)
+        lo.byteswap(inplace=True)
+    return hi, lo
+
+
 def _query_columns(schema: dict, cols: dict[str, str]) -> list[pl.Expr]:
-    """The columns to read, with binary addresses and timestamps converted inside the Polars query."""
+    """The columns to read, timestamps converted inside the Polars query (binary addresses are taken from
+    Polars' memory afterwards, see :func:`_binary16`)."""
     out: list[pl.Expr] = []
     for field, name in sorted(cols.items()):
         dtype = schema[name]
-        if field in ("src", "dst") and dtype == pl.Binary:
-            c = pl.col(name)
-            out += [c.bin.reinterpret(dtype=pl.Array(pl.UInt64, 2), endianness="big").alias(f"{name}#16"),
-                    c.bin.reinterpret(dtype=pl.UInt32, endianness="big").alias(f"{name}#4")]
-        elif field in ("start", "end") and isinstance(dtype, pl.Datetime):
+        if field in ("start", "end") and isinstance(dtype, pl.Datetime):
             out.append(pl.col(name).dt.epoch("us").alias(f"{name}#us"))
         else:
             out.append(pl.col(name))
