@@ -280,6 +280,13 @@ def build_report(ctx: Context, observations: list[Observation], stats: list[Read
             s.unattributed += 1
         else:
             s.attributed += 1
+    return report_for(ctx, observations, stats, attributions, findings, sample_data=sample_data,
+                      datasets=list(ctx.datasets), waivers=waiver_status)
+
+
+def report_for(ctx: Context, observations: list[Observation], stats: list[ReadStats],
+               attributions: dict[str, Attribution], findings: list[Finding], **extra) -> Report:
+    """A Report of evaluated evidence: run metadata, the packs, and the controls of every framework."""
     return Report(
         generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         evaluated_on=ctx.on.isoformat(),
@@ -291,8 +298,6 @@ def build_report(ctx: Context, observations: list[Observation], stats: list[Read
         observations=observations,
         attributions=attributions,
         findings=findings,
-        sample_data=sample_data,
         controls=[row for fw in ctx.frameworks for row in control_status(fw, findings)],
-        datasets=list(ctx.datasets),
-        waivers=waiver_status,
+        **extra,
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import os
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +22,7 @@ from netvet.attribution.oui import (
     sniff_format,
 )
 from netvet.model import InputError
+from tests.conftest import system_file
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "oui"
 NETADDR_OUI = "netaddr-1.3.0 oui.txt (IEEE MA-L)"
@@ -30,16 +30,6 @@ NETADDR_IAB = "netaddr-1.3.0 iab.txt (IEEE IAB)"
 MANUF = "/usr/share/wireshark/manuf"  # Debian libwireshark-data 4.0.17 (IEEE data of 2024-08-25)
 
 
-def debian_file(path: str, ci_required: bool = True) -> Path:
-    """A file a Debian package installs; missing: fail under CI=true (when the CI image must have it),
-    skip otherwise."""
-    p = Path(path)
-    if not p.exists():
-        msg = f"system file missing: {p} (install the Debian package that ships it)"
-        if ci_required and os.environ.get("CI", "").lower() == "true":
-            pytest.fail(msg)
-        pytest.skip(msg)
-    return p
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +44,7 @@ def bundled() -> MacRegistry:
 @pytest.fixture(scope="module")
 def manuf() -> MacRegistry:
     reg = MacRegistry()
-    reg.load_wireshark_manuf(debian_file(MANUF))
+    reg.load_wireshark_manuf(system_file(MANUF))
     return reg
 
 
@@ -386,7 +376,7 @@ def test_debian_manuf_lookup(manuf, mac, prefix, org, kind):
 
 
 def test_merge_bundled_then_manuf(bundled):
-    path = debian_file(MANUF)
+    path = system_file(MANUF)
     reg = MacRegistry.bundled()
     rep = reg.load_wireshark_manuf(path)
     assert (rep.added, rep.replaced, rep.kept) == (12758, 39659, 0)
@@ -427,8 +417,8 @@ def test_ieee_data_csv_against_text():
                 "iab": (4575, 4575, 2)}
     for name, (records, blocks, disagree) in expected.items():
         txt, csv_reg = MacRegistry(), MacRegistry()
-        rt = txt.load_ieee_text(debian_file(f"/usr/share/ieee-data/{name}.txt", ci_required=False))
-        rc = csv_reg.load_ieee_csv(debian_file(f"/usr/share/ieee-data/{name}.csv", ci_required=False))
+        rt = txt.load_ieee_text(system_file(f"/usr/share/ieee-data/{name}.txt"))
+        rc = csv_reg.load_ieee_csv(system_file(f"/usr/share/ieee-data/{name}.csv"))
         assert (rt.records, rc.records, len(txt), len(csv_reg), rt.malformed, rc.malformed) == (
             records, records, blocks, blocks, 0, 0)
         assert {b.prefix for b in txt.iter_blocks()} == {b.prefix for b in csv_reg.iter_blocks()}

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from netvet.attribution.pen import OidStatus, PenRegistry, parse_sysobjectid
 from netvet.model import InputError
+from tests.conftest import system_file
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "pen"
 ENTERPRISES_TSV = "/usr/share/wireshark/enterprises.tsv"  # Debian libwireshark-data 4.0.17 (IANA 2024-08-23)
@@ -16,21 +16,12 @@ TSV_LABEL = "Wireshark enterprises.tsv (IANA data of 2024-08-23)"
 IANA_LABEL = "IANA enterprise-numbers (last updated 2024-08-23)"
 
 
-def debian_file(path: str) -> Path:
-    """A file a Debian package installs; missing: fail under CI=true, skip otherwise."""
-    p = Path(path)
-    if not p.exists():
-        msg = f"system file missing: {p} (install the Debian package that ships it)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(msg)
-        pytest.skip(msg)
-    return p
 
 
 @pytest.fixture(scope="module")
 def debian_pens() -> PenRegistry:
     reg = PenRegistry()
-    reg.load_wireshark_tsv(debian_file(ENTERPRISES_TSV))
+    reg.load_wireshark_tsv(system_file(ENTERPRISES_TSV))
     return reg
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -35,15 +34,13 @@ from ..model import (
     AttributionStatus,
     Finding,
     Observation,
-    PolicyInfo,
     ReadStats,
     Report,
     SourceRef,
     Verdict,
 )
-from ..pipeline import Context, facts_for, finding_entity
+from ..pipeline import Context, facts_for, finding_entity, report_for
 from ..policies import evaluate
-from ..policies.frameworks import control_status
 from . import engine, sources
 from .addresses import to_text
 from .aggregate import SUMS, Partial, class_totals, unit_cells
@@ -280,21 +277,7 @@ def build(ctx: Context, classifier: PolicyClassifier, merged: Partial, stats: li
         for ln in ex["lines"]:
             all_notes.append(f"{pid} {ln['line']} {ln['verdict']}: {ln['entities']} entit(y/ies), {ln['bytes']} bytes, "
                              f"{ln['flows']} flows, {ln['hosts']} internal host(s)")
-    report = Report(
-        generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        evaluated_on=ctx.on.isoformat(),
-        netvet_version=__version__,
-        registry_version=ctx.registry.version,
-        policies=[PolicyInfo(p.id, p.meta.title, p.meta.version, p.meta.approach, p.meta.vendor_neutral, p.file)
-                  for p in ctx.packs],
-        inputs=stats,
-        observations=observations,
-        attributions=attributions,
-        findings=findings,
-        datasets=src.datasets,
-        notes=all_notes,
-        controls=[row for fw in ctx.frameworks for row in control_status(fw, findings)],
-    )
+    report = report_for(ctx, observations, stats, attributions, findings, datasets=src.datasets, notes=all_notes)
     document = {
         "schema": SCHEMA,
         "generated_at": report.generated_at,
