@@ -168,6 +168,11 @@ def from_strings(values: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.concatenate(oks), np.concatenate(his), np.concatenate(los)
 
 
+def from_distinct_strings(arr) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(ok, hi, lo) of address strings known to be distinct (a dictionary): parsed one by one, vectorised."""
+    return _plain_strings(arr)
+
+
 def _plain_strings(arr) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     oks, his, los = [], [], []
     for chunk, offs, buf, nulls in _string_chunks(arr):

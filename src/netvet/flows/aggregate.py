@@ -138,7 +138,7 @@ def _cells(cell, flows, to_b, from_b, to_p, from_p, first, last, ref) -> pl.Data
         pl.col("first").min(), pl.col("last").max(), pl.col("ref").min())
 
 
-def process_chunk(chunk: FlowChunk, tables: FlowTables, file: str, file_index: int,
+def process_numpy(chunk: FlowChunk, tables: FlowTables, file: str, file_index: int,
                   hosts_for: Callable[[np.ndarray], np.ndarray] | None = None,
                   on_units: Callable[[np.ndarray], None] | None = None) -> Partial:
     """Attribute and aggregate one chunk.
@@ -255,7 +255,7 @@ def _evidence(p: Partial, remote: Remote, valid: np.ndarray, unit: np.ndarray, c
         df = _frame({"unit": unit[named], "address": remote.dns_address[named],
                      "bytes": to_b[named] + from_b[named], "flows": take(chunk.flows, named)})
         df = df.group_by(KEYS["dns"]).agg(_merge_aggs("dns"))
-        p.dns = pl.concat([p.dns, df]) if len(p.dns) else df
+        p.dns = pl.concat([p.dns, df]).group_by(KEYS["dns"]).agg(_merge_aggs("dns")) if len(p.dns) else df
     won = np.flatnonzero(valid & (remote.cloud_set > 0))
     if len(won):
         df = _frame({"unit": unit[won], "cloud_set": remote.cloud_set[won], "route_set": remote.route_set[won],
@@ -263,7 +263,8 @@ def _evidence(p: Partial, remote: Remote, valid: np.ndarray, unit: np.ndarray, c
                      "cloud_len": remote.cloud_len[won].astype(np.int16),
                      "bytes": to_b[won] + from_b[won], "flows": take(chunk.flows, won)})
         df = df.group_by(KEYS["cloud"]).agg(_merge_aggs("cloud"))
-        p.cloud = pl.concat([p.cloud, df.select(list(_SCHEMAS["cloud"]))]) if len(p.cloud) else df
+        p.cloud = pl.concat([p.cloud, df.select(list(_SCHEMAS["cloud"]))]).group_by(KEYS["cloud"]).agg(
+            _merge_aggs("cloud")) if len(p.cloud) else df
 
 
 def class_totals(cells: pl.DataFrame) -> dict[str, dict[str, int]]:

@@ -47,6 +47,7 @@ from .aggregate import SUMS, Partial, class_totals, unit_cells
 from .attribution import NO_HOUR, FlowTables
 from .cloud import CloudIndex
 from .inputs import ReadOptions
+from .kernel import kernel_name
 from .records import HOUR_US, iso_time
 from .units import Catalog, flow_context
 
@@ -431,6 +432,7 @@ def run(paths: list[str | Path], ctx: Context, src: sources.Sources, *, options:
     else:
         merged = engine.run_single(pln, tables, classifier, progress)
         info = {"name": "polars", "threads": engine.default_threads()}
+    info["kernel"] = kernel_name()
     stats = engine.finish(pln, merged)
     result = build(ctx, classifier, merged, stats, src, tables, pln.files, top)
     result.engine = info

@@ -1,7 +1,7 @@
 """The flow audit on a Dask ``distributed`` cluster: partition-parallel, results identical to one node.
 
 Each partition (a whole text log, or a group of Parquet row groups) is read, attributed and aggregated
-on a worker by the same code the single-node engine runs (:func:`~.aggregate.process_chunk`); the
+on a worker by the same code the single-node engine runs (:func:`~.kernel.process_chunk`); the
 attribution tables (prefix index, cloud ranges, DNS answers) are broadcast to every worker once. The
 client classifies each remote party through the policy engine the first time a partition reports it,
 and merges the partial aggregates, which are sums, minima and maxima, so the order partitions finish
@@ -22,10 +22,11 @@ import numpy as np
 
 from ..model import InputError, ReadStats
 from . import problems
-from .aggregate import Partial, merge, process_chunk
+from .aggregate import Partial, merge
 from .attribution import FlowTables
 from .engine import COMPACT_ROWS, Classifier, Plan, hosts_needed, read_part
 from .inputs import Part
+from .kernel import process_chunk
 
 
 def partition_task(part: Part, tables: FlowTables, file_index: int, classified: np.ndarray,

@@ -1,7 +1,7 @@
 """Running the flow aggregation: planning inputs, the single-node engine, and what every engine shares.
 
 The single-node engine streams each input in chunks (Parquet batches, blocks of text lines) through
-:func:`~.aggregate.process_chunk` — vectorised attribution (NumPy gathers over the prefix index) and
+:func:`~.kernel.process_chunk` — vectorised attribution (NumPy gathers over the prefix index) and
 Polars group-bys — while the next chunk is read on a second thread. Partial aggregates are merged as
 they accumulate, so memory holds one chunk plus aggregates, never the input.
 
@@ -24,10 +24,11 @@ import numpy as np
 
 from ..model import InputError, ReadStats
 from . import inputs, problems
-from .aggregate import Partial, merge, process_chunk
+from .aggregate import Partial, merge
 from .attribution import FlowTables
 from .dns import DnsIndex
 from .inputs import Part, ReadOptions
+from .kernel import process_chunk
 from .records import DnsChunk
 
 COMPACT_ROWS = 2_000_000  # merge accumulated partials when they hold this many rows

@@ -9,6 +9,10 @@ Columns (all of equal length; only well-formed records reach a chunk):
 * ``start``/``end`` — microseconds since the Unix epoch (UTC), :data:`NO_TIME` when the record has none;
 * ``line`` — where the record is in its file: the line number (text) or the 1-based row (Parquet).
 
+An endpoint column may instead be *coded* (:class:`Coded`): a code per record into its distinct
+addresses, as Parquet dictionary pages hold it. Attribution then works once per distinct address;
+``src_hi``/``src_lo`` (or ``dst_...``) are None until :meth:`FlowChunk.plain` expands the codes.
+
 :class:`DnsChunk` is the same for DNS answers: one row per (query name, answer address).
 """
 
@@ -28,11 +32,28 @@ _I64 = ("start", "end", "line")
 
 
 @dataclass
+class Coded:
+    """A dictionary-encoded endpoint column: ``codes`` (int32, one per record) into ``hi``/``lo``; ``book``
+    is the address book the codes are ids of (:mod:`.book`), if any."""
+
+    codes: np.ndarray
+    hi: np.ndarray
+    lo: np.ndarray
+    book: object | None = None
+
+    def expand(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.hi.take(self.codes), self.lo.take(self.codes)
+
+    def take(self, rows: np.ndarray) -> Coded:
+        return Coded(self.codes[rows], self.hi, self.lo, self.book)
+
+
+@dataclass
 class FlowChunk:
-    src_hi: np.ndarray
-    src_lo: np.ndarray
-    dst_hi: np.ndarray
-    dst_lo: np.ndarray
+    src_hi: np.ndarray | None
+    src_lo: np.ndarray | None
+    dst_hi: np.ndarray | None
+    dst_lo: np.ndarray | None
     bytes: np.ndarray
     packets: np.ndarray
     rbytes: np.ndarray
@@ -41,16 +62,41 @@ class FlowChunk:
     start: np.ndarray
     end: np.ndarray
     line: np.ndarray
+    src_coded: Coded | None = None
+    dst_coded: Coded | None = None
 
     def __len__(self) -> int:
-        return len(self.src_hi)
+        return len(self.line)
+
+    @property
+    def coded(self) -> bool:
+        return self.src_coded is not None or self.dst_coded is not None
+
+    def plain(self) -> FlowChunk:
+        """This chunk with coded endpoint columns expanded to addresses per record."""
+        if not self.coded:
+            return self
+        out = FlowChunk(**{f.name: getattr(self, f.name) for f in fields(self)})
+        if self.src_coded is not None:
+            out.src_hi, out.src_lo = self.src_coded.expand()
+            out.src_coded = None
+        if self.dst_coded is not None:
+            out.dst_hi, out.dst_lo = self.dst_coded.expand()
+            out.dst_coded = None
+        return out
 
     @classmethod
-    def build(cls, n: int, **cols: np.ndarray | None) -> FlowChunk:
-        """A chunk of ``n`` rows; missing counters are 0, missing flows 1, missing times :data:`NO_TIME`."""
-        out = {}
+    def build(cls, n: int, src_coded: Coded | None = None, dst_coded: Coded | None = None,
+              **cols: np.ndarray | None) -> FlowChunk:
+        """A chunk of ``n`` rows; missing counters are 0, missing flows 1, missing times :data:`NO_TIME`;
+        the addresses of a coded side stay None."""
+        out: dict = {"src_coded": src_coded, "dst_coded": dst_coded}
         for name in _U64:
             v = cols.get(name)
+            if v is None and ((name.startswith("src_") and src_coded is not None)
+                              or (name.startswith("dst_") and dst_coded is not None)):
+                out[name] = None
+                continue
             default = 1 if name == "flows" else 0
             out[name] = np.full(n, default, np.uint64) if v is None else np.asarray(v).astype(np.uint64, copy=False)
         for name in _I64:
@@ -60,13 +106,16 @@ class FlowChunk:
         return cls(**out)
 
     def take(self, rows: np.ndarray) -> FlowChunk:
-        return FlowChunk(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
+        return FlowChunk(**{f.name: None if (v := getattr(self, f.name)) is None else v.take(rows) if
+                            isinstance(v, Coded) else v[rows] for f in fields(self)})
 
     @classmethod
     def concat(cls, chunks: list[FlowChunk]) -> FlowChunk:
         if not chunks:
             return cls.build(0)
-        return cls(**{f.name: np.concatenate([getattr(c, f.name) for c in chunks]) for f in fields(cls)})
+        chunks = [c.plain() for c in chunks]
+        return cls(**{f.name: np.concatenate([getattr(c, f.name) for c in chunks]) for f in fields(cls)
+                      if not f.name.endswith("_coded")})
 
 
 @dataclass

@@ -24,8 +24,9 @@ import polars as pl
 from ..model import InputError, ReadStats
 from ..readers.base import open_input
 from . import addresses, mapping, problems
+from . import book as _book
 from .inputs import FlowFormat, Part, ReadOptions, register
-from .records import NO_TIME, FlowChunk
+from .records import NO_TIME, Coded, FlowChunk
 from .text import Block, Converter, epoch_ints_to_us, epoch_to_us, line_blocks, parse_times
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -158,8 +159,9 @@ class _SeriesColumns:
     def __init__(self, batch: pl.DataFrame, rows: np.ndarray) -> None:
         self.batch = batch
         self.rows = rows
-        self.bad = np.zeros(len(batch), bool)
+        self.bad = np.zeros(len(rows), bool)
         self.why: list[tuple[np.ndarray, str]] = []
+        self.coded: dict = {}  # column name -> its Arrow dictionary array (for the values of bad rows)
 
     def _mark(self, bad: np.ndarray, name: str) -> None:
         new = bad & ~self.bad
@@ -181,6 +183,41 @@ class _SeriesColumns:
         ok, hi, lo = addresses.from_column(s.to_arrow())
         self._mark(~ok, name)
         return hi, lo
+
+    def coded_address(self, name: str, arr) -> Coded:
+        """Codes and distinct addresses of a text or binary column (Arrow dictionary-encodes a column that
+        did not come as one); each distinct value is parsed once, bad values mark their rows."""
+        import pyarrow as pa
+
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        if not pa.types.is_dictionary(arr.type):
+            arr = arr.dictionary_encode()
+        values = arr.dictionary
+        text = pa.types.is_string(values.type) or pa.types.is_large_string(values.type)
+        indices = arr.indices
+        codes = indices.fill_null(0).to_numpy(zero_copy_only=False) if indices.null_count else \
+            indices.to_numpy(zero_copy_only=False)
+        codes = codes.astype(np.int32, copy=False)
+        book = _book.current() if text and len(values) else None
+        if book is not None:  # ids in the run's address book: each distinct string parsed once per run
+            found = book.lookup(values)
+            entry_ok = found.ok.take(found.ids)
+            codes = found.ids.take(codes)
+            hi, lo, ok = found.hi, found.lo, found.ok
+            bad = None if entry_ok.all() else ~ok.take(codes)
+        else:
+            ok, hi, lo = addresses.from_distinct_strings(values) if text else addresses.from_column(values)
+            if not len(ok):
+                ok, hi, lo = np.zeros(1, bool), np.zeros(1, np.uint64), np.zeros(1, np.uint64)
+            bad = ~ok.take(codes)
+        if indices.null_count:
+            nulls = indices.is_null().to_numpy(zero_copy_only=False)
+            bad = nulls if bad is None else bad | nulls
+        if bad is not None and bad.any():
+            self._mark(bad, name if text else f"{name}#coded")
+            self.coded[name] = arr
+        return Coded(codes, hi, lo, book)
 
     def _ints(self, s: pl.Series, name: str) -> tuple[np.ndarray, np.ndarray]:
         """(int64 or uint64 values, nulls) of an integer, float or text column."""
@@ -256,10 +293,10 @@ class _SeriesColumns:
             reasons = []
             for r in rows[:problems.MAX_ITEMISED].tolist():
                 name = field[r]
-                if name.endswith("#len"):
-                    reasons.append(f"bad {name[:-4]} value: not a 4- or 16-byte address (or missing)")
+                if name.endswith(("#len", "#coded")):
+                    reasons.append(f"bad {name.split('#')[0]} value: not a 4- or 16-byte address (or missing)")
                     continue
-                value = self.batch[name][r]
+                value = self.coded[name][r].as_py() if name in self.coded else self.batch[name][r]
                 reasons.append(f"bad {name} value {value!r}" if value is not None else f"missing {name}")
             problems.add_each(stats, self.rows[rows], reasons)
         return ~self.bad
@@ -356,44 +393,62 @@ class ParquetFlowTable(FlowFormat):
         return parts
 
     def read(self, part: Part, stats: ReadStats) -> Iterator[FlowChunk]:
-        """Polars reads the part a row group at a time (a large row group in slices of ``chunk_rows``), which
-        keeps memory to about one row group; each is cut into chunks of at most ``chunk_rows`` rows."""
+        """Arrow reads the part a row group at a time (a large row group in batches of ``chunk_rows``),
+        which keeps memory to about one row group. Text and binary address columns are read as their
+        dictionary (Parquet dictionary pages are kept as they are, other pages encoded on the way), so each
+        distinct address is parsed and attributed once per chunk and records carry codes."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         meta, cols = self._meta(part.path, part.options)
         groups = part.row_groups if part.row_groups is not None else tuple(range(meta.num_row_groups))
         first = part.first_row if part.row_groups is not None else 0
-        step = part.options.chunk_rows
+        schema = meta.schema.to_arrow_schema()
+        names = sorted(set(cols.values()))
+        coded = [cols[f] for f in ("src", "dst") if _codable(schema.field(cols[f]).type)]
         row = first
         try:
-            lazy = pl.scan_parquet(part.path)
-            query = lazy.select(_query_columns(dict(lazy.collect_schema()), cols))
+            pf = pq.ParquetFile(part.path, read_dictionary=coded or None)
             for g in groups:
-                size = meta.row_group(g).num_rows
-                pieces = [(0, size)] if size <= 4 * step else [(o, min(step, size - o)) for o in range(0, size, step)]
-                for offset, count in pieces:
-                    frame = query.slice(row + offset, count).collect()
-                    for a in range(0, len(frame), step):
-                        batch = frame.slice(a, step)
-                        n = len(batch)
-                        stats.read += n
-                        lines = np.arange(row + offset + a + 1, row + offset + a + n + 1, dtype=np.int64)
-                        yield self._chunk(batch, cols, lines, stats)
-                row += size
-        except (OSError, pl.exceptions.PolarsError) as exc:
+                for batch in pf.iter_batches(batch_size=part.options.chunk_rows, row_groups=[g], columns=names,
+                                             use_threads=False):
+                    n = batch.num_rows
+                    stats.read += n
+                    lines = np.arange(row + 1, row + n + 1, dtype=np.int64)
+                    row += n
+                    yield self._chunk(batch, cols, lines, stats, coded)
+        except (OSError, pa.ArrowException, pl.exceptions.PolarsError) as exc:
             raise InputError(part.path, f"cannot read Parquet: {exc}", line=row + 1) from None
 
     @staticmethod
-    def _chunk(batch: pl.DataFrame, cols: dict[str, str], lines: np.ndarray, stats: ReadStats) -> FlowChunk:
-        c = _SeriesColumns(batch, lines)
-        src_hi, src_lo = c.address(cols["src"])
-        dst_hi, dst_lo = c.address(cols["dst"])
+    def _chunk(batch, cols: dict[str, str], lines: np.ndarray, stats: ReadStats,
+               coded: list[str]) -> FlowChunk:
+        plain = [name for name in batch.schema.names if name not in coded]
+        frame = pl.from_arrow(batch.select(plain)) if plain else pl.DataFrame()
+        c = _SeriesColumns(frame, lines)
+        sides = {}
+        for side in ("src", "dst"):
+            name = cols[side]
+            if name in coded:
+                sides[f"{side}_coded"] = c.coded_address(name, batch.column(name))
+            else:
+                sides[f"{side}_hi"], sides[f"{side}_lo"] = c.address(name)
         start = c.time(cols.get("start"))
         end = c.time(cols.get("end"))
         if "duration" in cols and start is not None:
             derived = np.where(start != NO_TIME, start + c.duration(cols["duration"]), NO_TIME)
             end = derived if end is None else np.where(end == NO_TIME, derived, end)
-        chunk = FlowChunk.build(len(batch), src_hi=src_hi, src_lo=src_lo, dst_hi=dst_hi, dst_lo=dst_lo,
+        chunk = FlowChunk.build(len(lines), **sides,
                                 bytes=c.count(cols.get("bytes")), packets=c.count(cols.get("packets")),
                                 rbytes=c.count(cols.get("rbytes")), rpackets=c.count(cols.get("rpackets")),
                                 flows=c.count(cols.get("flows"), default=1), start=start, end=end, line=lines)
         good = c.report(stats)
         return chunk if good.all() else chunk.take(np.flatnonzero(good))
+
+
+def _codable(t) -> bool:
+    """Address columns Arrow reads as a dictionary: text and variable-length binary."""
+    import pyarrow as pa
+
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_binary(t) \
+        or pa.types.is_large_binary(t) or pa.types.is_dictionary(t)

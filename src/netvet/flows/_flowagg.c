@@ -1,0 +1,602 @@
+/* netvet.flows._flowagg: the per-record pass of flow attribution, fused and compiled (optional).
+ *
+ * Flow chunks whose endpoint columns are dictionary-encoded (Parquet dictionary pages) arrive as two
+ * code arrays (int32 per record) into per-dictionary-entry attributes computed once in NumPy: the
+ * address class (external / internal / special), the unit the entry is counted under when it is a
+ * remote side, and flags. One pass over the records then classes each record, picks its remote side(s)
+ * and aggregates into hash tables, with the GIL released so chunks run on several threads at once.
+ *
+ * cells(): per (unit, hour, class) cell -- records, flows, bytes and packets to/from the remote side,
+ *          first and last time, first (file, line) -- and the file's attributed/unresolved/skipped counts.
+ * sides(): per (unit, internal host entry) for entries flagged as needing host rows, and per remote
+ *          entry flagged as carrying DNS or cloud-range evidence: bytes and flows.
+ *
+ * The NumPy engine (netvet.flows.aggregate) defines the semantics; this module reproduces them exactly
+ * (tests compare the two on every fixture). Constants come from the caller so Python stays the one
+ * definition of the cell layout.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ hash table: 2 x int64 key, nv int64 values */
+typedef struct {
+    int64_t *keys;   /* 2 per slot */
+    int64_t *vals;   /* nv per slot */
+    uint8_t *used;
+    int64_t *order;  /* slot of each entry in insertion order */
+    Py_ssize_t cap, size, nv;
+    const int64_t *init;
+} table_t;
+
+static inline uint64_t mix(uint64_t a, uint64_t b) {
+    uint64_t x = a * 0x9E3779B97F4A7C15ULL ^ (b + 0x632BE59BD9B4E019ULL + (a << 6) + (a >> 2));
+    x ^= x >> 31;
+    x *= 0xBF58476D1CE4E5B9ULL;
+    x ^= x >> 29;
+    return x;
+}
+
+static int table_init(table_t *t, Py_ssize_t nv, const int64_t *init, Py_ssize_t cap) {
+    t->cap = cap;
+    t->size = 0;
+    t->nv = nv;
+    t->init = init;
+    t->keys = malloc(sizeof(int64_t) * 2 * cap);
+    t->vals = malloc(sizeof(int64_t) * nv * cap);
+    t->used = calloc(cap, 1);
+    t->order = malloc(sizeof(int64_t) * cap);
+    return t->keys && t->vals && t->used && t->order;
+}
+
+static void table_free(table_t *t) {
+    free(t->keys);
+    free(t->vals);
+    free(t->used);
+    free(t->order);
+}
+
+static int table_grow(table_t *t);
+
+/* the values of key (k0, k1), inserted with the initial values when new; NULL when out of memory */
+static inline int64_t *table_get(table_t *t, int64_t k0, int64_t k1) {
+    if ((t->size + 1) * 2 > t->cap && !table_grow(t))
+        return NULL;
+    Py_ssize_t mask = t->cap - 1;
+    Py_ssize_t i = (Py_ssize_t)(mix((uint64_t)k0, (uint64_t)k1) & (uint64_t)mask);
+    while (t->used[i]) {
+        if (t->keys[2 * i] == k0 && t->keys[2 * i + 1] == k1)
+            return t->vals + t->nv * i;
+        i = (i + 1) & mask;
+    }
+    t->used[i] = 1;
+    t->keys[2 * i] = k0;
+    t->keys[2 * i + 1] = k1;
+    memcpy(t->vals + t->nv * i, t->init, sizeof(int64_t) * t->nv);
+    t->order[t->size++] = i;
+    return t->vals + t->nv * i;
+}
+
+static int table_grow(table_t *t) {
+    table_t n;
+    if (!table_init(&n, t->nv, t->init, t->cap * 2))
+        return 0;
+    for (Py_ssize_t e = 0; e < t->size; e++) {
+        Py_ssize_t i = t->order[e];
+        int64_t *v = table_get(&n, t->keys[2 * i], t->keys[2 * i + 1]);
+        memcpy(v, t->vals + t->nv * i, sizeof(int64_t) * t->nv);
+    }
+    table_free(t);
+    *t = n;
+    return 1;
+}
+
+/* rows of (k0, k1, v0 .. v{nv-1}) as one bytes object, in insertion order */
+static PyObject *table_bytes(table_t *t) {
+    Py_ssize_t w = 2 + t->nv;
+    PyObject *out = PyBytes_FromStringAndSize(NULL, sizeof(int64_t) * w * t->size);
+    if (!out)
+        return NULL;
+    int64_t *o = (int64_t *)PyBytes_AS_STRING(out);
+    for (Py_ssize_t e = 0; e < t->size; e++) {
+        Py_ssize_t i = t->order[e];
+        o[0] = t->keys[2 * i];
+        o[1] = t->keys[2 * i + 1];
+        memcpy(o + 2, t->vals + t->nv * i, sizeof(int64_t) * t->nv);
+        o += w;
+    }
+    return out;
+}
+
+/* ------------------------------------------------------------------ buffers */
+typedef struct {
+    Py_buffer view;
+    int held;
+} buf_t;
+
+static int get_buf(PyObject *obj, buf_t *b, Py_ssize_t itemsize, Py_ssize_t want, const char *name) {
+    b->held = 0;
+    if (obj == Py_None)
+        return 1;
+    if (PyObject_GetBuffer(obj, &b->view, PyBUF_C_CONTIGUOUS) < 0)
+        return 0;
+    b->held = 1;
+    if (b->view.itemsize != itemsize || (want >= 0 && b->view.len != want * itemsize)) {
+        PyErr_Format(PyExc_ValueError, "%s: expected %zd items of %zd bytes", name, want, itemsize);
+        return 0;
+    }
+    return 1;
+}
+
+static void rel(buf_t *b) {
+    if (b->held)
+        PyBuffer_Release(&b->view);
+    b->held = 0;
+}
+
+#define PTR(b, T) ((b).held ? (const T *)(b).view.buf : NULL)
+#define ENTRIES(b) ((b).view.len / (b).view.itemsize)
+
+enum { EXTERNAL = 0, INTERNAL = 1 };
+#define HOUR_US 3600000000LL /* a constant, so the division per record compiles to a multiplication */
+
+/* ------------------------------------------------------------------ cells() */
+static PyObject *cells(PyObject *self, PyObject *args) {
+    PyObject *o[17];
+    long long file_index, hour_us, hour_bits, class_bits, transit_src, no_unit;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOOOOOOOLLLLLL", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6], &o[7],
+                          &o[8], &o[9], &o[10], &o[11], &o[12], &o[13], &o[14], &o[15], &o[16], &file_index, &hour_us,
+                          &hour_bits, &class_bits, &transit_src, &no_unit))
+        return NULL;
+    /* s_codes d_codes s_cls d_cls s_unit d_unit s_res d_res class_of bytes packets rbytes rpackets flows start end line */
+    buf_t b[17];
+    memset(b, 0, sizeof(b));
+    Py_ssize_t n = -1;
+    PyObject *result = NULL;
+    static const Py_ssize_t size[17] = {4, 4, 1, 1, 8, 8, 1, 1, 8, 8, 8, 8, 8, 8, 8, 8, 8};
+    static const char *names[17] = {"s_codes", "d_codes", "s_cls", "d_cls", "s_unit", "d_unit", "s_res", "d_res",
+                                    "class_of", "bytes", "packets", "rbytes", "rpackets", "flows", "start", "end",
+                                    "line"};
+    for (int k = 0; k < 17; k++) {
+        Py_ssize_t want = (k == 1 || k >= 9) ? n : -1;
+        if (k == 9 && o[9] == Py_None) {
+            PyErr_SetString(PyExc_ValueError, "bytes is required");
+            goto done;
+        }
+        if (!get_buf(o[k], &b[k], size[k], want, names[k]))
+            goto done;
+        if (k == 0)
+            n = b[0].view.len / 4;
+    }
+    if (hour_us != HOUR_US) {
+        PyErr_SetString(PyExc_ValueError, "cells(): the hour must be 3600000000 microseconds");
+        goto done;
+    }
+    if (!b[8].held || ENTRIES(b[8]) != 9 || !b[2].held || !b[3].held || !b[4].held || !b[5].held || !b[6].held ||
+        !b[7].held || !b[14].held || !b[15].held || !b[16].held || !b[10].held) {
+        PyErr_SetString(PyExc_ValueError, "cells(): a required array is missing");
+        goto done;
+    }
+    {
+        const int32_t *sc = PTR(b[0], int32_t), *dc = PTR(b[1], int32_t);
+        const uint8_t *scls = PTR(b[2], uint8_t), *dcls = PTR(b[3], uint8_t);
+        const int64_t *sunit = PTR(b[4], int64_t), *dunit = PTR(b[5], int64_t);
+        const uint8_t *sres = PTR(b[6], uint8_t), *dres = PTR(b[7], uint8_t);
+        const int64_t *class_of = PTR(b[8], int64_t);
+        const uint64_t *by = PTR(b[9], uint64_t), *pk = PTR(b[10], uint64_t);
+        const uint64_t *rby = PTR(b[11], uint64_t), *rpk = PTR(b[12], uint64_t), *fl = PTR(b[13], uint64_t);
+        const int64_t *st = PTR(b[14], int64_t), *en = PTR(b[15], int64_t), *ln = PTR(b[16], int64_t);
+        Py_ssize_t ns = ENTRIES(b[2]), nd = ENTRIES(b[3]);
+        if (ENTRIES(b[4]) != ns || ENTRIES(b[6]) != ns || ENTRIES(b[5]) != nd || ENTRIES(b[7]) != nd) {
+            PyErr_SetString(PyExc_ValueError, "cells(): entry arrays differ in length");
+            goto done;
+        }
+        /* records, flows, to_bytes, from_bytes, to_packets, from_packets, first, last, ref */
+        const int64_t init[9] = {0, 0, 0, 0, 0, 0, INT64_MAX, INT64_MIN, INT64_MAX};
+        table_t t;
+        if (!table_init(&t, 9, init, 1 << 12)) {
+            table_free(&t);
+            PyErr_NoMemory();
+            goto done;
+        }
+        long long n_remote = 0, n_unres = 0;
+        int bad_code = 0, oom = 0;
+        const int64_t hour_max = (int64_t)1 << hour_bits;
+        const int64_t ref0 = (int64_t)file_index << 40;
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t r = 0; r < n; r++) {
+            int32_t si = sc[r], di = dc[r];
+            if (si < 0 || si >= ns || di < 0 || di >= nd) {
+                bad_code = 1;
+                break;
+            }
+            int cs = scls[si], cd = dcls[di];
+            int s_ext = cs == EXTERNAL, d_ext = cd == EXTERNAL;
+            int has_remote = s_ext | d_ext;
+            int rsrc = s_ext & !d_ext;
+            int transit = s_ext & d_ext;
+            int64_t unit = has_remote ? (rsrc ? sunit[si] : dunit[di]) : no_unit;
+            if (has_remote) {
+                n_remote++;
+                int res = rsrc ? sres[si] : dres[di];
+                if (!res || (transit && !sres[si]))
+                    n_unres++;
+            }
+            int64_t start = st[r], end = en[r];
+            int64_t code = 0, first = INT64_MAX;
+            if (start != INT64_MIN) {
+                int64_t q = start / HOUR_US;
+                if (start < 0 && q * HOUR_US != start)
+                    q--; /* floor division, as NumPy's */
+                int64_t hour = q + 1;
+                if (hour >= 1 && hour < hour_max)
+                    code = hour;
+                first = start;
+            }
+            int64_t last = end == INT64_MIN ? start : end;
+            int64_t ref = ref0 | ln[r];
+            uint64_t bytes = by[r], packets = pk[r];
+            uint64_t rbytes = rby ? rby[r] : 0, rpackets = rpk ? rpk[r] : 0;
+            uint64_t flows = fl ? fl[r] : 1;
+            int64_t cls = class_of[cs * 3 + cd];
+            int64_t cell = (int64_t)((uint64_t)unit << (hour_bits + class_bits)) | (code << class_bits) | cls;
+            int64_t *v = table_get(&t, cell, 0);
+            if (!v) {
+                oom = 1;
+                break;
+            }
+            v[0] += 1;
+            v[1] += (int64_t)flows;
+            v[2] += (int64_t)(rsrc ? rbytes : bytes);
+            v[3] += (int64_t)(rsrc ? bytes : rbytes);
+            v[4] += (int64_t)(rsrc ? rpackets : packets);
+            v[5] += (int64_t)(rsrc ? packets : rpackets);
+            if (first < v[6]) v[6] = first;
+            if (last > v[7]) v[7] = last;
+            if (ref < v[8]) v[8] = ref;
+            if (transit) { /* the source of a record between two external endpoints is a remote side too */
+                int64_t c2 = (int64_t)((uint64_t)sunit[si] << (hour_bits + class_bits)) | (code << class_bits) |
+                             transit_src;
+                int64_t *w = table_get(&t, c2, 0);
+                if (!w) {
+                    oom = 1;
+                    break;
+                }
+                w[0] += 1;
+                w[1] += (int64_t)flows;
+                w[2] += (int64_t)rbytes;
+                w[3] += (int64_t)bytes;
+                w[4] += (int64_t)rpackets;
+                w[5] += (int64_t)packets;
+                if (first < w[6]) w[6] = first;
+                if (last > w[7]) w[7] = last;
+                if (ref < w[8]) w[8] = ref;
+            }
+        }
+        Py_END_ALLOW_THREADS
+        if (bad_code)
+            PyErr_SetString(PyExc_ValueError, "cells(): a code is outside its dictionary");
+        else if (oom)
+            PyErr_NoMemory();
+        else {
+            PyObject *rows = table_bytes(&t);
+            if (rows)
+                result = Py_BuildValue("(NnLLL)", rows, t.size, n_remote - n_unres, n_unres, (long long)n - n_remote);
+        }
+        table_free(&t);
+    }
+done:
+    for (int k = 0; k < 17; k++)
+        rel(&b[k]);
+    return result;
+}
+
+/* ------------------------------------------------------------------ sides() */
+enum { NEED_HOSTS = 1, EVIDENCE = 2 };
+
+static PyObject *sides(PyObject *self, PyObject *args) {
+    PyObject *o[13];
+    long long no_unit;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOOOL", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6], &o[7], &o[8],
+                          &o[9], &o[10], &o[11], &o[12], &no_unit))
+        return NULL;
+    /* s_codes d_codes s_cls d_cls s_unit d_unit s_flag d_flag bytes packets rbytes rpackets flows */
+    buf_t b[13];
+    memset(b, 0, sizeof(b));
+    PyObject *result = NULL;
+    Py_ssize_t n = -1;
+    static const Py_ssize_t size[13] = {4, 4, 1, 1, 8, 8, 1, 1, 8, 8, 8, 8, 8};
+    static const char *names[13] = {"s_codes", "d_codes", "s_cls", "d_cls", "s_unit", "d_unit", "s_flag", "d_flag",
+                                    "bytes", "packets", "rbytes", "rpackets", "flows"};
+    for (int k = 0; k < 13; k++) {
+        if (!get_buf(o[k], &b[k], size[k], (k == 1 || k >= 8) ? n : -1, names[k]))
+            goto done;
+        if (k == 0)
+            n = b[0].view.len / 4;
+    }
+    for (int k = 0; k < 10; k++)
+        if (!b[k].held) {
+            PyErr_Format(PyExc_ValueError, "sides(): %s is required", names[k]);
+            goto done;
+        }
+    {
+        const int32_t *sc = PTR(b[0], int32_t), *dc = PTR(b[1], int32_t);
+        const uint8_t *scls = PTR(b[2], uint8_t), *dcls = PTR(b[3], uint8_t);
+        const int64_t *sunit = PTR(b[4], int64_t), *dunit = PTR(b[5], int64_t);
+        const uint8_t *sflag = PTR(b[6], uint8_t), *dflag = PTR(b[7], uint8_t);
+        const uint64_t *by = PTR(b[8], uint64_t), *pk = PTR(b[9], uint64_t);
+        const uint64_t *rby = PTR(b[10], uint64_t), *rpk = PTR(b[11], uint64_t), *fl = PTR(b[12], uint64_t);
+        Py_ssize_t ns = ENTRIES(b[2]), nd = ENTRIES(b[3]);
+        if (ENTRIES(b[4]) != ns || ENTRIES(b[6]) != ns || ENTRIES(b[5]) != nd || ENTRIES(b[7]) != nd) {
+            PyErr_SetString(PyExc_ValueError, "sides(): entry arrays differ in length");
+            goto done;
+        }
+        const int64_t h_init[6] = {0, 0, 0, 0, 0, 0}; /* records flows to_b from_b to_p from_p */
+        const int64_t e_init[2] = {0, 0};             /* bytes flows */
+        table_t h, e;
+        int ok_h = table_init(&h, 6, h_init, 1 << 10), ok_e = table_init(&e, 2, e_init, 1 << 10);
+        int bad_code = 0, oom = 0;
+        if (!ok_h || !ok_e) {
+            table_free(&h);
+            table_free(&e);
+            PyErr_NoMemory();
+            goto done;
+        }
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t r = 0; r < n; r++) {
+            int32_t si = sc[r], di = dc[r];
+            if (si < 0 || si >= ns || di < 0 || di >= nd) {
+                bad_code = 1;
+                break;
+            }
+            int cs = scls[si], cd = dcls[di];
+            int s_ext = cs == EXTERNAL, d_ext = cd == EXTERNAL;
+            if (!(s_ext | d_ext))
+                continue;
+            int rsrc = s_ext & !d_ext, transit = s_ext & d_ext;
+            uint8_t flag = rsrc ? sflag[si] : dflag[di];
+            uint8_t s_flag = sflag[si];
+            if (!flag && !(transit && (s_flag & EVIDENCE)))
+                continue;
+            uint64_t bytes = by[r], packets = pk[r];
+            uint64_t rbytes = rby ? rby[r] : 0, rpackets = rpk ? rpk[r] : 0;
+            uint64_t flows = fl ? fl[r] : 1;
+            if ((flag & NEED_HOSTS) && !transit && (rsrc ? cd : cs) == INTERNAL) {
+                int64_t unit = rsrc ? sunit[si] : dunit[di];
+                int64_t host = rsrc ? ((int64_t)1 << 32 | di) : (int64_t)si; /* side << 32 | entry */
+                int64_t *v = table_get(&h, unit, host);
+                if (!v) { oom = 1; break; }
+                v[0] += 1;
+                v[1] += (int64_t)flows;
+                v[2] += (int64_t)(rsrc ? rbytes : bytes);
+                v[3] += (int64_t)(rsrc ? bytes : rbytes);
+                v[4] += (int64_t)(rsrc ? rpackets : packets);
+                v[5] += (int64_t)(rsrc ? packets : rpackets);
+            }
+            if (flag & EVIDENCE) {
+                int64_t *v = table_get(&e, rsrc ? 0 : 1, rsrc ? si : di);
+                if (!v) { oom = 1; break; }
+                v[0] += (int64_t)(bytes + rbytes);
+                v[1] += (int64_t)flows;
+            }
+            if (transit && (s_flag & EVIDENCE)) {
+                int64_t *v = table_get(&e, 0, si);
+                if (!v) { oom = 1; break; }
+                v[0] += (int64_t)(bytes + rbytes);
+                v[1] += (int64_t)flows;
+            }
+        }
+        Py_END_ALLOW_THREADS
+        if (bad_code)
+            PyErr_SetString(PyExc_ValueError, "sides(): a code is outside its dictionary");
+        else if (oom)
+            PyErr_NoMemory();
+        else {
+            PyObject *hb = table_bytes(&h), *eb = hb ? table_bytes(&e) : NULL;
+            if (hb && eb)
+                result = Py_BuildValue("(NnNn)", hb, h.size, eb, e.size);
+            else
+                Py_XDECREF(hb);
+        }
+        table_free(&h);
+        table_free(&e);
+        (void)no_unit;
+    }
+done:
+    for (int k = 0; k < 13; k++)
+        rel(&b[k]);
+    return result;
+}
+
+/* ------------------------------------------------------------------ address book: strings -> dense ids */
+/* Distinct address strings seen so far, each with a dense id in order of first appearance, so that the
+ * dictionaries of successive chunks (which repeat the same addresses) are parsed and attributed once. */
+typedef struct {
+    uint64_t hash;
+    int64_t id;
+} slot_t;
+
+typedef struct {
+    char *arena;
+    int64_t arena_len, arena_cap;
+    int64_t *start;  /* per id: offset in arena; start[id + 1] - start[id] = length */
+    int64_t n, n_cap;
+    slot_t *slots;  /* id -1: empty */
+    int64_t cap;
+} book_t;
+
+static uint64_t hash_bytes(const char *p, Py_ssize_t len) {
+    uint64_t h = 0xCBF29CE484222325ULL ^ (uint64_t)len;
+    Py_ssize_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0x100000001B3ULL;
+        h ^= h >> 29;
+    }
+    uint64_t w = 0;
+    memcpy(&w, p + i, len - i);
+    h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
+    h ^= h >> 33; /* murmur3's finaliser: every input bit reaches the low bits the table indexes by */
+    h *= 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 33;
+    h *= 0xC4CEB9FE1A85EC53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+static void book_destroy(PyObject *cap) {
+    book_t *b = PyCapsule_GetPointer(cap, "netvet.book");
+    if (!b)
+        return;
+    free(b->arena);
+    free(b->start);
+    free(b->slots);
+    free(b);
+}
+
+static PyObject *book_new(PyObject *self, PyObject *noargs) {
+    book_t *b = calloc(1, sizeof(book_t));
+    if (!b)
+        return PyErr_NoMemory();
+    b->cap = 1 << 16;
+    b->n_cap = 1 << 15;
+    b->arena_cap = 1 << 20;
+    b->slots = malloc(sizeof(slot_t) * b->cap);
+    b->start = malloc(sizeof(int64_t) * (b->n_cap + 1));
+    b->arena = malloc(b->arena_cap);
+    if (!b->slots || !b->start || !b->arena) {
+        free(b->slots); free(b->start); free(b->arena); free(b);
+        return PyErr_NoMemory();
+    }
+    memset(b->slots, 0xFF, sizeof(slot_t) * b->cap);
+    b->start[0] = 0;
+    return PyCapsule_New(b, "netvet.book", book_destroy);
+}
+
+static int book_rehash(book_t *b) {
+    int64_t cap = b->cap * 2;
+    slot_t *slots = malloc(sizeof(slot_t) * cap);
+    if (!slots)
+        return 0;
+    memset(slots, 0xFF, sizeof(slot_t) * cap);
+    for (int64_t i = 0; i < b->cap; i++) {
+        if (b->slots[i].id < 0)
+            continue;
+        int64_t j = (int64_t)(b->slots[i].hash & (uint64_t)(cap - 1));
+        while (slots[j].id >= 0)
+            j = (j + 1) & (cap - 1);
+        slots[j] = b->slots[i];
+    }
+    free(b->slots);
+    b->slots = slots;
+    b->cap = cap;
+    return 1;
+}
+
+/* id of the string, added when new; -1 when out of memory or full */
+static int64_t book_add(book_t *b, const char *p, Py_ssize_t len) {
+    uint64_t h = hash_bytes(p, len);
+    int64_t mask = b->cap - 1, j = (int64_t)(h & (uint64_t)mask);
+    while (b->slots[j].id >= 0) {
+        int64_t id = b->slots[j].id;
+        if (b->slots[j].hash == h && b->start[id + 1] - b->start[id] == len &&
+            !memcmp(b->arena + b->start[id], p, len))
+            return id;
+        j = (j + 1) & mask;
+    }
+    if (b->n >= INT32_MAX - 1)
+        return -1;
+    if (b->n + 1 > b->n_cap) {
+        int64_t *st = realloc(b->start, sizeof(int64_t) * (b->n_cap * 2 + 1));
+        if (!st)
+            return -1;
+        b->start = st;
+        b->n_cap *= 2;
+    }
+    if (b->arena_len + len > b->arena_cap) {
+        int64_t cap = b->arena_cap * 2;
+        while (cap < b->arena_len + len)
+            cap *= 2;
+        char *a = realloc(b->arena, cap);
+        if (!a)
+            return -1;
+        b->arena = a;
+        b->arena_cap = cap;
+    }
+    memcpy(b->arena + b->arena_len, p, len);
+    b->arena_len += len;
+    int64_t id = b->n++;
+    b->start[id + 1] = b->arena_len;
+    b->slots[j].id = id;
+    b->slots[j].hash = h;
+    if (b->n * 2 > b->cap && !book_rehash(b))
+        return -1;
+    return id;
+}
+
+/* book_intern(book, offsets, data, large) -> (ids as int32 bytes, number of ids before) */
+static PyObject *book_intern(PyObject *self, PyObject *args) {
+    PyObject *cap, *offs_o, *data_o;
+    int large;
+    if (!PyArg_ParseTuple(args, "OOOp", &cap, &offs_o, &data_o, &large))
+        return NULL;
+    book_t *b = PyCapsule_GetPointer(cap, "netvet.book");
+    if (!b)
+        return NULL;
+    buf_t ob, db;
+    memset(&ob, 0, sizeof(ob));
+    memset(&db, 0, sizeof(db));
+    PyObject *result = NULL;
+    if (!get_buf(offs_o, &ob, large ? 8 : 4, -1, "offsets") || !get_buf(data_o, &db, 1, -1, "data"))
+        goto done;
+    {
+        Py_ssize_t n = ENTRIES(ob) - 1;
+        if (n < 0) {
+            PyErr_SetString(PyExc_ValueError, "book_intern(): no offsets");
+            goto done;
+        }
+        PyObject *out = PyBytes_FromStringAndSize(NULL, sizeof(int32_t) * n);
+        if (!out)
+            goto done;
+        int32_t *ids = (int32_t *)PyBytes_AS_STRING(out);
+        int64_t before = b->n;
+        const char *data = (const char *)db.view.buf;
+        Py_ssize_t dlen = db.view.len;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            int64_t s0 = large ? ((const int64_t *)ob.view.buf)[i] : ((const int32_t *)ob.view.buf)[i];
+            int64_t s1 = large ? ((const int64_t *)ob.view.buf)[i + 1] : ((const int32_t *)ob.view.buf)[i + 1];
+            if (s0 < 0 || s1 < s0 || s1 > dlen) {
+                Py_DECREF(out);
+                PyErr_SetString(PyExc_ValueError, "book_intern(): offsets outside the data");
+                goto done;
+            }
+            int64_t id = book_add(b, data + s0, (Py_ssize_t)(s1 - s0));
+            if (id < 0) {
+                Py_DECREF(out);
+                PyErr_NoMemory();
+                goto done;
+            }
+            ids[i] = (int32_t)id;
+        }
+        result = Py_BuildValue("(NL)", out, (long long)before);
+    }
+done:
+    rel(&ob);
+    rel(&db);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"cells", cells, METH_VARARGS, "Aggregate dictionary-coded flow records into (unit, hour, class) cells."},
+    {"sides", sides, METH_VARARGS, "Aggregate host rows and evidence entries of dictionary-coded flow records."},
+    {"book_new", book_new, METH_NOARGS, "A new, empty address book (strings -> dense ids)."},
+    {"book_intern", book_intern, METH_VARARGS, "Dense ids of Arrow strings (offsets, data), new ones added."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_flowagg", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit__flowagg(void) { return PyModule_Create(&module); }

@@ -1,0 +1,125 @@
+"""The compiled per-record pass gives exactly what the NumPy engine gives, on coded and plain columns."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from netvet.attribution.registry import Registry
+from netvet.flows import addresses, cloud, kernel
+from netvet.flows.aggregate import merge
+from netvet.flows.attribution import FlowTables
+from netvet.flows.dns import DnsIndex
+from netvet.flows.records import NO_TIME, Coded, DnsChunk, FlowChunk
+from tests.flows.helpers import FLOWS, fixture_sources
+from tests.flows.test_audit import run
+
+pytestmark = pytest.mark.skipif(not kernel.HAVE_C, reason="the C extension is not built")
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return Registry.load()
+
+
+def _tables() -> FlowTables:
+    src = fixture_sources()
+    chunk = DnsChunk(name=["cdn.example.cn", "www.baidu.com"], hi=np.zeros(2, np.uint64),
+                     lo=np.array([0xFFFF00000000 | 0xC6120501, 0xFFFF00000000 | 0x01020304], np.uint64),
+                     ts=np.zeros(2, np.int64), line=np.array([1, 2], np.int64), file="dns.log")
+    dns = DnsIndex.build([chunk], {"baidu.com": "baidu"}, {})
+    return FlowTables(routes=src.routes, cloud=cloud.CloudIndex.build(src.cloud_ranges.ranges), dns=dns,
+                      internal=(addresses.parse_range("203.0.113.0/28"),))
+
+
+ADDRS = ["10.0.0.5", "10.0.0.6", "fd00::10", "203.0.113.4", "1.2.3.4", "198.18.5.1", "198.51.100.7",
+         "2001:db8:300::1", "64:ff9b::102:304", "224.0.0.251", "0.0.0.0", "8.8.8.8", "36.110.1.1", "192.0.2.200",
+         "255.255.255.255", "fe80::1", "2001:db8:200::5"]
+
+
+def _chunk(rng: np.random.Generator, n: int, bidir: bool, coded: tuple[bool, bool]) -> FlowChunk:
+    ok, hi, lo = addresses.from_strings(ADDRS)
+    assert ok.all()
+    s_codes = rng.integers(0, len(ADDRS), n).astype(np.int32)
+    d_codes = rng.integers(0, len(ADDRS), n).astype(np.int32)
+    start = (1_700_000_000_000_000 + rng.integers(0, 6 * 3_600_000_000, n)).astype(np.int64)
+    start[rng.random(n) < 0.1] = NO_TIME
+    end = np.where(start == NO_TIME, NO_TIME, start + rng.integers(0, 10_000_000, n))
+    end[rng.random(n) < 0.1] = NO_TIME
+    cols = dict(bytes=rng.integers(0, 10**6, n), packets=rng.integers(0, 1000, n),
+                rbytes=rng.integers(0, 10**6, n) if bidir else None, rpackets=rng.integers(0, 99, n) if bidir else None,
+                flows=rng.integers(1, 3, n), start=start, end=end, line=np.arange(1, n + 1))
+    sides = {}
+    for side, codes, is_coded in (("src", s_codes, coded[0]), ("dst", d_codes, coded[1])):
+        if is_coded:
+            sides[f"{side}_coded"] = Coded(codes, hi, lo)
+        else:
+            sides[f"{side}_hi"], sides[f"{side}_lo"] = hi[codes], lo[codes]
+    return FlowChunk.build(n, **sides, **cols)
+
+
+def _same(a, b) -> None:
+    a, b = merge([a]), merge([b])
+    for name in ("cells", "hosts", "dns", "cloud"):
+        assert getattr(a, name).equals(getattr(b, name)), name
+    assert a.files == b.files
+
+
+@pytest.mark.parametrize("coded", [(True, True), (True, False), (False, False)])
+@pytest.mark.parametrize("bidir", [False, True])
+def test_compiled_pass_matches_numpy_on_every_kind_of_record(coded, bidir, monkeypatch):
+    rng = np.random.default_rng(7)
+    tables = _tables()
+    chunk = _chunk(rng, 5000, bidir, coded)
+    need = np.array(sorted({int(u) for u in merge([kernel.process_chunk(chunk, tables, "f", 3)]).units()})[::2])
+    for hosts_for in (None, lambda units: need[np.isin(need, units)]):
+        compiled = kernel.process_chunk(chunk, tables, "f", 3, hosts_for)
+        monkeypatch.setenv("NETVET_FLOWS_KERNEL", "numpy")
+        numpy = kernel.process_chunk(chunk, tables, "f", 3, hosts_for)
+        monkeypatch.delenv("NETVET_FLOWS_KERNEL")
+        _same(compiled, numpy)
+    # every kind of record is there: transit, cloud and DNS evidence, hosts, records without a remote side
+    assert len(compiled.hosts) and len(compiled.dns) and len(compiled.cloud)
+    att, unres, skipped = compiled.files["f"]
+    assert att + unres + skipped == 5000 and min(att, unres, skipped) > 0
+
+
+def test_a_code_outside_its_dictionary_is_refused():
+    ok, hi, lo = addresses.from_strings(["10.0.0.1", "8.8.8.8"])
+    chunk = FlowChunk.build(2, src_coded=Coded(np.array([0, 2], np.int32), hi, lo),
+                            dst_coded=Coded(np.array([1, 1], np.int32), hi, lo), bytes=np.array([1, 2]))
+    with pytest.raises(ValueError, match="outside its dictionary"):
+        kernel.process_chunk(chunk, _tables(), "f", 0)
+
+
+def _dictionary_parquet(path, n: int, rng: np.random.Generator) -> int:
+    """A Parquet table with text addresses in dictionary pages; returns how many rows are malformed."""
+    pool = [f"10.1.0.{i}" for i in range(1, 40)] + [f"fd00::{i:x}" for i in range(1, 9)] + \
+        [f"36.110.{i}.{i}" for i in range(9)] + [f"8.8.4.{i}" for i in range(9)] + \
+        ["198.18.5.9", "2001:db8:300::7", "192.0.2.77", "not-an-ip", "224.0.0.1"]
+    src = [pool[i] for i in rng.integers(0, len(pool), n)]
+    dst = [pool[i] for i in rng.integers(0, len(pool), n)]
+    src[5] = None
+    t = pa.table({"src": src, "dst": dst, "bytes": rng.integers(0, 10**5, n), "packets": rng.integers(1, 50, n),
+                  "start": 1_700_000_000 + np.sort(rng.integers(0, 7200, n))})
+    pq.write_table(t, path, row_group_size=3000)
+    return sum(1 for s, d in zip(src, dst, strict=True) if s is None or "not-an-ip" in (s, d))
+
+
+def test_audits_agree_between_the_compiled_pass_and_numpy(registry, tmp_path, monkeypatch, shared):
+    bad = _dictionary_parquet(tmp_path / "d.parquet", 10_000, np.random.default_rng(3))
+    paths = [tmp_path / "d.parquet", FLOWS / "conn.log", FLOWS / "conn.json", FLOWS / "vpc-v2.log",
+             FLOWS / "vpc-v5.log", FLOWS / "nfdump.csv", FLOWS / "nfdump-new.csv", FLOWS / "dns.log",
+             shared("inputs/flows/zeek_teredo_conn.log"),
+             shared("inputs/flows/beats_aws-vpcflow_accept-reject-traffic.log")]
+    first = run(registry, paths)
+    monkeypatch.setenv("NETVET_FLOWS_KERNEL", "numpy")
+    second = run(registry, paths)
+    assert (first.engine["kernel"], second.engine["kernel"]) == ("compiled", "numpy")
+    compiled, numpy = first.result(), second.result()
+    assert compiled == numpy
+    d = compiled["inputs"][0]
+    assert (d["read"], d["malformed"]) == (10_000, bad) and 100 < bad < 1000
+    assert {r["id"] for r in compiled["remotes"]} >= {"flow:AS4134", "flow:AS15169"}
