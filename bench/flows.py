@@ -4,7 +4,7 @@ Run from the repository root::
 
     python bench/flows.py                           # 100M rows (generated once, cached), 3 runs, medians
     python bench/flows.py --rows 20000000 --runs 5
-    python bench/flows.py --strings 5000000         # also time a table whose addresses are text
+    python bench/flows.py --layout-rows 10000000    # also time the other layouts on 10M rows
 
 The table is SYNTHETIC, generated in chunks with a fixed seed and labelled so in its Parquet metadata:
 remote addresses are drawn from the prefixes of the real RouteViews IPASN databases in
@@ -13,21 +13,30 @@ remote addresses are drawn from the prefixes of the real RouteViews IPASN databa
 rest to random routed prefixes, with a Zipf-like skew over 200,000 remote addresses; 25 % of rows are
 IPv6. Internal hosts are 20,000 addresses in 10/8, 192.168/16 and fd00::/8. 70 % of rows are
 outbound, 24 % inbound, 4 % internal-only and 2 % between two external addresses. Columns: ``src`` and
-``dst`` as 16-byte binaries (IPv4-mapped), ``bytes`` (uint64), ``packets`` (uint32), ``start``/``end``
-(timestamp[us], UTC) over one day; row groups of 1M rows.
+``dst`` (addresses), ``bytes`` (uint64), ``packets`` (uint32), ``start``/``end`` (timestamp[us], UTC,
+sorted by start within each 5M-row stretch) over one day; snappy, row groups of 1M rows.
+
+Layouts (:data:`LAYOUTS`): the measured table holds addresses as text, as AWS VPC flow logs in Parquet
+and most exports do, in dictionary pages (Parquet's default encoding for strings; the dictionary page
+limit is raised so a row group's ~45k/~80k distinct source/destination addresses fit) with timestamps
+delta-encoded (DELTA_BINARY_PACKED, as Parquet v2 writers store sorted integers). ``--layout-rows``
+also times the same rows with 16-byte binary addresses and default encodings, and with text addresses
+in plain pages.
 
 Measured, each ``--runs`` times (medians quoted):
 
 * ``netvet``: what ``netvet flows audit --policy clean-network`` does between reading the first row
-  and the last aggregate (``netvet.flows.engine.run_single`` with the policy classifier): Polars
-  reads the table a row group (1M rows) at a time, both endpoints are classed (internal / special / external),
-  remote endpoints looked up in the prefix index (IPv4 and IPv6), every new remote party classified
-  once through the policy engine, and everything aggregated per (party, hour) with Polars, plus per
-  internal host for flagged parties. Rows/s attributed = rows / wall time. Building the prefix index
-  and loading the registry and policy (a few seconds, once) are reported, not timed. Peak RSS is the
-  measuring process's own (a fresh interpreter per run, so the generation does not count).
-* ``pandas+pyasn`` baseline on the first 1M rows: pandas reads the slice, pyasn looks up each remote
-  address (its API takes one address at a time), pandas groups by (ASN, hour).
+  and the last aggregate (``netvet.flows.engine.run_single`` with the policy classifier): two threads
+  each read row groups with Arrow (address columns as dictionaries), intern each dictionary in the run's
+  address book (only addresses never seen are parsed, classed internal / special / external and
+  looked up in the prefix index), classify every new remote party once through the policy engine,
+  and aggregate per (party, hour, class) and per internal host of flagged parties in the compiled
+  per-record pass. Rows/s attributed = rows / wall time. Building the prefix index and loading the
+  registry and policy (a few seconds, once) are reported, not timed. Peak RSS is the measuring
+  process's own (a fresh interpreter per run, so the generation does not count).
+* ``pandas+pyasn`` baseline on the first 1M rows: pandas reads the slice, Python's ``ipaddress`` picks
+  the remote end, pyasn looks up each remote address (its API takes one address at a time), pandas
+  groups by (ASN, hour).
 
 The last line is ``rows_per_s=<netvet median> peak_rss_mb=<max>``.
 """
@@ -129,87 +138,88 @@ def _pack(hi: np.ndarray, lo: np.ndarray):
     return pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), len(hi), [None, pa.py_buffer(raw.tobytes())])
 
 
-def generate(path: Path, rows: int, seed: int = 20240601) -> None:
-    """Write the synthetic table in chunks of CHUNK rows (row groups of 1M)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+LAYOUTS = {
+    "text-dict": "addresses as text in Parquet dictionary pages (each row group's distinct addresses once), "
+                 "timestamps delta-encoded",
+    "binary16": "addresses as 16-byte binaries (IPv4-mapped), every column with pyarrow's default encoding",
+    "text-plain": "addresses as text in plain pages (no dictionary), every other column as text-dict",
+}
 
+
+def _rows(rows: int, seed: int = 20240601):
+    """The synthetic rows, CHUNK at a time: (pool hi, pool lo, src index, dst index, bytes, start, end), the
+    addresses as indices into one pool of remote and internal addresses."""
     rng = np.random.default_rng(seed)
     r_hi, r_lo = _remote_pool(rng, 200_000)
     h_hi, h_lo = _hosts(rng, 20_000)
+    p_hi, p_lo = np.concatenate((r_hi, h_hi)), np.concatenate((r_lo, h_lo))
     v6_remote = ~((r_hi == 0) & ((r_lo >> np.uint64(32)) == 0xFFFF))
     r4 = np.flatnonzero(~v6_remote)
     r6 = np.flatnonzero(v6_remote)
-    h4 = np.flatnonzero(h_hi == 0)
-    h6 = np.flatnonzero(h_hi != 0)
-    schema = pa.schema([("src", pa.binary(16)), ("dst", pa.binary(16)), ("bytes", pa.uint64()),
-                        ("packets", pa.uint32()), ("start", pa.timestamp("us", tz="UTC")),
-                        ("end", pa.timestamp("us", tz="UTC"))],
-                       metadata={b"netvet": b"SYNTHETIC flow table generated by bench/flows.py; not real traffic"})
-    tmp = path.with_suffix(".tmp")
-    with pq.ParquetWriter(tmp, schema, compression="snappy") as w:
-        done = 0
-        while done < rows:
-            n = min(CHUNK, rows - done)
-            six = rng.random(n) < 0.25
-            zipf_r = np.minimum(rng.zipf(1.2, n) - 1, len(r4) - 1)
-            zipf_r6 = np.minimum(rng.zipf(1.2, n) - 1, len(r6) - 1)
-            ridx = np.where(six, r6[zipf_r6 % len(r6)], r4[zipf_r % len(r4)])
-            hidx = np.where(six, h6[rng.integers(0, len(h6), n)], h4[rng.integers(0, len(h4), n)])
-            kind = rng.random(n)
-            out = kind < 0.70
-            inb = (kind >= 0.70) & (kind < 0.94)
-            local = (kind >= 0.94) & (kind < 0.98)
-            other_h = np.where(six, h6[rng.integers(0, len(h6), n)], h4[rng.integers(0, len(h4), n)])
-            other_r = np.where(six, r6[rng.integers(0, len(r6), n)], r4[rng.integers(0, len(r4), n)])
-            src_hi = np.where(out | local, h_hi[hidx], r_hi[ridx])
-            src_lo = np.where(out | local, h_lo[hidx], r_lo[ridx])
-            dst_hi = np.where(out, r_hi[ridx], np.where(inb, h_hi[hidx], np.where(local, h_hi[other_h],
-                                                                                   r_hi[other_r])))
-            dst_lo = np.where(out, r_lo[ridx], np.where(inb, h_lo[hidx], np.where(local, h_lo[other_h],
-                                                                                   r_lo[other_r])))
-            nbytes = np.maximum(40, rng.lognormal(7.5, 2.0, n)).astype(np.uint64)
-            start = (DAY0 * 1_000_000 + np.sort(rng.integers(0, 86_400_000_000, n))).astype(np.int64)
-            end = start + rng.integers(0, 120_000_000, n)
-            table = pa.table({
-                "src": _pack(src_hi, src_lo), "dst": _pack(dst_hi, dst_lo), "bytes": nbytes,
-                "packets": (nbytes // 900 + 1).astype(np.uint32),
-                "start": pa.array(start, pa.timestamp("us", tz="UTC")),
-                "end": pa.array(end, pa.timestamp("us", tz="UTC")),
-            }, schema=schema)
-            w.write_table(table, row_group_size=1_000_000)
-            done += n
-            print(f"  generated {done:,} rows", file=sys.stderr, flush=True)
-    tmp.replace(path)
+    h4 = len(r_hi) + np.flatnonzero(h_hi == 0)
+    h6 = len(r_hi) + np.flatnonzero(h_hi != 0)
+    done = 0
+    while done < rows:
+        n = min(CHUNK, rows - done)
+        six = rng.random(n) < 0.25
+        zipf_r = np.minimum(rng.zipf(1.2, n) - 1, len(r4) - 1)
+        zipf_r6 = np.minimum(rng.zipf(1.2, n) - 1, len(r6) - 1)
+        ridx = np.where(six, r6[zipf_r6 % len(r6)], r4[zipf_r % len(r4)])
+        hidx = np.where(six, h6[rng.integers(0, len(h6), n)], h4[rng.integers(0, len(h4), n)])
+        kind = rng.random(n)
+        out = kind < 0.70
+        inb = (kind >= 0.70) & (kind < 0.94)
+        local = (kind >= 0.94) & (kind < 0.98)
+        other_h = np.where(six, h6[rng.integers(0, len(h6), n)], h4[rng.integers(0, len(h4), n)])
+        other_r = np.where(six, r6[rng.integers(0, len(r6), n)], r4[rng.integers(0, len(r4), n)])
+        src = np.where(out | local, hidx, ridx)
+        dst = np.where(out, ridx, np.where(inb, hidx, np.where(local, other_h, other_r)))
+        nbytes = np.maximum(40, rng.lognormal(7.5, 2.0, n)).astype(np.uint64)
+        start = (DAY0 * 1_000_000 + np.sort(rng.integers(0, 86_400_000_000, n))).astype(np.int64)
+        end = start + rng.integers(0, 120_000_000, n)
+        yield p_hi, p_lo, src, dst, nbytes, start, end
+        done += n
 
 
-def to_strings(src: Path, dst: Path, rows: int) -> None:
-    """The first ``rows`` rows with addresses as text (as AWS VPC Parquet and Zeek exports hold them)."""
+def generate(path: Path, rows: int, layout: str = "text-dict") -> None:
+    """Write the synthetic table in ``layout`` (see LAYOUTS), in chunks of CHUNK rows, row groups of 1M."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from netvet.flows import addresses
 
-    pf = pq.ParquetFile(src)
-    writer = None
+    addr_type = pa.binary(16) if layout == "binary16" else pa.string()
+    schema = pa.schema([("src", addr_type), ("dst", addr_type), ("bytes", pa.uint64()),
+                        ("packets", pa.uint32()), ("start", pa.timestamp("us", tz="UTC")),
+                        ("end", pa.timestamp("us", tz="UTC"))],
+                       metadata={b"netvet": f"SYNTHETIC flow table generated by bench/flows.py ({layout}: "
+                                 f"{LAYOUTS[layout]}); not real traffic".encode()})
+    options: dict = {"compression": "snappy"}
+    if layout != "binary16":
+        options.update(use_dictionary=["src", "dst", "bytes", "packets"] if layout == "text-dict"
+                       else ["bytes", "packets"], dictionary_pagesize_limit=64 << 20,
+                       column_encoding={"start": "DELTA_BINARY_PACKED", "end": "DELTA_BINARY_PACKED"})
+    tmp = path.with_suffix(".tmp")
+    text = None
     done = 0
-    for batch in pf.iter_batches(batch_size=1_000_000):
-        n = min(batch.num_rows, rows - done)
-        batch = batch.slice(0, n)
-        cols = {}
-        for name in batch.schema.names:
-            col = batch.column(name)
-            if name in ("src", "dst"):
-                _ok, hi, lo = addresses.from_binary(col)
-                col = pa.array(addresses.to_text(hi.tolist(), lo.tolist()), pa.string())
-            cols[name] = col
-        t = pa.table(cols)
-        writer = writer or pq.ParquetWriter(dst, t.schema)
-        writer.write_table(t, row_group_size=1_000_000)
-        done += n
-        if done >= rows:
-            break
-    writer.close()
+    with pq.ParquetWriter(tmp, schema, **options) as w:
+        for p_hi, p_lo, src, dst, nbytes, start, end in _rows(rows):
+            if text is None and layout != "binary16":
+                text = pa.array(addresses.to_text(p_hi.tolist(), p_lo.tolist()), pa.string())
+            for a in range(0, len(src), 1_000_000):
+                sl = slice(a, a + 1_000_000)
+                cols = {}
+                for name, idx in (("src", src[sl]), ("dst", dst[sl])):
+                    # text-dict: the writer keeps each row group's distinct addresses in its dictionary page
+                    cols[name] = _pack(p_hi[idx], p_lo[idx]) if layout == "binary16" else text.take(pa.array(idx))
+                b = nbytes[sl]
+                table = pa.table({**cols, "bytes": b, "packets": (b // 900 + 1).astype(np.uint32),
+                                  "start": pa.array(start[sl], pa.timestamp("us", tz="UTC")),
+                                  "end": pa.array(end[sl], pa.timestamp("us", tz="UTC"))}, schema=schema)
+                w.write_table(table, row_group_size=1_000_000)
+            done += len(src)
+            print(f"  generated {done:,} rows", file=sys.stderr, flush=True)
+    tmp.replace(path)
 
 
 # --------------------------------------------------------------------------- measured in child processes
@@ -218,7 +228,7 @@ def _measure_netvet(path: str, threads: int = 0) -> dict:
 
     from netvet.attribution.prefix_index import PrefixIndex
     from netvet.attribution.registry import Registry
-    from netvet.flows import audit, engine
+    from netvet.flows import audit, engine, kernel
     from netvet.flows.attribution import FlowTables
     from netvet.flows.inputs import ReadOptions
     from netvet.flows.units import Catalog, flow_context
@@ -241,7 +251,7 @@ def _measure_netvet(path: str, threads: int = 0) -> dict:
     return {"rows": stats.read, "seconds": wall, "setup_s": setup, "peak_rss_mb": rss,
             "attributed": stats.attributed, "unattributed": stats.unattributed, "skipped": stats.skipped,
             "units": len(classifier.results), "flagged": len(classifier.flagged()),
-            "evaluations": classifier.evaluations, "host_rows": len(merged.hosts)}
+            "evaluations": classifier.evaluations, "host_rows": len(merged.hosts), "kernel": kernel.kernel_name()}
 
 
 def _measure_baseline(path: str, rows: int) -> dict:
@@ -250,24 +260,17 @@ def _measure_baseline(path: str, rows: int) -> dict:
     import pyarrow.parquet as pq
     import pyasn
 
-    from netvet.flows import addresses
-
     asndb = pyasn.pyasn(str(_plain_ipasn()))
     t0 = time.perf_counter()
     pf = pq.ParquetFile(path)
     batch = next(pf.iter_batches(batch_size=rows))
     df = batch.to_pandas()
-    # pandas has no IP type: turn the binary addresses into text, then classify and look up one by one
-    ok, shi, slo = addresses.from_binary(batch.column("src"))
-    ok, dhi, dlo = addresses.from_binary(batch.column("dst"))
-    df["src_ip"] = addresses.to_text(shi.tolist(), slo.tolist())
-    df["dst_ip"] = addresses.to_text(dhi.tolist(), dlo.tolist())
     import ipaddress
 
     def remote(row_src: str, row_dst: str) -> str:
         return row_dst if ipaddress.ip_address(row_src).is_private else row_src
 
-    df["remote"] = [remote(s, d) for s, d in zip(df["src_ip"], df["dst_ip"], strict=True)]
+    df["remote"] = [remote(s, d) for s, d in zip(df["src"], df["dst"], strict=True)]
     df["asn"] = [asndb.lookup(a)[0] for a in df["remote"]]
     df["hour"] = df["start"].dt.floor("h")
     agg = df.groupby(["asn", "hour"], dropna=False)["bytes"].sum()
@@ -302,19 +305,26 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=100_000_000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--baseline-rows", type=int, default=1_000_000)
-    ap.add_argument("--strings", type=int, default=0, help="also time a copy of the first N rows with text addresses")
+    ap.add_argument("--layout-rows", type=int, default=0,
+                    help="also time the other layouts (binary16, text-plain) on tables of this many rows")
     ap.add_argument("--dir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "netvet-bench-flows")
     args = ap.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
-    path = args.dir / f"flows-{args.rows}.parquet"
-    if not path.exists():
-        t0 = time.perf_counter()
-        print(f"generating {args.rows:,} synthetic rows into {path} ...", file=sys.stderr)
-        generate(path, args.rows)
-        print(f"  generated in {time.perf_counter() - t0:.0f} s ({path.stat().st_size / 1e9:.2f} GB)", file=sys.stderr)
+
+    def table(layout: str, rows: int) -> Path:
+        path = args.dir / f"flows-{layout}-{rows}.parquet"
+        if not path.exists():
+            t0 = time.perf_counter()
+            print(f"generating {rows:,} synthetic rows ({layout}) into {path} ...", file=sys.stderr)
+            generate(path, rows, layout)
+            print(f"  generated in {time.perf_counter() - t0:.0f} s ({path.stat().st_size / 1e9:.2f} GB)",
+                  file=sys.stderr)
+        return path
+
+    path = table("text-dict", args.rows)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python "
           f"{platform.python_version()}")
-    print(f"table: {path} ({path.stat().st_size / 1e9:.2f} GB, {args.rows:,} rows, SYNTHETIC)")
+    print(f"table: {path} ({path.stat().st_size / 1e9:.2f} GB, {args.rows:,} rows, SYNTHETIC; {LAYOUTS['text-dict']})")
 
     runs = [_child("netvet", str(path), 0) for _ in range(args.runs)]
     med = statistics.median(r["seconds"] for r in runs)
@@ -324,7 +334,7 @@ def main() -> None:
           f"{[round(r['seconds'], 2) for r in runs]}; peak RSS {rss:.0f} MB; setup (prefix index, registry, "
           f"policy) {r0['setup_s']:.1f} s not timed; {r0['attributed']:,} attributed, {r0['unattributed']:,} "
           f"unattributed, {r0['skipped']:,} internal-only; {r0['units']:,} remote parties classified, "
-          f"{r0['flagged']:,} flagged, {r0['evaluations']} policy evaluations)")
+          f"{r0['flagged']:,} flagged, {r0['evaluations']} policy evaluations; kernel {r0['kernel']})")
 
     base = [_child("baseline", str(path), args.baseline_rows) for _ in range(args.runs)]
     bmed = statistics.median(r["seconds"] for r in base)
@@ -332,14 +342,13 @@ def main() -> None:
           f"{base[0]['rows']:,} rows; peak RSS {max(r['peak_rss_mb'] for r in base):.0f} MB)")
     print(f"speed-up: {(r0['rows'] / med) / (base[0]['rows'] / bmed):.0f}x")
 
-    if args.strings:
-        spath = args.dir / f"flows-{args.rows}-text-{args.strings}.parquet"
-        if not spath.exists():
-            to_strings(path, spath, args.strings)
-        sruns = [_child("netvet", str(spath), 0) for _ in range(args.runs)]
-        smed = statistics.median(r["seconds"] for r in sruns)
-        print(f"netvet, text addresses: {sruns[0]['rows'] / smed / 1e6:8.2f} M rows/s  (median {smed:.2f} s on "
-              f"{sruns[0]['rows']:,} rows; peak RSS {max(r['peak_rss_mb'] for r in sruns):.0f} MB)")
+    if args.layout_rows:
+        for layout in ("binary16", "text-plain"):
+            lruns = [_child("netvet", str(table(layout, args.layout_rows)), 0) for _ in range(args.runs)]
+            lmed = statistics.median(r["seconds"] for r in lruns)
+            print(f"netvet, {layout} layout: {lruns[0]['rows'] / lmed / 1e6:8.2f} M rows/s  (median {lmed:.2f} s "
+                  f"on {lruns[0]['rows']:,} rows; peak RSS {max(r['peak_rss_mb'] for r in lruns):.0f} MB; "
+                  f"{LAYOUTS[layout]})")
     print(f"rows_per_s={r0['rows'] / med:.0f} peak_rss_mb={rss:.0f}")
 
 

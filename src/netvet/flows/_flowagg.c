@@ -22,12 +22,16 @@
 #include <string.h>
 
 /* ------------------------------------------------------------------ hash table: 2 x int64 key, nv int64 values */
+/* Slots (k0, k1, entry + 1) index values kept densely in insertion order: the slots stay small enough for
+ * the cache, and the values of the busiest keys (seen first, as a rule) sit together. */
 typedef struct {
-    int64_t *keys;   /* 2 per slot */
-    int64_t *vals;   /* nv per slot */
-    uint8_t *used;
-    int64_t *order;  /* slot of each entry in insertion order */
-    Py_ssize_t cap, size, nv;
+    int64_t k0, k1, entry; /* entry 0: empty slot */
+} hslot_t;
+
+typedef struct {
+    hslot_t *slots;
+    int64_t *vals; /* nv per entry, in insertion order */
+    Py_ssize_t cap, size, vcap, nv;
     const int64_t *init;
 } table_t;
 
@@ -43,54 +47,65 @@ static int table_init(table_t *t, Py_ssize_t nv, const int64_t *init, Py_ssize_t
     t->cap = cap;
     t->size = 0;
     t->nv = nv;
+    t->vcap = cap / 2;
     t->init = init;
-    t->keys = malloc(sizeof(int64_t) * 2 * cap);
-    t->vals = malloc(sizeof(int64_t) * nv * cap);
-    t->used = calloc(cap, 1);
-    t->order = malloc(sizeof(int64_t) * cap);
-    return t->keys && t->vals && t->used && t->order;
+    t->slots = calloc((size_t)cap, sizeof(hslot_t));
+    t->vals = malloc(sizeof(int64_t) * nv * t->vcap);
+    return t->slots && t->vals;
 }
 
 static void table_free(table_t *t) {
-    free(t->keys);
+    free(t->slots);
     free(t->vals);
-    free(t->used);
-    free(t->order);
 }
 
-static int table_grow(table_t *t);
+static int table_rehash(table_t *t) {
+    Py_ssize_t cap = t->cap * 2;
+    hslot_t *slots = calloc((size_t)cap, sizeof(hslot_t));
+    if (!slots)
+        return 0;
+    for (Py_ssize_t i = 0; i < t->cap; i++) {
+        if (!t->slots[i].entry)
+            continue;
+        Py_ssize_t j = (Py_ssize_t)(mix((uint64_t)t->slots[i].k0, (uint64_t)t->slots[i].k1) & (uint64_t)(cap - 1));
+        while (slots[j].entry)
+            j = (j + 1) & (cap - 1);
+        slots[j] = t->slots[i];
+    }
+    free(t->slots);
+    t->slots = slots;
+    t->cap = cap;
+    return 1;
+}
 
 /* the values of key (k0, k1), inserted with the initial values when new; NULL when out of memory */
 static inline int64_t *table_get(table_t *t, int64_t k0, int64_t k1) {
-    if ((t->size + 1) * 2 > t->cap && !table_grow(t))
-        return NULL;
     Py_ssize_t mask = t->cap - 1;
     Py_ssize_t i = (Py_ssize_t)(mix((uint64_t)k0, (uint64_t)k1) & (uint64_t)mask);
-    while (t->used[i]) {
-        if (t->keys[2 * i] == k0 && t->keys[2 * i + 1] == k1)
-            return t->vals + t->nv * i;
+    for (;;) {
+        hslot_t *s = t->slots + i;
+        if (s->entry && s->k0 == k0 && s->k1 == k1)
+            return t->vals + t->nv * (s->entry - 1);
+        if (!s->entry)
+            break;
         i = (i + 1) & mask;
     }
-    t->used[i] = 1;
-    t->keys[2 * i] = k0;
-    t->keys[2 * i + 1] = k1;
-    memcpy(t->vals + t->nv * i, t->init, sizeof(int64_t) * t->nv);
-    t->order[t->size++] = i;
-    return t->vals + t->nv * i;
-}
-
-static int table_grow(table_t *t) {
-    table_t n;
-    if (!table_init(&n, t->nv, t->init, t->cap * 2))
-        return 0;
-    for (Py_ssize_t e = 0; e < t->size; e++) {
-        Py_ssize_t i = t->order[e];
-        int64_t *v = table_get(&n, t->keys[2 * i], t->keys[2 * i + 1]);
-        memcpy(v, t->vals + t->nv * i, sizeof(int64_t) * t->nv);
+    if (t->size >= t->vcap) {
+        int64_t *v = realloc(t->vals, sizeof(int64_t) * t->nv * t->vcap * 2);
+        if (!v)
+            return NULL;
+        t->vals = v;
+        t->vcap *= 2;
     }
-    table_free(t);
-    *t = n;
-    return 1;
+    hslot_t *s = t->slots + i;
+    s->k0 = k0;
+    s->k1 = k1;
+    s->entry = ++t->size;
+    int64_t *v = t->vals + t->nv * (t->size - 1);
+    memcpy(v, t->init, sizeof(int64_t) * t->nv);
+    if (t->size * 2 > t->cap && !table_rehash(t))
+        return NULL;
+    return v;
 }
 
 /* rows of (k0, k1, v0 .. v{nv-1}) as one bytes object, in insertion order */
@@ -100,12 +115,14 @@ static PyObject *table_bytes(table_t *t) {
     if (!out)
         return NULL;
     int64_t *o = (int64_t *)PyBytes_AS_STRING(out);
-    for (Py_ssize_t e = 0; e < t->size; e++) {
-        Py_ssize_t i = t->order[e];
-        o[0] = t->keys[2 * i];
-        o[1] = t->keys[2 * i + 1];
-        memcpy(o + 2, t->vals + t->nv * i, sizeof(int64_t) * t->nv);
-        o += w;
+    for (Py_ssize_t i = 0; i < t->cap; i++) {
+        const hslot_t *s = t->slots + i;
+        if (!s->entry)
+            continue;
+        int64_t *row = o + w * (s->entry - 1);
+        row[0] = s->k0;
+        row[1] = s->k1;
+        memcpy(row + 2, t->vals + t->nv * (s->entry - 1), sizeof(int64_t) * t->nv);
     }
     return out;
 }
@@ -142,57 +159,57 @@ static void rel(buf_t *b) {
 enum { EXTERNAL = 0, INTERNAL = 1 };
 #define HOUR_US 3600000000LL /* a constant, so the division per record compiles to a multiplication */
 
+/* Entries are packed in one int64 each: unit << 5 | flags << 3 | resolved << 2 | class. */
+#define E_CLS(e) ((int)((e) & 3))
+#define E_RES(e) ((int)(((e) >> 2) & 1))
+#define E_FLAG(e) ((int)(((e) >> 3) & 3))
+#define E_UNIT(e) ((e) >> 5)
+#define AHEAD 16 /* rows ahead whose entries are prefetched */
+
 /* ------------------------------------------------------------------ cells() */
 static PyObject *cells(PyObject *self, PyObject *args) {
-    PyObject *o[17];
+    PyObject *o[13];
     long long file_index, hour_us, hour_bits, class_bits, transit_src, no_unit;
-    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOOOOOOOLLLLLL", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6], &o[7],
-                          &o[8], &o[9], &o[10], &o[11], &o[12], &o[13], &o[14], &o[15], &o[16], &file_index, &hour_us,
-                          &hour_bits, &class_bits, &transit_src, &no_unit))
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOOOLLLLLL", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6], &o[7],
+                          &o[8], &o[9], &o[10], &o[11], &o[12], &file_index, &hour_us, &hour_bits, &class_bits,
+                          &transit_src, &no_unit))
         return NULL;
-    /* s_codes d_codes s_cls d_cls s_unit d_unit s_res d_res class_of bytes packets rbytes rpackets flows start end line */
-    buf_t b[17];
+    /* s_codes d_codes s_entries d_entries class_of bytes packets rbytes rpackets flows start end line */
+    enum { SC, DC, SE, DE, CLASS_OF, BY, PK, RBY, RPK, FL, ST, EN, LN, NB };
+    buf_t b[NB];
     memset(b, 0, sizeof(b));
     Py_ssize_t n = -1;
     PyObject *result = NULL;
-    static const Py_ssize_t size[17] = {4, 4, 1, 1, 8, 8, 1, 1, 8, 8, 8, 8, 8, 8, 8, 8, 8};
-    static const char *names[17] = {"s_codes", "d_codes", "s_cls", "d_cls", "s_unit", "d_unit", "s_res", "d_res",
-                                    "class_of", "bytes", "packets", "rbytes", "rpackets", "flows", "start", "end",
-                                    "line"};
-    for (int k = 0; k < 17; k++) {
-        Py_ssize_t want = (k == 1 || k >= 9) ? n : -1;
-        if (k == 9 && o[9] == Py_None) {
-            PyErr_SetString(PyExc_ValueError, "bytes is required");
+    static const Py_ssize_t size[NB] = {4, 4, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8};
+    static const char *names[NB] = {"s_codes", "d_codes", "s_entries", "d_entries", "class_of", "bytes", "packets",
+                                    "rbytes", "rpackets", "flows", "start", "end", "line"};
+    for (int k = 0; k < NB; k++) {
+        if (!get_buf(o[k], &b[k], size[k], (k == DC || k >= BY) ? n : -1, names[k]))
             goto done;
-        }
-        if (!get_buf(o[k], &b[k], size[k], want, names[k]))
-            goto done;
-        if (k == 0)
-            n = b[0].view.len / 4;
+        if (k == SC)
+            n = b[SC].view.len / 4;
     }
     if (hour_us != HOUR_US) {
         PyErr_SetString(PyExc_ValueError, "cells(): the hour must be 3600000000 microseconds");
         goto done;
     }
-    if (!b[8].held || ENTRIES(b[8]) != 9 || !b[2].held || !b[3].held || !b[4].held || !b[5].held || !b[6].held ||
-        !b[7].held || !b[14].held || !b[15].held || !b[16].held || !b[10].held) {
-        PyErr_SetString(PyExc_ValueError, "cells(): a required array is missing");
+    for (int k = 0; k < NB; k++)
+        if (!b[k].held && k != RBY && k != RPK && k != FL) {
+            PyErr_Format(PyExc_ValueError, "cells(): %s is required", names[k]);
+            goto done;
+        }
+    if (ENTRIES(b[CLASS_OF]) != 9) {
+        PyErr_SetString(PyExc_ValueError, "cells(): class_of needs 9 values");
         goto done;
     }
     {
-        const int32_t *sc = PTR(b[0], int32_t), *dc = PTR(b[1], int32_t);
-        const uint8_t *scls = PTR(b[2], uint8_t), *dcls = PTR(b[3], uint8_t);
-        const int64_t *sunit = PTR(b[4], int64_t), *dunit = PTR(b[5], int64_t);
-        const uint8_t *sres = PTR(b[6], uint8_t), *dres = PTR(b[7], uint8_t);
-        const int64_t *class_of = PTR(b[8], int64_t);
-        const uint64_t *by = PTR(b[9], uint64_t), *pk = PTR(b[10], uint64_t);
-        const uint64_t *rby = PTR(b[11], uint64_t), *rpk = PTR(b[12], uint64_t), *fl = PTR(b[13], uint64_t);
-        const int64_t *st = PTR(b[14], int64_t), *en = PTR(b[15], int64_t), *ln = PTR(b[16], int64_t);
-        Py_ssize_t ns = ENTRIES(b[2]), nd = ENTRIES(b[3]);
-        if (ENTRIES(b[4]) != ns || ENTRIES(b[6]) != ns || ENTRIES(b[5]) != nd || ENTRIES(b[7]) != nd) {
-            PyErr_SetString(PyExc_ValueError, "cells(): entry arrays differ in length");
-            goto done;
-        }
+        const int32_t *sc = PTR(b[SC], int32_t), *dc = PTR(b[DC], int32_t);
+        const int64_t *se = PTR(b[SE], int64_t), *de = PTR(b[DE], int64_t);
+        const int64_t *class_of = PTR(b[CLASS_OF], int64_t);
+        const uint64_t *by = PTR(b[BY], uint64_t), *pk = PTR(b[PK], uint64_t);
+        const uint64_t *rby = PTR(b[RBY], uint64_t), *rpk = PTR(b[RPK], uint64_t), *fl = PTR(b[FL], uint64_t);
+        const int64_t *st = PTR(b[ST], int64_t), *en = PTR(b[EN], int64_t), *ln = PTR(b[LN], int64_t);
+        Py_ssize_t ns = ENTRIES(b[SE]), nd = ENTRIES(b[DE]);
         /* records, flows, to_bytes, from_bytes, to_packets, from_packets, first, last, ref */
         const int64_t init[9] = {0, 0, 0, 0, 0, 0, INT64_MAX, INT64_MIN, INT64_MAX};
         table_t t;
@@ -204,35 +221,42 @@ static PyObject *cells(PyObject *self, PyObject *args) {
         long long n_remote = 0, n_unres = 0;
         int bad_code = 0, oom = 0;
         const int64_t hour_max = (int64_t)1 << hour_bits;
+        const int shift = (int)(hour_bits + class_bits);
         const int64_t ref0 = (int64_t)file_index << 40;
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t r = 0; r < n; r++) {
+            if (r + AHEAD < n) {
+                int32_t a = sc[r + AHEAD], c = dc[r + AHEAD];
+                if (a >= 0 && a < ns) __builtin_prefetch(se + a);
+                if (c >= 0 && c < nd) __builtin_prefetch(de + c);
+            }
             int32_t si = sc[r], di = dc[r];
             if (si < 0 || si >= ns || di < 0 || di >= nd) {
                 bad_code = 1;
                 break;
             }
-            int cs = scls[si], cd = dcls[di];
+            int64_t es = se[si], ed = de[di];
+            int cs = E_CLS(es), cd = E_CLS(ed);
             int s_ext = cs == EXTERNAL, d_ext = cd == EXTERNAL;
             int has_remote = s_ext | d_ext;
             int rsrc = s_ext & !d_ext;
             int transit = s_ext & d_ext;
-            int64_t unit = has_remote ? (rsrc ? sunit[si] : dunit[di]) : no_unit;
+            int64_t unit = has_remote ? (rsrc ? E_UNIT(es) : E_UNIT(ed)) : no_unit;
             if (has_remote) {
                 n_remote++;
-                int res = rsrc ? sres[si] : dres[di];
-                if (!res || (transit && !sres[si]))
+                int res = rsrc ? E_RES(es) : E_RES(ed);
+                if (!res || (transit && !E_RES(es)))
                     n_unres++;
             }
             int64_t start = st[r], end = en[r];
             int64_t code = 0, first = INT64_MAX;
             if (start != INT64_MIN) {
-                int64_t q = start / HOUR_US;
-                if (start < 0 && q * HOUR_US != start)
-                    q--; /* floor division, as NumPy's */
-                int64_t hour = q + 1;
-                if (hour >= 1 && hour < hour_max)
-                    code = hour;
+                int64_t h = start / HOUR_US;
+                if (start < 0 && h * HOUR_US != start)
+                    h--; /* floor division, as NumPy's */
+                h++;
+                if (h >= 1 && h < hour_max)
+                    code = h;
                 first = start;
             }
             int64_t last = end == INT64_MIN ? start : end;
@@ -240,8 +264,7 @@ static PyObject *cells(PyObject *self, PyObject *args) {
             uint64_t bytes = by[r], packets = pk[r];
             uint64_t rbytes = rby ? rby[r] : 0, rpackets = rpk ? rpk[r] : 0;
             uint64_t flows = fl ? fl[r] : 1;
-            int64_t cls = class_of[cs * 3 + cd];
-            int64_t cell = (int64_t)((uint64_t)unit << (hour_bits + class_bits)) | (code << class_bits) | cls;
+            int64_t cell = (int64_t)((uint64_t)unit << shift) | (code << class_bits) | class_of[cs * 3 + cd];
             int64_t *v = table_get(&t, cell, 0);
             if (!v) {
                 oom = 1;
@@ -257,8 +280,7 @@ static PyObject *cells(PyObject *self, PyObject *args) {
             if (last > v[7]) v[7] = last;
             if (ref < v[8]) v[8] = ref;
             if (transit) { /* the source of a record between two external endpoints is a remote side too */
-                int64_t c2 = (int64_t)((uint64_t)sunit[si] << (hour_bits + class_bits)) | (code << class_bits) |
-                             transit_src;
+                int64_t c2 = (int64_t)((uint64_t)E_UNIT(es) << shift) | (code << class_bits) | transit_src;
                 int64_t *w = table_get(&t, c2, 0);
                 if (!w) {
                     oom = 1;
@@ -288,7 +310,7 @@ static PyObject *cells(PyObject *self, PyObject *args) {
         table_free(&t);
     }
 done:
-    for (int k = 0; k < 17; k++)
+    for (int k = 0; k < NB; k++)
         rel(&b[k]);
     return result;
 }
@@ -297,42 +319,35 @@ done:
 enum { NEED_HOSTS = 1, EVIDENCE = 2 };
 
 static PyObject *sides(PyObject *self, PyObject *args) {
-    PyObject *o[13];
-    long long no_unit;
-    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOOOL", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6], &o[7], &o[8],
-                          &o[9], &o[10], &o[11], &o[12], &no_unit))
+    PyObject *o[9];
+    if (!PyArg_ParseTuple(args, "OOOOOOOOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6], &o[7], &o[8]))
         return NULL;
-    /* s_codes d_codes s_cls d_cls s_unit d_unit s_flag d_flag bytes packets rbytes rpackets flows */
-    buf_t b[13];
+    /* s_codes d_codes s_entries d_entries (with flags) bytes packets rbytes rpackets flows */
+    enum { SC, DC, SE, DE, BY, PK, RBY, RPK, FL, NB };
+    buf_t b[NB];
     memset(b, 0, sizeof(b));
     PyObject *result = NULL;
     Py_ssize_t n = -1;
-    static const Py_ssize_t size[13] = {4, 4, 1, 1, 8, 8, 1, 1, 8, 8, 8, 8, 8};
-    static const char *names[13] = {"s_codes", "d_codes", "s_cls", "d_cls", "s_unit", "d_unit", "s_flag", "d_flag",
-                                    "bytes", "packets", "rbytes", "rpackets", "flows"};
-    for (int k = 0; k < 13; k++) {
-        if (!get_buf(o[k], &b[k], size[k], (k == 1 || k >= 8) ? n : -1, names[k]))
+    static const Py_ssize_t size[NB] = {4, 4, 8, 8, 8, 8, 8, 8, 8};
+    static const char *names[NB] = {"s_codes", "d_codes", "s_entries", "d_entries", "bytes", "packets", "rbytes",
+                                    "rpackets", "flows"};
+    for (int k = 0; k < NB; k++) {
+        if (!get_buf(o[k], &b[k], size[k], (k == DC || k >= BY) ? n : -1, names[k]))
             goto done;
-        if (k == 0)
-            n = b[0].view.len / 4;
+        if (k == SC)
+            n = b[SC].view.len / 4;
     }
-    for (int k = 0; k < 10; k++)
+    for (int k = 0; k <= PK; k++)
         if (!b[k].held) {
             PyErr_Format(PyExc_ValueError, "sides(): %s is required", names[k]);
             goto done;
         }
     {
-        const int32_t *sc = PTR(b[0], int32_t), *dc = PTR(b[1], int32_t);
-        const uint8_t *scls = PTR(b[2], uint8_t), *dcls = PTR(b[3], uint8_t);
-        const int64_t *sunit = PTR(b[4], int64_t), *dunit = PTR(b[5], int64_t);
-        const uint8_t *sflag = PTR(b[6], uint8_t), *dflag = PTR(b[7], uint8_t);
-        const uint64_t *by = PTR(b[8], uint64_t), *pk = PTR(b[9], uint64_t);
-        const uint64_t *rby = PTR(b[10], uint64_t), *rpk = PTR(b[11], uint64_t), *fl = PTR(b[12], uint64_t);
-        Py_ssize_t ns = ENTRIES(b[2]), nd = ENTRIES(b[3]);
-        if (ENTRIES(b[4]) != ns || ENTRIES(b[6]) != ns || ENTRIES(b[5]) != nd || ENTRIES(b[7]) != nd) {
-            PyErr_SetString(PyExc_ValueError, "sides(): entry arrays differ in length");
-            goto done;
-        }
+        const int32_t *sc = PTR(b[SC], int32_t), *dc = PTR(b[DC], int32_t);
+        const int64_t *se = PTR(b[SE], int64_t), *de = PTR(b[DE], int64_t);
+        const uint64_t *by = PTR(b[BY], uint64_t), *pk = PTR(b[PK], uint64_t);
+        const uint64_t *rby = PTR(b[RBY], uint64_t), *rpk = PTR(b[RPK], uint64_t), *fl = PTR(b[FL], uint64_t);
+        Py_ssize_t ns = ENTRIES(b[SE]), nd = ENTRIES(b[DE]);
         const int64_t h_init[6] = {0, 0, 0, 0, 0, 0}; /* records flows to_b from_b to_p from_p */
         const int64_t e_init[2] = {0, 0};             /* bytes flows */
         table_t h, e;
@@ -346,25 +361,31 @@ static PyObject *sides(PyObject *self, PyObject *args) {
         }
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t r = 0; r < n; r++) {
+            if (r + AHEAD < n) {
+                int32_t a = sc[r + AHEAD], c = dc[r + AHEAD];
+                if (a >= 0 && a < ns) __builtin_prefetch(se + a);
+                if (c >= 0 && c < nd) __builtin_prefetch(de + c);
+            }
             int32_t si = sc[r], di = dc[r];
             if (si < 0 || si >= ns || di < 0 || di >= nd) {
                 bad_code = 1;
                 break;
             }
-            int cs = scls[si], cd = dcls[di];
+            int64_t es = se[si], ed = de[di];
+            int cs = E_CLS(es), cd = E_CLS(ed);
             int s_ext = cs == EXTERNAL, d_ext = cd == EXTERNAL;
             if (!(s_ext | d_ext))
                 continue;
             int rsrc = s_ext & !d_ext, transit = s_ext & d_ext;
-            uint8_t flag = rsrc ? sflag[si] : dflag[di];
-            uint8_t s_flag = sflag[si];
+            int flag = rsrc ? E_FLAG(es) : E_FLAG(ed);
+            int s_flag = E_FLAG(es);
             if (!flag && !(transit && (s_flag & EVIDENCE)))
                 continue;
             uint64_t bytes = by[r], packets = pk[r];
             uint64_t rbytes = rby ? rby[r] : 0, rpackets = rpk ? rpk[r] : 0;
             uint64_t flows = fl ? fl[r] : 1;
             if ((flag & NEED_HOSTS) && !transit && (rsrc ? cd : cs) == INTERNAL) {
-                int64_t unit = rsrc ? sunit[si] : dunit[di];
+                int64_t unit = rsrc ? E_UNIT(es) : E_UNIT(ed);
                 int64_t host = rsrc ? ((int64_t)1 << 32 | di) : (int64_t)si; /* side << 32 | entry */
                 int64_t *v = table_get(&h, unit, host);
                 if (!v) { oom = 1; break; }
@@ -402,10 +423,9 @@ static PyObject *sides(PyObject *self, PyObject *args) {
         }
         table_free(&h);
         table_free(&e);
-        (void)no_unit;
     }
 done:
-    for (int k = 0; k < 13; k++)
+    for (int k = 0; k < NB; k++)
         rel(&b[k]);
     return result;
 }
@@ -413,9 +433,12 @@ done:
 /* ------------------------------------------------------------------ address book: strings -> dense ids */
 /* Distinct address strings seen so far, each with a dense id in order of first appearance, so that the
  * dictionaries of successive chunks (which repeat the same addresses) are parsed and attributed once. */
+#define INLINE 18 /* strings this short (every IPv4 address) are kept in the slot itself: one probe, one line */
 typedef struct {
     uint64_t hash;
-    int64_t id;
+    int32_t id;
+    uint16_t len;
+    char text[INLINE];
 } slot_t;
 
 typedef struct {
@@ -501,12 +524,14 @@ static int64_t book_add(book_t *b, const char *p, Py_ssize_t len) {
     uint64_t h = hash_bytes(p, len);
     int64_t mask = b->cap - 1, j = (int64_t)(h & (uint64_t)mask);
     while (b->slots[j].id >= 0) {
-        int64_t id = b->slots[j].id;
-        if (b->slots[j].hash == h && b->start[id + 1] - b->start[id] == len &&
-            !memcmp(b->arena + b->start[id], p, len))
-            return id;
+        const slot_t *sl = b->slots + j;
+        if (sl->hash == h && sl->len == len &&
+            !memcmp(len <= INLINE ? sl->text : b->arena + b->start[sl->id], p, len))
+            return sl->id;
         j = (j + 1) & mask;
     }
+    if (len > 0xFFFF)
+        return -1;
     if (b->n >= INT32_MAX - 1)
         return -1;
     if (b->n + 1 > b->n_cap) {
@@ -530,8 +555,11 @@ static int64_t book_add(book_t *b, const char *p, Py_ssize_t len) {
     b->arena_len += len;
     int64_t id = b->n++;
     b->start[id + 1] = b->arena_len;
-    b->slots[j].id = id;
+    b->slots[j].id = (int32_t)id;
     b->slots[j].hash = h;
+    b->slots[j].len = (uint16_t)len;
+    if (len <= INLINE)
+        memcpy(b->slots[j].text, p, len);
     if (b->n * 2 > b->cap && !book_rehash(b))
         return -1;
     return id;
@@ -565,21 +593,37 @@ static PyObject *book_intern(PyObject *self, PyObject *args) {
         int64_t before = b->n;
         const char *data = (const char *)db.view.buf;
         Py_ssize_t dlen = db.view.len;
+        const void *offs = ob.view.buf;
+        int bad = 0, oom = 0;
+#define OFF(i) (large ? ((const int64_t *)offs)[i] : (int64_t)((const int32_t *)offs)[i])
+        Py_BEGIN_ALLOW_THREADS /* the caller holds the book's lock */
         for (Py_ssize_t i = 0; i < n; i++) {
-            int64_t s0 = large ? ((const int64_t *)ob.view.buf)[i] : ((const int32_t *)ob.view.buf)[i];
-            int64_t s1 = large ? ((const int64_t *)ob.view.buf)[i + 1] : ((const int32_t *)ob.view.buf)[i + 1];
+            int64_t s0 = OFF(i), s1 = OFF(i + 1);
             if (s0 < 0 || s1 < s0 || s1 > dlen) {
-                Py_DECREF(out);
-                PyErr_SetString(PyExc_ValueError, "book_intern(): offsets outside the data");
-                goto done;
+                bad = 1;
+                break;
+            }
+            if (i + 8 < n) { /* hash a string ahead and prefetch its slot */
+                int64_t a0 = OFF(i + 8), a1 = OFF(i + 9);
+                if (a0 >= 0 && a1 >= a0 && a1 <= dlen)
+                    __builtin_prefetch(b->slots + (hash_bytes(data + a0, (Py_ssize_t)(a1 - a0)) & (uint64_t)(b->cap - 1)));
             }
             int64_t id = book_add(b, data + s0, (Py_ssize_t)(s1 - s0));
             if (id < 0) {
-                Py_DECREF(out);
-                PyErr_NoMemory();
-                goto done;
+                oom = 1;
+                break;
             }
             ids[i] = (int32_t)id;
+        }
+        Py_END_ALLOW_THREADS
+#undef OFF
+        if (bad || oom) {
+            Py_DECREF(out);
+            if (bad)
+                PyErr_SetString(PyExc_ValueError, "book_intern(): offsets outside the data");
+            else
+                PyErr_NoMemory();
+            goto done;
         }
         result = Py_BuildValue("(NL)", out, (long long)before);
     }

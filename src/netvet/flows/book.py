@@ -21,7 +21,7 @@ try:
 except ImportError:  # without the C extension, dictionaries are parsed chunk by chunk
     _flowagg = None
 
-MAX_ENTRIES = 1 << 22
+MAX_ENTRIES = 1 << 21
 
 
 class Grow:
@@ -95,6 +95,13 @@ class AddressBook:
 
 _BOOK: AddressBook | None = None
 _BOOK_LOCK = threading.Lock()
+
+
+def reset() -> None:
+    """Start the next run with an empty book (a run in flight keeps the book its chunks refer to)."""
+    global _BOOK
+    with _BOOK_LOCK:
+        _BOOK = None
 
 
 def current() -> AddressBook | None:

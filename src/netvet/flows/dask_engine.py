@@ -21,10 +21,9 @@ import os
 import numpy as np
 
 from ..model import InputError, ReadStats
-from . import problems
 from .aggregate import Partial, merge
 from .attribution import FlowTables
-from .engine import COMPACT_ROWS, Classifier, Plan, hosts_needed, read_part
+from .engine import COMPACT_ROWS, Classifier, Plan, combine_stats, hosts_needed, read_part
 from .inputs import Part
 from .kernel import process_chunk
 
@@ -117,15 +116,7 @@ def run_dask(pln: Plan, tables: FlowTables, classifier: Classifier, scheduler: s
                     acc = [merge(acc)]
                     held = acc[0].rows()
         merged = _drop_passed(merge(acc), classifier)
-        by_file: dict[str, list[ReadStats]] = {}
-        for i in sorted(part_stats):
-            by_file.setdefault(pln.flow_parts[i].path, []).append(part_stats[i])
-        for f, parts in by_file.items():
-            combined = problems.merge(parts)
-            s = pln.stats[f]
-            s.read, s.malformed, s.skipped = combined.read, combined.malformed, combined.skipped
-            s.attributed, s.unattributed = combined.attributed, combined.unattributed
-            s.issues = combined.issues
+        combine_stats(pln, [(pln.flow_parts[i].path, part_stats[i]) for i in sorted(part_stats)])
         info = {"name": "dask", "scheduler": client.scheduler.address, "workers": len(client.nthreads()),
                 "threads": nthreads, "partitions": len(pln.flow_parts)}
         return merged, info

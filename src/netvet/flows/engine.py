@@ -11,6 +11,7 @@ it before the host table is made; units it has classified as passing every polic
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from collections import deque
@@ -23,7 +24,7 @@ from typing import Protocol
 import numpy as np
 
 from ..model import InputError, ReadStats
-from . import inputs, problems
+from . import book, inputs, problems
 from .aggregate import Partial, merge
 from .attribution import FlowTables
 from .dns import DnsIndex
@@ -127,9 +128,21 @@ def default_threads() -> int:
 
 def run_single(pln: Plan, tables: FlowTables, classifier: Classifier | None = None,
                progress: Callable[[str, int], None] | None = None, threads: int | None = None) -> Partial:
-    """Aggregate every flow part on this machine: one thread reads ahead, ``threads`` (default: the CPU
-    count, at most 4) attribute and aggregate chunks; partials are merged as they accumulate."""
-    threads = threads or default_threads()
+    """Aggregate every flow part on this machine with ``threads`` threads (default: the CPU count, at most 4).
+
+    When the inputs cut into at least as many pieces as there are threads (Parquet row groups, several
+    files), each thread reads and aggregates whole pieces; otherwise (one text file) one thread reads
+    ahead while the others aggregate. Partials are merged as they accumulate."""
+    book.reset()
+    gc.freeze()  # the registry, indexes and tables built so far live on: collections need not rescan them
+    try:
+        return _run_single(pln, tables, classifier, progress, threads or default_threads())
+    finally:
+        gc.unfreeze()
+
+
+def _run_single(pln: Plan, tables: FlowTables, classifier: Classifier | None,
+                progress: Callable[[str, int], None] | None, threads: int) -> Partial:
     lock = threading.Lock()
     acc: list[Partial] = []
     held = 0
@@ -145,11 +158,49 @@ def run_single(pln: Plan, tables: FlowTables, classifier: Classifier | None = No
 
     def take(p: Partial) -> None:
         nonlocal acc, held
-        acc.append(p)
-        held += p.rows()
-        if held > COMPACT_ROWS and len(acc) > 1:
-            acc = [merge(acc)]
-            held = acc[0].rows()
+        with lock:
+            acc.append(p)
+            held += p.rows()
+            if held > COMPACT_ROWS and len(acc) > 1:
+                todo, acc = acc, []
+                held = 0
+            else:
+                return
+        merged = merge(todo)  # outside the lock: the other threads go on meanwhile
+        with lock:
+            acc.append(merged)
+            held += merged.rows()
+
+    def process(chunk, part: Part, index: int) -> Partial:
+        return process_chunk(chunk, tables, part.path, index, hosts_for if classifier else None,
+                             on_units if classifier else None)
+
+    inputs.load_all()
+    pieces = [piece for part in pln.flow_parts for piece in inputs.FORMATS[part.format]().split(part)]
+    if threads > 1 and len(pieces) >= threads:
+        part_stats: list[ReadStats | None] = [None] * len(pieces)
+        counter = iter(range(len(pieces)))
+
+        def work() -> None:
+            while True:
+                with lock:
+                    i = next(counter, None)
+                if i is None:
+                    return
+                part = pieces[i]
+                stats = part_stats[i] = ReadStats(part.path, part.format)
+                index = pln.file_index(part.path)
+                for chunk in read_part(part, stats):
+                    take(process(chunk, part, index))
+                    if progress is not None:
+                        with lock:
+                            progress(part.path, len(chunk))
+
+        with ThreadPoolExecutor(threads, thread_name_prefix="netvet-flows") as pool:
+            for f in [pool.submit(work) for _ in range(threads)]:
+                f.result()
+        combine_stats(pln, [(p.path, s) for p, s in zip(pieces, part_stats, strict=True) if s is not None])
+        return merge(acc)
 
     with ThreadPoolExecutor(1, thread_name_prefix="netvet-read") as reader, \
             ThreadPoolExecutor(threads, thread_name_prefix="netvet-flows") as workers:
@@ -158,9 +209,7 @@ def run_single(pln: Plan, tables: FlowTables, classifier: Classifier | None = No
             stats = pln.stats[part.path]
             index = pln.file_index(part.path)
             for chunk in _prefetch(read_part(part, stats), reader):
-                pending.append(workers.submit(process_chunk, chunk, tables, part.path, index,
-                                              hosts_for if classifier else None,
-                                              on_units if classifier else None))
+                pending.append(workers.submit(process, chunk, part, index))
                 if progress is not None:
                     progress(part.path, len(chunk))
                 while len(pending) > threads:
@@ -168,6 +217,19 @@ def run_single(pln: Plan, tables: FlowTables, classifier: Classifier | None = No
         while pending:
             take(pending.popleft().result())
     return merge(acc)
+
+
+def combine_stats(pln: Plan, part_stats: list[tuple[str, ReadStats]]) -> None:
+    """Set each file's statistics from those of its parts (in part order), as read apart."""
+    by_file: dict[str, list[ReadStats]] = {}
+    for path, stats in part_stats:
+        by_file.setdefault(path, []).append(stats)
+    for f, parts in by_file.items():
+        combined = problems.merge(parts)
+        s = pln.stats[f]
+        s.read, s.malformed, s.skipped = combined.read, combined.malformed, combined.skipped
+        s.attributed, s.unattributed = combined.attributed, combined.unattributed
+        s.issues = combined.issues
 
 
 def finish(pln: Plan, merged: Partial) -> list[ReadStats]:

@@ -59,6 +59,11 @@ class FlowFormat:
     def parts(self, path: Path, options: ReadOptions) -> list[Part]:
         return [Part(str(path), self.name, options)]
 
+    def split(self, part: Part) -> list[Part]:
+        """``part`` cut as finely as the format allows (the single-node engine shares these among its
+        threads); a format that cannot be cut returns it whole."""
+        return [part]
+
     def read(self, part: Part, stats: ReadStats) -> Iterator:  # pragma: no cover - interface
         raise NotImplementedError
 

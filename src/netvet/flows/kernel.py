@@ -58,6 +58,7 @@ class Entries:
     cls: np.ndarray  # uint8: addresses.EXTERNAL / INTERNAL / SPECIAL
     unit: np.ndarray  # int64, the unit of external entries (NO_UNIT elsewhere)
     resolved: np.ndarray  # uint8: 1 where a route or cloud range covers an external entry
+    packed: np.ndarray  # int64: unit << 5 | resolved << 2 | class (the compiled pass reads one word per entry)
     evidence: dict[str, np.ndarray] | None = None
 
     @classmethod
@@ -77,7 +78,11 @@ class Entries:
                 col = np.zeros(len(hi), dtype)
                 col[ext] = getattr(remote, name)
                 evidence[name] = col
-        return cls(hi, lo, classes, unit, resolved, evidence)
+        return cls(hi, lo, classes, unit, resolved, pack(unit, resolved, classes), evidence)
+
+    def with_flags(self, flags: np.ndarray) -> np.ndarray:
+        """The packed entries with their flags (bits 3-4) for the second pass."""
+        return self.packed | (flags.astype(np.int64) << 3)
 
     def flags(self, need: np.ndarray | None) -> np.ndarray:
         """Per entry: NEED_HOSTS where it is external and its unit is in ``need`` (sorted; None: every
@@ -97,13 +102,21 @@ class Entries:
         return f
 
 
+def pack(unit: np.ndarray, resolved: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    out = unit << 5
+    out |= resolved.astype(np.int64) << 2
+    out |= classes
+    return out
+
+
 class EntryCache:
     """Entries of an address book, attributed as the book grows: each address once per run."""
 
     def __init__(self, book: object, tables: FlowTables) -> None:
         self.book, self.tables = book, tables
         self.lock = threading.Lock()
-        cols = {"hi": np.uint64, "lo": np.uint64, "cls": np.uint8, "unit": np.int64, "resolved": np.uint8}
+        cols = {"hi": np.uint64, "lo": np.uint64, "cls": np.uint8, "unit": np.int64, "resolved": np.uint8,
+                "packed": np.int64}
         self.with_evidence = tables.dns.index is not None or tables.cloud.index is not None
         if self.with_evidence:
             cols.update(_EVIDENCE_COLS)
@@ -114,10 +127,11 @@ class EntryCache:
         with self.lock:
             if self.rows.n < n:
                 e = Entries.build(self.tables, coded.hi[self.rows.n:n], coded.lo[self.rows.n:n])
-                self.rows.append(hi=e.hi, lo=e.lo, cls=e.cls, unit=e.unit, resolved=e.resolved, **(e.evidence or {}))
+                self.rows.append(hi=e.hi, lo=e.lo, cls=e.cls, unit=e.unit, resolved=e.resolved, packed=e.packed,
+                                 **(e.evidence or {}))
             v = {name: self.rows.view(name, n) for name in self.rows.cols}
         evidence = {name: v[name] for name in _EVIDENCE_COLS} if self.with_evidence else None
-        return Entries(v["hi"], v["lo"], v["cls"], v["unit"], v["resolved"], evidence)
+        return Entries(v["hi"], v["lo"], v["cls"], v["unit"], v["resolved"], v["packed"], evidence)
 
 
 _CACHE: EntryCache | None = None
@@ -161,13 +175,13 @@ def process_chunk(chunk: FlowChunk, tables: FlowTables, file: str, file_index: i
     s_c, d_c = _side(chunk, "src"), _side(chunk, "dst")
     s = _entries(tables, s_c)
     d = _entries(tables, d_c)
-    bidir = bool(chunk.rbytes.any() or chunk.rpackets.any())
-    rb, rp = (chunk.rbytes, chunk.rpackets) if bidir else (None, None)
     s_codes = np.ascontiguousarray(s_c.codes, np.int32)
     d_codes = np.ascontiguousarray(d_c.codes, np.int32)
+    counts = [None if a is None else np.ascontiguousarray(a) for a in
+              (chunk.bytes, chunk.packets, chunk.rbytes, chunk.rpackets, chunk.flows)]
+    times = [np.ascontiguousarray(a) for a in (chunk.start, chunk.end, chunk.line)]
     raw, _k, attributed, unresolved, skipped = _flowagg.cells(
-        s_codes, d_codes, s.cls, d.cls, s.unit, d.unit, s.resolved, d.resolved, _CLASS_OF,
-        chunk.bytes, chunk.packets, rb, rp, chunk.flows, chunk.start, chunk.end, chunk.line,
+        s_codes, d_codes, s.packed, d.packed, _CLASS_OF, *counts, *times,
         file_index, HOUR_US, HOUR_BITS, CLASS_BITS, TRANSIT_SRC, NO_UNIT)
     rows = _rows(raw, 11)
     p = Partial()
@@ -186,9 +200,9 @@ def process_chunk(chunk: FlowChunk, tables: FlowTables, file: str, file_index: i
     same = s_c.book is not None and s_c.book is d_c.book and len(s.unit) == len(d.unit)
     d_flag = s_flag if same else d.flags(need)
     if s_flag.any() or d_flag.any():
-        h_raw, _nh, e_raw, _ne = _flowagg.sides(
-            s_codes, d_codes, s.cls, d.cls, s.unit, d.unit, s_flag, d_flag,
-            chunk.bytes, chunk.packets, rb, rp, chunk.flows, NO_UNIT)
+        s_packed = s.with_flags(s_flag)
+        d_packed = s_packed if same else d.with_flags(d_flag)
+        h_raw, _nh, e_raw, _ne = _flowagg.sides(s_codes, d_codes, s_packed, d_packed, *counts)
         _hosts(p, _rows(h_raw, 8), s, d)
         _evidence(p, _rows(e_raw, 4), s, d)
     return p

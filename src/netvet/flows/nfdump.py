@@ -109,7 +109,7 @@ def _read_csv_stream(fh, name: str, stats: ReadStats) -> Iterator[FlowChunk]:
                                 flows=conv.count(cols.get("flows")), start=start, end=end_t, line=lines)
         good = conv.report(stats)
         chunk = chunk.take(np.flatnonzero(good))
-        flows_read += int(chunk.flows.sum())
+        flows_read += int(chunk.flows.sum()) if chunk.flows is not None else len(chunk)
         yield chunk
     if header is None:
         raise InputError(name, "empty: no nfdump CSV header")

@@ -6,6 +6,7 @@ Columns (all of equal length; only well-formed records reach a chunk):
 * ``bytes``/``packets`` — counted from source to destination; ``rbytes``/``rpackets`` — the reverse
   direction, for bidirectional records (Zeek conn, NSEL, IPFIX biflows), else 0;
 * ``flows`` — flows the record stands for (1, or the ``flows`` column of an aggregated table);
+  ``rbytes``, ``rpackets`` and ``flows`` are None when the input has no such column (0, 0 and 1 each);
 * ``start``/``end`` — microseconds since the Unix epoch (UTC), :data:`NO_TIME` when the record has none;
 * ``line`` — where the record is in its file: the line number (text) or the 1-based row (Parquet).
 
@@ -29,6 +30,7 @@ HOUR_US = 3600 * US
 
 _U64 = ("src_hi", "src_lo", "dst_hi", "dst_lo", "bytes", "packets", "rbytes", "rpackets", "flows")
 _I64 = ("start", "end", "line")
+_OPTIONAL = ("rbytes", "rpackets", "flows")  # None when the input has no such column
 
 
 @dataclass
@@ -56,9 +58,9 @@ class FlowChunk:
     dst_lo: np.ndarray | None
     bytes: np.ndarray
     packets: np.ndarray
-    rbytes: np.ndarray
-    rpackets: np.ndarray
-    flows: np.ndarray
+    rbytes: np.ndarray | None
+    rpackets: np.ndarray | None
+    flows: np.ndarray | None
     start: np.ndarray
     end: np.ndarray
     line: np.ndarray
@@ -73,10 +75,15 @@ class FlowChunk:
         return self.src_coded is not None or self.dst_coded is not None
 
     def plain(self) -> FlowChunk:
-        """This chunk with coded endpoint columns expanded to addresses per record."""
-        if not self.coded:
+        """This chunk with coded endpoint columns expanded to addresses per record and every counter as an
+        array."""
+        if not self.coded and self.rbytes is not None and self.rpackets is not None and self.flows is not None:
             return self
         out = FlowChunk(**{f.name: getattr(self, f.name) for f in fields(self)})
+        n = len(self)
+        for name in _OPTIONAL:
+            if getattr(out, name) is None:
+                setattr(out, name, np.full(n, 1 if name == "flows" else 0, np.uint64))
         if self.src_coded is not None:
             out.src_hi, out.src_lo = self.src_coded.expand()
             out.src_coded = None
@@ -94,7 +101,7 @@ class FlowChunk:
         for name in _U64:
             v = cols.get(name)
             if v is None and ((name.startswith("src_") and src_coded is not None)
-                              or (name.startswith("dst_") and dst_coded is not None)):
+                              or (name.startswith("dst_") and dst_coded is not None) or name in _OPTIONAL):
                 out[name] = None
                 continue
             default = 1 if name == "flows" else 0

@@ -392,6 +392,18 @@ class ParquetFlowTable(FlowFormat):
             parts.append(Part(str(path), self.name, options, tuple(group), first, rows))
         return parts
 
+    def split(self, part: Part) -> list[Part]:
+        """One part per row group."""
+        meta, _cols = self._meta(part.path, part.options)
+        groups = part.row_groups if part.row_groups is not None else tuple(range(meta.num_row_groups))
+        first = part.first_row if part.row_groups is not None else 0
+        out = []
+        for g in groups:
+            n = meta.row_group(g).num_rows
+            out.append(Part(part.path, part.format, part.options, (g,), first, n))
+            first += n
+        return out or [part]
+
     def read(self, part: Part, stats: ReadStats) -> Iterator[FlowChunk]:
         """Arrow reads the part a row group at a time (a large row group in batches of ``chunk_rows``),
         which keeps memory to about one row group. Text and binary address columns are read as their
