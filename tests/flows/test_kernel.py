@@ -123,3 +123,56 @@ def test_audits_agree_between_the_compiled_pass_and_numpy(registry, tmp_path, mo
     d = compiled["inputs"][0]
     assert (d["read"], d["malformed"]) == (10_000, bad) and 100 < bad < 1000
     assert {r["id"] for r in compiled["remotes"]} >= {"flow:AS4134", "flow:AS15169"}
+
+
+def test_the_address_book_parses_each_distinct_string_once(monkeypatch):
+    from netvet.flows import book as book_mod
+
+    parsed: list[str] = []
+    real = addresses.from_distinct_strings
+
+    def spy(values):
+        parsed.extend(values.to_pylist())
+        return real(values)
+
+    monkeypatch.setattr(book_mod.addresses, "from_distinct_strings", spy)
+    book = book_mod.AddressBook()
+    first = book.lookup(pa.array(["10.0.0.1", "8.8.8.8", "bad", None], pa.string()))
+    second = book.lookup(pa.array(["8.8.8.8", "2001:db8::1", "10.0.0.1"], pa.large_string()))
+    assert first.ids.tolist() == [0, 1, 2, 3] and second.ids.tolist() == [1, 4, 0]
+    assert parsed == ["10.0.0.1", "8.8.8.8", "bad", None, "2001:db8::1"]
+    assert second.ok.tolist() == [True, True, False, False, True] and len(book) == 5
+    assert addresses.to_text(second.hi[[1, 4]], second.lo[[1, 4]]) == ["8.8.8.8", "2001:db8::1"]
+    with pytest.raises(TypeError):
+        book.lookup(pa.array([1, 2]))
+
+
+def test_chunks_of_a_parquet_file_refer_to_one_book(tmp_path):
+    from netvet.flows import engine
+    from netvet.flows.inputs import ReadOptions
+    from netvet.model import ReadStats
+
+    bad = _dictionary_parquet(tmp_path / "d.parquet", 9000, np.random.default_rng(5))
+    pln = engine.plan([tmp_path / "d.parquet"], ReadOptions())
+    stats = ReadStats("d", "parquet-flows")
+    chunks = list(engine.read_part(pln.flow_parts[0], stats))
+    assert sum(len(c) for c in chunks) == 9000 - bad and stats.malformed == bad and len(chunks) == 3
+    books = {id(c.src_coded.book) for c in chunks} | {id(c.dst_coded.book) for c in chunks}
+    assert len(books) == 1
+    row5 = [i for i in stats.issues if i.line == 6]
+    assert [i.reason for i in row5] == ["missing src"]
+
+
+def test_threads_and_pieces_do_not_change_the_result(registry, tmp_path, monkeypatch):
+    """One thread reads ahead of the aggregation (pipeline); two or more share row groups and files."""
+    from netvet.flows import audit, engine
+    from netvet.pipeline import Context
+
+    _dictionary_parquet(tmp_path / "d.parquet", 10_000, np.random.default_rng(3))
+    paths = [str(tmp_path / "d.parquet"), str(FLOWS / "conn.log")]
+    results = []
+    for threads in (1, 2, 3):
+        monkeypatch.setattr(engine, "default_threads", lambda n=threads: n)
+        results.append(audit.run(paths, Context.build(["clean-network"], registry), fixture_sources()).result())
+    assert results[0] == results[1] == results[2]
+    assert results[0]["inputs"][0]["read"] == 10_000

@@ -189,7 +189,7 @@ def process_chunk(chunk: FlowChunk, tables: FlowTables, file: str, file_index: i
     for i, name in enumerate(_CELL_COLS):
         v = rows[:, 2 + i]
         cols[name] = pl.Series(name, v.view(np.uint64) if name in SUMS else v)
-    p.cells = pl.DataFrame(cols).select(list(_SCHEMAS["cells"]))
+    p.cells = pl.DataFrame(cols)  # the columns in the schema's order and types
     p.files[file] = [attributed, unresolved, skipped]
 
     units = p.units()

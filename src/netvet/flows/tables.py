@@ -435,7 +435,12 @@ class ParquetFlowTable(FlowFormat):
     @staticmethod
     def _chunk(batch, cols: dict[str, str], lines: np.ndarray, stats: ReadStats,
                coded: list[str]) -> FlowChunk:
-        plain = [name for name in batch.schema.names if name not in coded]
+        fast = {f: v for f in _FIELDS if f in cols and (v := _arrow_fast(batch.column(cols[f]), f)) is not None}
+        if "duration" in cols:
+            fast.pop("end", None)
+        slow = {cols[f] for f in cols if f not in fast and f not in ("src", "dst")}
+        slow |= {cols[f] for f in ("src", "dst") if cols[f] not in coded}
+        plain = [name for name in batch.schema.names if name in slow]
         frame = pl.from_arrow(batch.select(plain)) if plain else pl.DataFrame()
         c = _SeriesColumns(frame, lines)
         sides = {}
@@ -445,17 +450,46 @@ class ParquetFlowTable(FlowFormat):
                 sides[f"{side}_coded"] = c.coded_address(name, batch.column(name))
             else:
                 sides[f"{side}_hi"], sides[f"{side}_lo"] = c.address(name)
-        start = c.time(cols.get("start"))
-        end = c.time(cols.get("end"))
+        start = fast["start"] if "start" in fast else c.time(cols.get("start"))
+        end = fast["end"] if "end" in fast else c.time(cols.get("end"))
         if "duration" in cols and start is not None:
             derived = np.where(start != NO_TIME, start + c.duration(cols["duration"]), NO_TIME)
             end = derived if end is None else np.where(end == NO_TIME, derived, end)
-        chunk = FlowChunk.build(len(lines), **sides,
-                                bytes=c.count(cols.get("bytes")), packets=c.count(cols.get("packets")),
-                                rbytes=c.count(cols.get("rbytes")), rpackets=c.count(cols.get("rpackets")),
-                                flows=c.count(cols.get("flows"), default=1), start=start, end=end, line=lines)
+        counts = {f: fast[f] if f in fast else c.count(cols.get(f), default=1 if f == "flows" else 0)
+                  for f in ("bytes", "packets", "rbytes", "rpackets", "flows")}
+        chunk = FlowChunk.build(len(lines), **sides, **counts, start=start, end=end, line=lines)
         good = c.report(stats)
         return chunk if good.all() else chunk.take(np.flatnonzero(good))
+
+
+_FIELDS = ("bytes", "packets", "rbytes", "rpackets", "flows", "start", "end")
+_TIME_SCALE = {"s": 1_000_000, "ms": 1_000, "us": 1}
+
+
+def _arrow_fast(arr, field: str) -> np.ndarray | None:
+    """The values of a counter or time column straight from Arrow when nothing needs checking (integers
+    without nulls or negatives, timestamps in s/ms/µs without nulls); None sends it down the general path."""
+    import pyarrow as pa
+
+    if isinstance(arr, pa.ChunkedArray):
+        if arr.num_chunks != 1:
+            return None
+        arr = arr.chunk(0)
+    if arr.null_count:
+        return None
+    t = arr.type
+    if field in ("start", "end"):
+        if not pa.types.is_timestamp(t) or t.unit not in _TIME_SCALE:
+            return None
+        us = arr.view(pa.int64()).to_numpy()
+        scale = _TIME_SCALE[t.unit]
+        return us if scale == 1 else us * np.int64(scale)
+    if pa.types.is_unsigned_integer(t):
+        return arr.to_numpy().astype(np.uint64, copy=False)
+    if pa.types.is_integer(t):
+        v = arr.to_numpy()
+        return None if len(v) and v.min() < 0 else v.astype(np.uint64)
+    return None
 
 
 def _codable(t) -> bool:
