@@ -108,10 +108,28 @@ def _dictionary_parquet(path, n: int, rng: np.random.Generator) -> int:
     return sum(1 for s, d in zip(src, dst, strict=True) if s is None or "not-an-ip" in (s, d))
 
 
+def _binary_parquet(path, n: int, rng: np.random.Generator) -> None:
+    """16-byte binary addresses (IPv4-mapped), as ClickHouse and IPFIX exports hold them; 4-byte IPv4 for dst."""
+    pool = ["10.1.0.7", "fd00::3", "36.110.1.1", "8.8.4.4", "198.18.5.9", "2001:db8:300::7", "192.0.2.77",
+            "224.0.0.1", "64:ff9b::808:808"]
+    ok, hi, lo = addresses.from_strings(pool)
+    raw = np.empty((len(pool), 2), ">u8")
+    raw[:, 0], raw[:, 1] = hi, lo
+    src = rng.integers(0, len(pool), n)
+    dst = rng.integers(0, 4, n)
+    v4 = np.array([0x0A010007, 0x246E0101, 0x08080404, 0xC0000250], ">u4")
+    t = pa.table({"src": pa.array([raw[i].tobytes() for i in src], pa.binary(16)),
+                  "dst": pa.array([v4[i].tobytes() for i in dst], pa.binary(4)),
+                  "bytes": rng.integers(0, 10**5, n), "start": 1_700_000_000 + np.sort(rng.integers(0, 7200, n))})
+    pq.write_table(t, path, row_group_size=2500)
+
+
 def test_audits_agree_between_the_compiled_pass_and_numpy(registry, tmp_path, monkeypatch, shared):
     bad = _dictionary_parquet(tmp_path / "d.parquet", 10_000, np.random.default_rng(3))
-    paths = [tmp_path / "d.parquet", FLOWS / "conn.log", FLOWS / "conn.json", FLOWS / "vpc-v2.log",
-             FLOWS / "vpc-v5.log", FLOWS / "nfdump.csv", FLOWS / "nfdump-new.csv", FLOWS / "dns.log",
+    _binary_parquet(tmp_path / "b.parquet", 6000, np.random.default_rng(4))
+    paths = [tmp_path / "d.parquet", tmp_path / "b.parquet", FLOWS / "conn.log", FLOWS / "conn.json",
+             FLOWS / "vpc-v2.log", FLOWS / "vpc-v5.log", FLOWS / "nfdump.csv", FLOWS / "nfdump-new.csv",
+             FLOWS / "dns.log",
              shared("inputs/flows/zeek_teredo_conn.log"),
              shared("inputs/flows/beats_aws-vpcflow_accept-reject-traffic.log")]
     first = run(registry, paths)
@@ -123,6 +141,8 @@ def test_audits_agree_between_the_compiled_pass_and_numpy(registry, tmp_path, mo
     d = compiled["inputs"][0]
     assert (d["read"], d["malformed"]) == (10_000, bad) and 100 < bad < 1000
     assert {r["id"] for r in compiled["remotes"]} >= {"flow:AS4134", "flow:AS15169"}
+    b = compiled["inputs"][1]
+    assert (b["read"], b["malformed"], b["attributed"] + b["unattributed"] + b["skipped"]) == (6000, 0, 6000)
 
 
 def test_the_address_book_parses_each_distinct_string_once(monkeypatch):
@@ -145,6 +165,18 @@ def test_the_address_book_parses_each_distinct_string_once(monkeypatch):
     assert addresses.to_text(second.hi[[1, 4]], second.lo[[1, 4]]) == ["8.8.8.8", "2001:db8::1"]
     with pytest.raises(TypeError):
         book.lookup(pa.array([1, 2]))
+
+
+def test_the_binary_book_gives_an_id_per_value():
+    from netvet.flows import book as book_mod
+
+    book = book_mod.AddressBook("binary")
+    v4 = pa.array([bytes([10, 0, 0, 1]), bytes([8, 8, 8, 8]), bytes([10, 0, 0, 1])], pa.binary(4))
+    first = book.lookup_fixed(v4)
+    six = pa.array([bytes(16), bytes(range(16)), bytes(16)], pa.binary(16))
+    second = book.lookup_fixed(six.slice(1))
+    assert first.ids.tolist() == [0, 1, 0] and second.ids.tolist() == [2, 3]
+    assert addresses.to_text(second.hi, second.lo) == ["10.0.0.1", "8.8.8.8", "1:203:405:607:809:a0b:c0d:e0f", "::"]
 
 
 def test_chunks_of_a_parquet_file_refer_to_one_book(tmp_path):

@@ -633,11 +633,68 @@ done:
     return result;
 }
 
+/* book_intern_fixed(book, data, width) -> (ids as int32 bytes, number of ids before): one id per value of
+ * a column of fixed-width binary values (16-byte IPv6 / IPv4-mapped addresses), new values added */
+static PyObject *book_intern_fixed(PyObject *self, PyObject *args) {
+    PyObject *cap, *data_o;
+    Py_ssize_t width;
+    if (!PyArg_ParseTuple(args, "OOn", &cap, &data_o, &width))
+        return NULL;
+    book_t *b = PyCapsule_GetPointer(cap, "netvet.book");
+    if (!b)
+        return NULL;
+    if (width < 1 || width > INLINE) {
+        PyErr_SetString(PyExc_ValueError, "book_intern_fixed(): width must be 1 to 18 bytes");
+        return NULL;
+    }
+    buf_t db;
+    memset(&db, 0, sizeof(db));
+    PyObject *result = NULL;
+    if (!get_buf(data_o, &db, 1, -1, "data"))
+        goto done;
+    {
+        Py_ssize_t n = db.view.len / width;
+        if (n * width != db.view.len) {
+            PyErr_SetString(PyExc_ValueError, "book_intern_fixed(): data is not a whole number of values");
+            goto done;
+        }
+        PyObject *out = PyBytes_FromStringAndSize(NULL, sizeof(int32_t) * n);
+        if (!out)
+            goto done;
+        int32_t *ids = (int32_t *)PyBytes_AS_STRING(out);
+        int64_t before = b->n;
+        const char *data = (const char *)db.view.buf;
+        int oom = 0;
+        Py_BEGIN_ALLOW_THREADS /* the caller holds the book's lock */
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (i + 8 < n)
+                __builtin_prefetch(b->slots + (hash_bytes(data + (i + 8) * width, width) & (uint64_t)(b->cap - 1)));
+            int64_t id = book_add(b, data + i * width, width);
+            if (id < 0) {
+                oom = 1;
+                break;
+            }
+            ids[i] = (int32_t)id;
+        }
+        Py_END_ALLOW_THREADS
+        if (oom) {
+            Py_DECREF(out);
+            PyErr_NoMemory();
+            goto done;
+        }
+        result = Py_BuildValue("(NL)", out, (long long)before);
+    }
+done:
+    rel(&db);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"cells", cells, METH_VARARGS, "Aggregate dictionary-coded flow records into (unit, hour, class) cells."},
     {"sides", sides, METH_VARARGS, "Aggregate host rows and evidence entries of dictionary-coded flow records."},
     {"book_new", book_new, METH_NOARGS, "A new, empty address book (strings -> dense ids)."},
     {"book_intern", book_intern, METH_VARARGS, "Dense ids of Arrow strings (offsets, data), new ones added."},
+    {"book_intern_fixed", book_intern_fixed, METH_VARARGS, "Dense ids of fixed-width binary values, new ones added."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -58,7 +58,11 @@ class Lookup:
 
 
 class AddressBook:
-    def __init__(self) -> None:
+    """Strings (``kind`` "text") or fixed-width binary addresses ("binary"); a book holds one kind, so a
+    16-character text can never meet a 16-byte binary."""
+
+    def __init__(self, kind: str = "text") -> None:
+        self.kind = kind
         self._table = _flowagg.book_new()
         self.lock = threading.Lock()
         self.rows = Grow(ok=bool, hi=np.uint64, lo=np.uint64)
@@ -88,28 +92,43 @@ class AddressBook:
                 if fresh.null_count:
                     ok &= ~fresh.is_null().to_numpy(zero_copy_only=False)
                 self.rows.append(ok=ok, hi=hi, lo=lo)
-            size = self.rows.n
-            return Lookup(ids, self.rows.view("ok", size), self.rows.view("hi", size), self.rows.view("lo", size),
-                          self)
+            return self._found(ids)
+
+    def _found(self, ids: np.ndarray) -> Lookup:
+        size = self.rows.n
+        return Lookup(ids, self.rows.view("ok", size), self.rows.view("hi", size), self.rows.view("lo", size), self)
+
+    def lookup_fixed(self, values) -> Lookup:
+        """Ids of the values of an Arrow fixed-size binary column (4 or 16 bytes, no nulls), one per value."""
+        width = values.type.byte_width
+        data = np.frombuffer(values.buffers()[1], np.uint8)[values.offset * width:(values.offset + len(values)) * width]
+        with self.lock:
+            raw, before = _flowagg.book_intern_fixed(self._table, data, width)
+            ids = np.frombuffer(raw, np.int32)
+            new = np.flatnonzero(ids >= before)
+            if len(new):  # ids are given in order of first appearance: the first row of each, by id
+                _u, first = np.unique(ids[new], return_index=True)
+                ok, hi, lo = addresses.from_binary(values.take(new[first]))
+                self.rows.append(ok=ok, hi=hi, lo=lo)
+            return self._found(ids)
 
 
-_BOOK: AddressBook | None = None
+_BOOKS: dict[str, AddressBook] = {}
 _BOOK_LOCK = threading.Lock()
 
 
 def reset() -> None:
-    """Start the next run with an empty book (a run in flight keeps the book its chunks refer to)."""
-    global _BOOK
+    """Start the next run with empty books (a run in flight keeps the books its chunks refer to)."""
     with _BOOK_LOCK:
-        _BOOK = None
+        _BOOKS.clear()
 
 
-def current() -> AddressBook | None:
-    """This process's book (None without the C extension); replaced when it has grown too big."""
-    global _BOOK
+def current(kind: str = "text") -> AddressBook | None:
+    """This process's book of ``kind`` (None without the C extension); replaced when it has grown too big."""
     if _flowagg is None:
         return None
     with _BOOK_LOCK:
-        if _BOOK is None or len(_BOOK) > MAX_ENTRIES:
-            _BOOK = AddressBook()
-        return _BOOK
+        book = _BOOKS.get(kind)
+        if book is None or len(book) > MAX_ENTRIES:
+            book = _BOOKS[kind] = AddressBook(kind)
+        return book

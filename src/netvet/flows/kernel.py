@@ -134,19 +134,20 @@ class EntryCache:
         return Entries(v["hi"], v["lo"], v["cls"], v["unit"], v["resolved"], v["packed"], evidence)
 
 
-_CACHE: EntryCache | None = None
+_CACHES: list[EntryCache] = []  # the most recently used first
 _CACHE_LOCK = threading.Lock()
 
 
 def _entries(tables: FlowTables, coded: Coded) -> Entries:
     """Entries of a side: from the run's cache when the codes are address-book ids, else built for this chunk."""
-    global _CACHE
     if coded.book is None:
         return Entries.build(tables, coded.hi, coded.lo)
     with _CACHE_LOCK:
-        if _CACHE is None or _CACHE.book is not coded.book or _CACHE.tables is not tables:
-            _CACHE = EntryCache(coded.book, tables)
-        cache = _CACHE
+        cache = next((c for c in _CACHES if c.book is coded.book and c.tables is tables), None)
+        if cache is None:
+            cache = EntryCache(coded.book, tables)
+            _CACHES.insert(0, cache)
+            del _CACHES[4:]  # a text and a binary book of one run, and room for a run beside it
     return cache.entries(coded)
 
 

@@ -219,6 +219,17 @@ class _SeriesColumns:
             self.coded[name] = arr
         return Coded(codes, hi, lo, book)
 
+    def coded_binary(self, name: str, arr) -> Coded:
+        """Book ids of a 4- or 16-byte binary address column (see :func:`_fixed`): each distinct address is
+        converted and attributed once per run."""
+        import pyarrow as pa
+
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        book = _book.current("binary")
+        found = book.lookup_fixed(arr)
+        return Coded(found.ids, found.hi, found.lo, book)
+
     def _ints(self, s: pl.Series, name: str) -> tuple[np.ndarray, np.ndarray]:
         """(int64 or uint64 values, nulls) of an integer, float or text column."""
         nulls = s.is_null().to_numpy() if s.null_count() else np.zeros(len(s), bool)
@@ -438,8 +449,9 @@ class ParquetFlowTable(FlowFormat):
         fast = {f: v for f in _FIELDS if f in cols and (v := _arrow_fast(batch.column(cols[f]), f)) is not None}
         if "duration" in cols:
             fast.pop("end", None)
+        fixed = {cols[f] for f in ("src", "dst") if cols[f] not in coded and _fixed(batch.column(cols[f]))}
         slow = {cols[f] for f in cols if f not in fast and f not in ("src", "dst")}
-        slow |= {cols[f] for f in ("src", "dst") if cols[f] not in coded}
+        slow |= {cols[f] for f in ("src", "dst") if cols[f] not in coded and cols[f] not in fixed}
         plain = [name for name in batch.schema.names if name in slow]
         frame = pl.from_arrow(batch.select(plain)) if plain else pl.DataFrame()
         c = _SeriesColumns(frame, lines)
@@ -448,6 +460,8 @@ class ParquetFlowTable(FlowFormat):
             name = cols[side]
             if name in coded:
                 sides[f"{side}_coded"] = c.coded_address(name, batch.column(name))
+            elif name in fixed:
+                sides[f"{side}_coded"] = c.coded_binary(name, batch.column(name))
             else:
                 sides[f"{side}_hi"], sides[f"{side}_lo"] = c.address(name)
         start = fast["start"] if "start" in fast else c.time(cols.get("start"))
@@ -490,6 +504,15 @@ def _arrow_fast(arr, field: str) -> np.ndarray | None:
         v = arr.to_numpy()
         return None if len(v) and v.min() < 0 else v.astype(np.uint64)
     return None
+
+
+def _fixed(arr) -> bool:
+    """A 4- or 16-byte binary address column without nulls, which the binary address book takes as it is."""
+    import pyarrow as pa
+
+    t = arr.type
+    return pa.types.is_fixed_size_binary(t) and t.byte_width in (4, 16) and not arr.null_count \
+        and _book.current("binary") is not None
 
 
 def _codable(t) -> bool:
