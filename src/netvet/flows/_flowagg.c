@@ -170,9 +170,10 @@ enum { EXTERNAL = 0, INTERNAL = 1 };
 static PyObject *cells(PyObject *self, PyObject *args) {
     PyObject *o[13];
     long long file_index, hour_us, hour_bits, class_bits, transit_src, no_unit;
-    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOOOLLLLLL", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6], &o[7],
+    Py_ssize_t expect = 0; /* cells expected (the last chunk's count): the table starts that big */
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOOOLLLLLL|n", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6], &o[7],
                           &o[8], &o[9], &o[10], &o[11], &o[12], &file_index, &hour_us, &hour_bits, &class_bits,
-                          &transit_src, &no_unit))
+                          &transit_src, &no_unit, &expect))
         return NULL;
     /* s_codes d_codes s_entries d_entries class_of bytes packets rbytes rpackets flows start end line */
     enum { SC, DC, SE, DE, CLASS_OF, BY, PK, RBY, RPK, FL, ST, EN, LN, NB };
@@ -213,7 +214,10 @@ static PyObject *cells(PyObject *self, PyObject *args) {
         /* records, flows, to_bytes, from_bytes, to_packets, from_packets, first, last, ref */
         const int64_t init[9] = {0, 0, 0, 0, 0, 0, INT64_MAX, INT64_MIN, INT64_MAX};
         table_t t;
-        if (!table_init(&t, 9, init, 1 << 12)) {
+        Py_ssize_t cap = 1 << 12;
+        while (cap < 2 * (expect + (expect >> 3)) && cap < ((Py_ssize_t)1 << 26))
+            cap *= 2;
+        if (!table_init(&t, 9, init, cap)) {
             table_free(&t);
             PyErr_NoMemory();
             goto done;
@@ -320,7 +324,9 @@ enum { NEED_HOSTS = 1, EVIDENCE = 2 };
 
 static PyObject *sides(PyObject *self, PyObject *args) {
     PyObject *o[9];
-    if (!PyArg_ParseTuple(args, "OOOOOOOOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6], &o[7], &o[8]))
+    int one_book; /* both sides' codes are ids in one address book: a host is its entry, whichever side */
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOp", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6], &o[7], &o[8],
+                          &one_book))
         return NULL;
     /* s_codes d_codes s_entries d_entries (with flags) bytes packets rbytes rpackets flows */
     enum { SC, DC, SE, DE, BY, PK, RBY, RPK, FL, NB };
@@ -386,7 +392,7 @@ static PyObject *sides(PyObject *self, PyObject *args) {
             uint64_t flows = fl ? fl[r] : 1;
             if ((flag & NEED_HOSTS) && !transit && (rsrc ? cd : cs) == INTERNAL) {
                 int64_t unit = rsrc ? E_UNIT(es) : E_UNIT(ed);
-                int64_t host = rsrc ? ((int64_t)1 << 32 | di) : (int64_t)si; /* side << 32 | entry */
+                int64_t host = rsrc ? ((one_book ? 0 : (int64_t)1 << 32) | di) : (int64_t)si; /* side << 32 | entry */
                 int64_t *v = table_get(&h, unit, host);
                 if (!v) { oom = 1; break; }
                 v[0] += 1;

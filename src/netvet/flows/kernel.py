@@ -34,6 +34,13 @@ HAVE_C = _flowagg is not None
 NEED_HOSTS, EVIDENCE = 1, 2
 
 
+class _LastCells(threading.local):
+    n = 0  # cells of this thread's last chunk: the next table starts that big
+
+
+_LAST_CELLS = _LastCells()
+
+
 def use_c() -> bool:
     """Whether chunks go through the compiled pass (``NETVET_FLOWS_KERNEL=numpy`` forces NumPy)."""
     return HAVE_C and os.environ.get("NETVET_FLOWS_KERNEL", "").lower() != "numpy"
@@ -181,9 +188,10 @@ def process_chunk(chunk: FlowChunk, tables: FlowTables, file: str, file_index: i
     counts = [None if a is None else np.ascontiguousarray(a) for a in
               (chunk.bytes, chunk.packets, chunk.rbytes, chunk.rpackets, chunk.flows)]
     times = [np.ascontiguousarray(a) for a in (chunk.start, chunk.end, chunk.line)]
-    raw, _k, attributed, unresolved, skipped = _flowagg.cells(
+    raw, k, attributed, unresolved, skipped = _flowagg.cells(
         s_codes, d_codes, s.packed, d.packed, _CLASS_OF, *counts, *times,
-        file_index, HOUR_US, HOUR_BITS, CLASS_BITS, TRANSIT_SRC, NO_UNIT)
+        file_index, HOUR_US, HOUR_BITS, CLASS_BITS, TRANSIT_SRC, NO_UNIT, _LAST_CELLS.n)
+    _LAST_CELLS.n = k
     rows = _rows(raw, 11)
     p = Partial()
     cols = {"cell": pl.Series("cell", rows[:, 0])}
@@ -203,14 +211,22 @@ def process_chunk(chunk: FlowChunk, tables: FlowTables, file: str, file_index: i
     if s_flag.any() or d_flag.any():
         s_packed = s.with_flags(s_flag)
         d_packed = s_packed if same else d.with_flags(d_flag)
-        h_raw, _nh, e_raw, _ne = _flowagg.sides(s_codes, d_codes, s_packed, d_packed, *counts)
-        _hosts(p, _rows(h_raw, 8), s, d)
+        h_raw, _nh, e_raw, _ne = _flowagg.sides(s_codes, d_codes, s_packed, d_packed, *counts, same)
+        _hosts(p, _rows(h_raw, 8), s, d, same)
         _evidence(p, _rows(e_raw, 4), s, d)
     return p
 
 
-def _hosts(p: Partial, rows: np.ndarray, s: Entries, d: Entries) -> None:
+def _hosts(p: Partial, rows: np.ndarray, s: Entries, d: Entries, one_book: bool) -> None:
+    """Host rows from the pass's (unit, side << 32 | entry) sums; with one book for both sides an entry is
+    one address, so the rows are already one per (unit, host)."""
     if not len(rows):
+        return
+    if one_book:
+        entry = rows[:, 1]
+        cols = {"unit": rows[:, 0], "host_hi": s.hi.take(entry), "host_lo": s.lo.take(entry),
+                **{name: rows[:, 2 + i].view(np.uint64) for i, name in enumerate(SUMS)}}
+        p.hosts = pl.DataFrame(cols)
         return
     side = rows[:, 1] >> 32
     entry = rows[:, 1] & 0xFFFFFFFF

@@ -15,6 +15,7 @@ quoted field may not span lines.
 from __future__ import annotations
 
 import csv
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -350,20 +351,8 @@ def _binary16(s: pl.Series) -> tuple[np.ndarray, np.ndarray] | None:
     return hi, lo
 
 
-def _query_columns(schema: dict, cols: dict[str, str]) -> list[pl.Expr]:
-    """The columns to read, timestamps converted inside the Polars query (binary addresses are taken from
-    Polars' memory afterwards, see :func:`_binary16`)."""
-    out: list[pl.Expr] = []
-    for field, name in sorted(cols.items()):
-        dtype = schema[name]
-        if field in ("start", "end") and isinstance(dtype, pl.Datetime):
-            out.append(pl.col(name).dt.epoch("us").alias(f"{name}#us"))
-        else:
-            out.append(pl.col(name))
-    unique: dict[str, pl.Expr] = {}
-    for e in out:
-        unique.setdefault(e.meta.output_name(), e)
-    return list(unique.values())
+_META: dict = {}  # (path, mtime, size) -> Parquet footer: a file cut into row groups is read by many tasks
+_META_LOCK = threading.Lock()
 
 
 @register
@@ -380,7 +369,15 @@ class ParquetFlowTable(FlowFormat):
         import pyarrow.parquet as pq
 
         try:
-            meta = pq.read_metadata(path)
+            st = Path(path).stat()
+            key = (path, st.st_mtime_ns, st.st_size)
+            meta = _META.get(key)
+            if meta is None:
+                meta = pq.read_metadata(path)
+                with _META_LOCK:
+                    if len(_META) > 64:
+                        _META.clear()
+                    _META[key] = meta
         except (OSError, pa.ArrowException) as exc:
             raise InputError(path, f"cannot read Parquet: {exc}") from None
         cols = mapping.resolve(meta.schema.to_arrow_schema().names, options.map, path)
@@ -431,7 +428,7 @@ class ParquetFlowTable(FlowFormat):
         coded = [cols[f] for f in ("src", "dst") if _codable(schema.field(cols[f]).type)]
         row = first
         try:
-            pf = pq.ParquetFile(part.path, read_dictionary=coded or None)
+            pf = pq.ParquetFile(part.path, read_dictionary=coded or None, memory_map=True, metadata=meta)
             for g in groups:
                 for batch in pf.iter_batches(batch_size=part.options.chunk_rows, row_groups=[g], columns=names,
                                              use_threads=False):
