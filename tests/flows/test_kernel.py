@@ -225,3 +225,23 @@ def test_threads_and_pieces_do_not_change_the_result(registry, tmp_path, monkeyp
         results.append(audit.run(paths, Context.build(["clean-network"], registry), fixture_sources()).result())
     assert results[0] == results[1] == results[2]
     assert results[0]["inputs"][0]["read"] == 10_000
+
+
+def test_a_damaged_row_group_is_an_input_error_at_its_first_row(registry, tmp_path, monkeypatch):
+    from netvet.flows import audit, engine
+    from netvet.model import InputError
+    from netvet.pipeline import Context
+
+    path = tmp_path / "d.parquet"
+    _dictionary_parquet(path, 9000, np.random.default_rng(8))  # row groups of 3,000 rows
+    col = pq.read_metadata(path).row_group(1).column(0)
+    raw = bytearray(path.read_bytes())
+    at = col.data_page_offset
+    raw[at:at + 48] = b"\xff" * 48
+    path.write_bytes(bytes(raw))
+    for threads in (1, 2):
+        monkeypatch.setattr(engine, "default_threads", lambda n=threads: n)
+        with pytest.raises(InputError) as err:
+            audit.run([str(path)], Context.build(["clean-network"], registry), fixture_sources())
+        assert (err.value.issue.file, err.value.issue.line) == (str(path), 3001)
+        assert "cannot read Parquet" in err.value.issue.reason

@@ -181,8 +181,10 @@ def _run_single(pln: Plan, tables: FlowTables, classifier: Classifier | None,
         part_stats: list[ReadStats | None] = [None] * len(pieces)
         counter = iter(range(len(pieces)))
 
+        failed = threading.Event()  # a bad input stops every thread at its next chunk
+
         def work() -> None:
-            while True:
+            while not failed.is_set():
                 with lock:
                     i = next(counter, None)
                 if i is None:
@@ -190,11 +192,17 @@ def _run_single(pln: Plan, tables: FlowTables, classifier: Classifier | None,
                 part = pieces[i]
                 stats = part_stats[i] = ReadStats(part.path, part.format)
                 index = pln.file_index(part.path)
-                for chunk in read_part(part, stats):
-                    take(process(chunk, part, index))
-                    if progress is not None:
-                        with lock:
-                            progress(part.path, len(chunk))
+                try:
+                    for chunk in read_part(part, stats):
+                        if failed.is_set():
+                            return
+                        take(process(chunk, part, index))
+                        if progress is not None:
+                            with lock:
+                                progress(part.path, len(chunk))
+                except BaseException:
+                    failed.set()
+                    raise
 
         with ThreadPoolExecutor(threads, thread_name_prefix="netvet-flows") as pool:
             for f in [pool.submit(work) for _ in range(threads)]:
