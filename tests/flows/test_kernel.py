@@ -245,3 +245,15 @@ def test_a_damaged_row_group_is_an_input_error_at_its_first_row(registry, tmp_pa
             audit.run([str(path)], Context.build(["clean-network"], registry), fixture_sources())
         assert (err.value.issue.file, err.value.issue.line) == (str(path), 3001)
         assert "cannot read Parquet" in err.value.issue.reason
+
+
+def test_one_host_spelled_two_ways_is_one_host(registry, tmp_path):
+    from netvet.flows import audit
+    from netvet.pipeline import Context
+
+    t = pa.table({"src": ["fd00::10", "FD00::10", "fd00:0::10", "10.0.0.9"], "dst": ["192.0.2.10"] * 4,
+                  "bytes": [100, 20, 3, 7], "start": [1_700_000_000] * 4})
+    pq.write_table(t, tmp_path / "h.parquet")
+    res = audit.run([str(tmp_path / "h.parquet")], Context.build(["clean-network"], registry), fixture_sources())
+    hosts = {h["host"]: (h["bytes"], h["records"]) for h in res.document["exposure"]["clean-network"]["top_hosts"]}
+    assert hosts == {"fd00::10": (123, 3), "10.0.0.9": (7, 1)}

@@ -115,7 +115,7 @@ def merge(parts: list[Partial]) -> Partial:
         frames = [getattr(p, name) for p in parts if len(getattr(p, name))]
         if frames:
             df = pl.concat(frames) if len(frames) > 1 else frames[0]
-            if len(frames) > 1:
+            if len(frames) > 1 or name != "cells":  # one address may come under two ids (text spelled two ways)
                 df = df.group_by(KEYS[name]).agg(_merge_aggs(name))
             setattr(out, name, df.sort(KEYS[name]).select(list(_SCHEMAS[name])))
     for p in parts:
