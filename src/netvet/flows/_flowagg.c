@@ -166,6 +166,25 @@ enum { EXTERNAL = 0, INTERNAL = 1 };
 #define E_UNIT(e) ((e) >> 5)
 #define AHEAD 16 /* rows ahead whose entries are prefetched */
 
+/* The entries of record r, after prefetching those of the record AHEAD on; 0 when a code is outside its
+ * dictionary. */
+static inline int record_entries(const int32_t *sc, const int32_t *dc, const int64_t *se, const int64_t *de,
+                                 Py_ssize_t ns, Py_ssize_t nd, Py_ssize_t n, Py_ssize_t r, int32_t *si, int32_t *di,
+                                 int64_t *es, int64_t *ed) {
+    if (r + AHEAD < n) {
+        int32_t a = sc[r + AHEAD], c = dc[r + AHEAD];
+        if (a >= 0 && a < ns) __builtin_prefetch(se + a);
+        if (c >= 0 && c < nd) __builtin_prefetch(de + c);
+    }
+    *si = sc[r];
+    *di = dc[r];
+    if (*si < 0 || *si >= ns || *di < 0 || *di >= nd)
+        return 0;
+    *es = se[*si];
+    *ed = de[*di];
+    return 1;
+}
+
 /* ------------------------------------------------------------------ cells() */
 static PyObject *cells(PyObject *self, PyObject *args) {
     PyObject *o[13];
@@ -229,17 +248,12 @@ static PyObject *cells(PyObject *self, PyObject *args) {
         const int64_t ref0 = (int64_t)file_index << 40;
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t r = 0; r < n; r++) {
-            if (r + AHEAD < n) {
-                int32_t a = sc[r + AHEAD], c = dc[r + AHEAD];
-                if (a >= 0 && a < ns) __builtin_prefetch(se + a);
-                if (c >= 0 && c < nd) __builtin_prefetch(de + c);
-            }
-            int32_t si = sc[r], di = dc[r];
-            if (si < 0 || si >= ns || di < 0 || di >= nd) {
+            int32_t si, di;
+            int64_t es, ed;
+            if (!record_entries(sc, dc, se, de, ns, nd, n, r, &si, &di, &es, &ed)) {
                 bad_code = 1;
                 break;
             }
-            int64_t es = se[si], ed = de[di];
             int cs = E_CLS(es), cd = E_CLS(ed);
             int s_ext = cs == EXTERNAL, d_ext = cd == EXTERNAL;
             int has_remote = s_ext | d_ext;
@@ -367,17 +381,12 @@ static PyObject *sides(PyObject *self, PyObject *args) {
         }
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t r = 0; r < n; r++) {
-            if (r + AHEAD < n) {
-                int32_t a = sc[r + AHEAD], c = dc[r + AHEAD];
-                if (a >= 0 && a < ns) __builtin_prefetch(se + a);
-                if (c >= 0 && c < nd) __builtin_prefetch(de + c);
-            }
-            int32_t si = sc[r], di = dc[r];
-            if (si < 0 || si >= ns || di < 0 || di >= nd) {
+            int32_t si, di;
+            int64_t es, ed;
+            if (!record_entries(sc, dc, se, de, ns, nd, n, r, &si, &di, &es, &ed)) {
                 bad_code = 1;
                 break;
             }
-            int64_t es = se[si], ed = de[di];
             int cs = E_CLS(es), cd = E_CLS(ed);
             int s_ext = cs == EXTERNAL, d_ext = cd == EXTERNAL;
             if (!(s_ext | d_ext))

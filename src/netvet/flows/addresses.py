@@ -157,23 +157,11 @@ def from_strings(values: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if not isinstance(arr, pa.ChunkedArray):
             arr = pa.chunked_array([arr])
         return _from_dictionary(arr.dictionary_encode())
-    oks, his, los = [], [], []
-    for chunk, offs, buf, nulls in _string_chunks(arr):
-        ok, hi, lo = _parse_chunk(chunk, offs, buf, nulls)
-        oks.append(ok)
-        his.append(hi)
-        los.append(lo)
-    if not oks:
-        return np.zeros(0, bool), np.zeros(0, np.uint64), np.zeros(0, np.uint64)
-    return np.concatenate(oks), np.concatenate(his), np.concatenate(los)
+    return from_distinct_strings(arr)
 
 
 def from_distinct_strings(arr) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(ok, hi, lo) of address strings known to be distinct (a dictionary): parsed one by one, vectorised."""
-    return _plain_strings(arr)
-
-
-def _plain_strings(arr) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(ok, hi, lo) of address strings parsed as they are (a dictionary's distinct values, or a short column)."""
     oks, his, los = [], [], []
     for chunk, offs, buf, nulls in _string_chunks(arr):
         ok, hi, lo = _parse_chunk(chunk, offs, buf, nulls)
@@ -277,7 +265,7 @@ def _from_dictionary(arr: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     for chunk in chunks:
         d_ok, d_hi, d_lo = from_column(chunk.dictionary) if len(chunk.dictionary) < DEDUP_MIN or not (
             pa.types.is_string(chunk.dictionary.type) or pa.types.is_large_string(chunk.dictionary.type)) \
-            else _plain_strings(chunk.dictionary)
+            else from_distinct_strings(chunk.dictionary)
         idx = chunk.indices.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
         nulls = chunk.is_null().to_numpy(zero_copy_only=False) if chunk.null_count else np.zeros(len(chunk), bool)
         if len(d_ok) == 0:
