@@ -1,9 +1,10 @@
 """Running the flow aggregation: planning inputs, the single-node engine, and what every engine shares.
 
-The single-node engine streams each input in chunks (Parquet batches, blocks of text lines) through
-:func:`~.kernel.process_chunk` — vectorised attribution (NumPy gathers over the prefix index) and
-Polars group-bys — while the next chunk is read on a second thread. Partial aggregates are merged as
-they accumulate, so memory holds one chunk plus aggregates, never the input.
+The single-node engine streams each input in chunks (Parquet row groups, blocks of text lines) through
+:func:`~.kernel.process_chunk` (each distinct address attributed once per run, then one compiled pass
+over the records, or NumPy and Polars without the extension). Threads share the pieces an input cuts
+into (row groups, files); a single text log is read on one thread ahead of the others. Partial
+aggregates are merged as they accumulate, so memory holds a few chunks plus aggregates, never the input.
 
 When a ``classifier`` is given (``netvet flows audit``), the distinct units of each chunk are handed to
 it before the host table is made; units it has classified as passing every policy get no host rows.

@@ -1,13 +1,14 @@
 """Flow tables: CSV (``,`` ``;`` tab or ``|`` delimited, with a header row) and Parquet, one flow per row.
 
 Columns are found by well-known names or the user's ``--map`` (see :mod:`.mapping`). Addresses may be
-text (IPv4/IPv6), unsigned 32-bit integers (IPv4) or 4/16-byte binaries; dictionary-encoded Parquet
-string columns are parsed once per distinct value. Times may be epoch numbers (seconds, milliseconds,
+text (IPv4/IPv6), unsigned 32-bit integers (IPv4) or 4/16-byte binaries. Parquet text columns are
+read as Arrow dictionaries and, with 4/16-byte binary columns, interned in the run's address book
+(:mod:`.book`), so each distinct address is parsed once per run. Times may be epoch numbers (seconds, milliseconds,
 microseconds or nanoseconds, told apart by magnitude), Parquet timestamps or ISO 8601 text (UTC
 unless a zone is given). Counters must be non-negative integers; empty, null and ``-`` count 0.
 
-Parquet files are read in batches and split into parts at row-group boundaries, so a parallel engine
-can read one file on many workers; a Parquet "line" in a problem report is the 1-based row number.
+Parquet files are read a row group at a time with Arrow and split into parts at row-group boundaries,
+so threads or workers read one file side by side; a Parquet "line" in a problem report is the 1-based row number.
 CSV lines that contain a double quote are split by Python's ``csv`` module (quoted delimiters); a
 quoted field may not span lines.
 """
@@ -260,11 +261,6 @@ class _SeriesColumns:
     def time(self, name: str | None) -> np.ndarray | None:
         if name is None:
             return None
-        if f"{name}#us" in self.batch.columns:  # a timestamp, converted by the query
-            s = self.batch[f"{name}#us"]
-            if not s.null_count():
-                return s.to_numpy()
-            return np.where(s.is_null().to_numpy(), NO_TIME, s.fill_null(0).to_numpy())
         s = self.batch[name]
         nulls = s.is_null().to_numpy() if s.null_count() else None
         if isinstance(s.dtype, pl.Datetime):
