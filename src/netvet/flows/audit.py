@@ -73,15 +73,13 @@ class PolicyClassifier:
         self.results: dict[int, UnitResult] = {}
         self._flagged: list[int] = []
         self._flagged_arr = np.zeros(0, np.int64)
-        self._done_arr = np.zeros(0, np.int64)
+        self._done_arr: np.ndarray | None = np.zeros(0, np.int64)
         self.evaluations = 0
         self._cache: dict[str, list] = {}
         self._cacheable = _identity_free(ctx)
 
     def classify(self, units: np.ndarray) -> None:
-        units = np.asarray(units, np.int64)
-        fresh = np.unique(units[~np.isin(units, self._done_arr)]) if len(self._done_arr) else np.unique(units)
-        new = [u for u in fresh.tolist() if u not in self.results]
+        new = [u for u in dict.fromkeys(np.asarray(units, np.int64).tolist()) if u not in self.results]
         if not new:
             return
         flagged = len(self._flagged)
@@ -91,12 +89,14 @@ class PolicyClassifier:
                 self._flagged.append(u)
         if len(self._flagged) != flagged:
             self._flagged_arr = np.array(sorted(self._flagged), np.int64)
-        self._done_arr = np.union1d(self._done_arr, np.array(new, np.int64))
+        self._done_arr = None  # sorted again when asked for
 
     def flagged(self) -> np.ndarray:
         return self._flagged_arr
 
     def classified(self) -> np.ndarray:
+        if self._done_arr is None:
+            self._done_arr = np.array(sorted(self.results), np.int64)
         return self._done_arr
 
     def _evaluate(self, unit: int) -> UnitResult:

@@ -154,8 +154,8 @@ def _run_single(pln: Plan, tables: FlowTables, classifier: Classifier | None,
 
     def hosts_for(units: np.ndarray) -> np.ndarray:
         with lock:
-            classified, flagged = classifier.classified(), classifier.flagged()
-        return hosts_needed(classified, flagged)(units)
+            flagged = classifier.flagged()
+        return units[np.isin(units, flagged)]  # on_units has just classified every unit of the chunk
 
     def take(p: Partial) -> None:
         nonlocal acc, held
