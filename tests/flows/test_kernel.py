@@ -174,10 +174,11 @@ def test_the_address_book_parses_each_distinct_string_once(monkeypatch):
     book = book_mod.AddressBook()
     first = book.lookup(pa.array(["10.0.0.1", "8.8.8.8", "bad", None], pa.string()))
     second = book.lookup(pa.array(["8.8.8.8", "2001:db8::1", "10.0.0.1"], pa.large_string()))
-    assert first.ids.tolist() == [0, 1, 2, 3] and second.ids.tolist() == [1, 4, 0]
-    assert parsed == ["10.0.0.1", "8.8.8.8", "bad", None, "2001:db8::1"]
-    assert second.ok.tolist() == [True, True, False, False, True] and len(book) == 5
-    assert addresses.to_text(second.hi[[1, 4]], second.lo[[1, 4]]) == ["8.8.8.8", "2001:db8::1"]
+    # id 0 is the empty text (a null reads as one), kept from the start for values too long to be addresses
+    assert first.ids.tolist() == [1, 2, 3, 0] and second.ids.tolist() == [2, 4, 1]
+    assert parsed == ["", "10.0.0.1", "8.8.8.8", "bad", "2001:db8::1"]
+    assert second.ok.tolist() == [False, True, True, False, True] and len(book) == 5
+    assert addresses.to_text(second.hi[[2, 4]], second.lo[[2, 4]]) == ["8.8.8.8", "2001:db8::1"]
     with pytest.raises(TypeError):
         book.lookup(pa.array([1, 2]))
 
@@ -257,3 +258,30 @@ def test_one_host_spelled_two_ways_is_one_host(registry, tmp_path):
     res = audit.run([str(tmp_path / "h.parquet")], Context.build(["clean-network"], registry), fixture_sources())
     hosts = {h["host"]: (h["bytes"], h["records"]) for h in res.document["exposure"]["clean-network"]["top_hosts"]}
     assert hosts == {"fd00::10": (123, 3), "10.0.0.9": (7, 1)}
+
+
+@needs_c
+def test_a_value_too_long_to_be_an_address_is_a_bad_row(registry, tmp_path):
+    from netvet.flows import audit
+    from netvet.pipeline import Context
+
+    huge = "1" * 70_000
+    t = pa.table({"src": ["10.0.0.1", huge, "10.0.0.2", ""], "dst": ["192.0.2.10"] * 4, "bytes": [1, 2, 3, 4]})
+    pq.write_table(t, tmp_path / "h.parquet")
+    res = audit.run([str(tmp_path / "h.parquet")], Context.build(["clean-network"], registry), fixture_sources())
+    i = res.document["inputs"][0]
+    assert (i["read"], i["malformed"], i["attributed"]) == (4, 2, 2)
+    reasons = [(p["line"], p["reason"]) for p in i["issues"] if p["severity"] == "error"]
+    assert reasons == [(2, "bad src value '" + "1" * 60 + "...' (70000 characters)"), (4, "bad src value ''")]
+
+
+def test_reports_quote_at_most_60_characters_of_a_bad_value(registry, tmp_path):
+    from netvet.flows import audit, problems
+    from netvet.pipeline import Context
+
+    (tmp_path / "f.csv").write_text("src,dst,bytes\n" + "9" * 100 + ",192.0.2.1,5\n10.0.0.1,192.0.2.1,5\n")
+    res = audit.run([str(tmp_path / "f.csv")], Context.build(["clean-network"], registry), fixture_sources())
+    assert [p["reason"] for p in res.document["inputs"][0]["issues"]] == [
+        "bad src value '" + "9" * 60 + "...' (100 characters)"]
+    assert problems.shown(b"\x01" * 61) == "b'" + "\\x01" * 60 + "...' (61 bytes)"
+    assert problems.shown("short") == "'short'" and problems.shown(None) == "None"

@@ -534,7 +534,7 @@ static int book_rehash(book_t *b) {
     return 1;
 }
 
-/* id of the string, added when new; -1 when out of memory or full */
+/* id of the string, added when new; -1 when out of memory or full, -2 when longer than 65535 bytes */
 static int64_t book_add(book_t *b, const char *p, Py_ssize_t len) {
     uint64_t h = hash_bytes(p, len);
     int64_t mask = b->cap - 1, j = (int64_t)(h & (uint64_t)mask);
@@ -546,7 +546,7 @@ static int64_t book_add(book_t *b, const char *p, Py_ssize_t len) {
         j = (j + 1) & mask;
     }
     if (len > 0xFFFF)
-        return -1;
+        return -2; /* no address is this long: not kept, the caller marks it */
     if (b->n >= INT32_MAX - 1)
         return -1;
     if (b->n + 1 > b->n_cap) {
@@ -580,7 +580,8 @@ static int64_t book_add(book_t *b, const char *p, Py_ssize_t len) {
     return id;
 }
 
-/* book_intern(book, offsets, data, large) -> (ids as int32 bytes, number of ids before) */
+/* book_intern(book, offsets, data, large) -> (ids as int32 bytes, number of ids before); a value longer
+ * than 65535 bytes gets id -2 and is not kept */
 static PyObject *book_intern(PyObject *self, PyObject *args) {
     PyObject *cap, *offs_o, *data_o;
     int large;
@@ -624,11 +625,11 @@ static PyObject *book_intern(PyObject *self, PyObject *args) {
                     __builtin_prefetch(b->slots + (hash_bytes(data + a0, (Py_ssize_t)(a1 - a0)) & (uint64_t)(b->cap - 1)));
             }
             int64_t id = book_add(b, data + s0, (Py_ssize_t)(s1 - s0));
-            if (id < 0) {
+            if (id == -1) {
                 oom = 1;
                 break;
             }
-            ids[i] = (int32_t)id;
+            ids[i] = (int32_t)id; /* -2: too long to be an address */
         }
         Py_END_ALLOW_THREADS
 #undef OFF

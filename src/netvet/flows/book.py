@@ -24,6 +24,12 @@ except ImportError:  # without the C extension, dictionaries are parsed chunk by
 MAX_ENTRIES = 1 << 21
 
 
+def pa_array(values: list[str]):
+    import pyarrow as pa
+
+    return pa.array(values, pa.string())
+
+
 class Grow:
     """Columns that grow by appending, with capacity doubling; ``view(n)`` are the first n rows."""
 
@@ -66,6 +72,8 @@ class AddressBook:
         self._table = _flowagg.book_new()
         self.lock = threading.Lock()
         self.rows = Grow(ok=bool, hi=np.uint64, lo=np.uint64)
+        if kind == "text":  # id 0: the empty text, not an address; values too long to keep get it too
+            self.lookup(pa_array([""]))
 
     def __len__(self) -> int:
         return self.rows.n
@@ -85,6 +93,8 @@ class AddressBook:
         with self.lock:
             raw, before = _flowagg.book_intern(self._table, offsets, data if data is not None else b"", large)
             ids = np.frombuffer(raw, np.int32)
+            if (ids < 0).any():
+                ids = np.where(ids < 0, 0, ids).astype(np.int32)
             new = np.flatnonzero(ids >= before)  # in order of first appearance: ids before, before + 1, ...
             if len(new):
                 fresh = values.take(new)

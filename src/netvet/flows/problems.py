@@ -25,6 +25,15 @@ def _trim(stats: ReadStats) -> None:
     stats.issues = sorted(errors + warnings, key=_key)
 
 
+def shown(value) -> str:
+    """A bad value as a report quotes it: at most 60 characters (or bytes) of it."""
+    if not isinstance(value, str | bytes) or len(value) <= 60:
+        return repr(value)
+    head = repr(value[:60])
+    unit = "characters" if isinstance(value, str) else "bytes"
+    return f"{head[:-1]}...{head[-1]} ({len(value)} {unit})"
+
+
 def add(stats: ReadStats, lines: np.ndarray | list[int], reason: str, severity: str = "error") -> None:
     """Record records at ``lines`` (sorted) as malformed (``error``) or odd but read (``warning``)."""
     lines = np.asarray(lines, dtype=np.int64)

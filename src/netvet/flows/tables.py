@@ -305,7 +305,7 @@ class _SeriesColumns:
                     reasons.append(f"bad {name.split('#')[0]} value: not a 4- or 16-byte address (or missing)")
                     continue
                 value = self.coded[name][r].as_py() if name in self.coded else self.batch[name][r]
-                reasons.append(f"bad {name} value {value!r}" if value is not None else f"missing {name}")
+                reasons.append(f"bad {name} value {problems.shown(value)}" if value is not None else f"missing {name}")
             problems.add_each(stats, self.rows[rows], reasons)
         return ~self.bad
 

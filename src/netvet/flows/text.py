@@ -204,7 +204,8 @@ class Converter:
                 name = field[r]
                 if name in self.frame.columns:
                     value = self.frame[name][r]
-                    reasons.append(f"bad {name} value {value!r}" if value is not None else f"missing {name}")
+                    reasons.append(f"bad {name} value {problems.shown(value)}" if value is not None
+                                   else f"missing {name}")
                 else:
                     reasons.append(str(name))
             problems.add_each(stats, self.lines[rows], reasons)
