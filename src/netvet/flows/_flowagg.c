@@ -1,15 +1,17 @@
 /* netvet.flows._flowagg: the per-record pass of flow attribution, fused and compiled (optional).
  *
- * Flow chunks whose endpoint columns are dictionary-encoded (Parquet dictionary pages) arrive as two
- * code arrays (int32 per record) into per-dictionary-entry attributes computed once in NumPy: the
- * address class (external / internal / special), the unit the entry is counted under when it is a
- * remote side, and flags. One pass over the records then classes each record, picks its remote side(s)
- * and aggregates into hash tables, with the GIL released so chunks run on several threads at once.
+ * Flow chunks arrive with each endpoint column coded: an int32 per record into that side's entries
+ * (the run's address book ids, or the records themselves), each entry packed in one int64 word computed
+ * once in NumPy -- unit << 5 | flags << 3 | resolved << 2 | address class. One pass over the records then
+ * classes each record, picks its remote side(s) and aggregates into hash tables, with the GIL released
+ * so chunks run on several threads at once.
  *
  * cells(): per (unit, hour, class) cell -- records, flows, bytes and packets to/from the remote side,
  *          first and last time, first (file, line) -- and the file's attributed/unresolved/skipped counts.
  * sides(): per (unit, internal host entry) for entries flagged as needing host rows, and per remote
  *          entry flagged as carrying DNS or cloud-range evidence: bytes and flows.
+ * book_new(), book_intern(), book_intern_fixed(): the address book, strings or fixed-width binaries ->
+ *          dense ids in order of first appearance (netvet.flows.book).
  *
  * The NumPy engine (netvet.flows.aggregate) defines the semantics; this module reproduces them exactly
  * (tests compare the two on every fixture). Constants come from the caller so Python stays the one
