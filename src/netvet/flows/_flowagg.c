@@ -187,6 +187,24 @@ static inline int record_entries(const int32_t *sc, const int32_t *dc, const int
     return 1;
 }
 
+/* One record added to a row of sums: records, flows, bytes and packets to and from the remote side. */
+static inline void add_sums(int64_t *v, uint64_t flows, uint64_t to_b, uint64_t from_b, uint64_t to_p,
+                            uint64_t from_p) {
+    v[0] += 1;
+    v[1] += (int64_t)flows;
+    v[2] += (int64_t)to_b;
+    v[3] += (int64_t)from_b;
+    v[4] += (int64_t)to_p;
+    v[5] += (int64_t)from_p;
+}
+
+/* ... and the first time, last time and first (file, line) of a cell. */
+static inline void add_times(int64_t *v, int64_t first, int64_t last, int64_t ref) {
+    if (first < v[6]) v[6] = first;
+    if (last > v[7]) v[7] = last;
+    if (ref < v[8]) v[8] = ref;
+}
+
 /* ------------------------------------------------------------------ cells() */
 static PyObject *cells(PyObject *self, PyObject *args) {
     PyObject *o[13];
@@ -290,15 +308,9 @@ static PyObject *cells(PyObject *self, PyObject *args) {
                 oom = 1;
                 break;
             }
-            v[0] += 1;
-            v[1] += (int64_t)flows;
-            v[2] += (int64_t)(rsrc ? rbytes : bytes);
-            v[3] += (int64_t)(rsrc ? bytes : rbytes);
-            v[4] += (int64_t)(rsrc ? rpackets : packets);
-            v[5] += (int64_t)(rsrc ? packets : rpackets);
-            if (first < v[6]) v[6] = first;
-            if (last > v[7]) v[7] = last;
-            if (ref < v[8]) v[8] = ref;
+            add_sums(v, flows, rsrc ? rbytes : bytes, rsrc ? bytes : rbytes, rsrc ? rpackets : packets,
+                     rsrc ? packets : rpackets);
+            add_times(v, first, last, ref);
             if (transit) { /* the source of a record between two external endpoints is a remote side too */
                 int64_t c2 = (int64_t)((uint64_t)E_UNIT(es) << shift) | (code << class_bits) | transit_src;
                 int64_t *w = table_get(&t, c2, 0);
@@ -306,15 +318,8 @@ static PyObject *cells(PyObject *self, PyObject *args) {
                     oom = 1;
                     break;
                 }
-                w[0] += 1;
-                w[1] += (int64_t)flows;
-                w[2] += (int64_t)rbytes;
-                w[3] += (int64_t)bytes;
-                w[4] += (int64_t)rpackets;
-                w[5] += (int64_t)packets;
-                if (first < w[6]) w[6] = first;
-                if (last > w[7]) w[7] = last;
-                if (ref < w[8]) w[8] = ref;
+                add_sums(w, flows, rbytes, bytes, rpackets, packets);
+                add_times(w, first, last, ref);
             }
         }
         Py_END_ALLOW_THREADS
@@ -406,12 +411,8 @@ static PyObject *sides(PyObject *self, PyObject *args) {
                 int64_t host = rsrc ? ((one_book ? 0 : (int64_t)1 << 32) | di) : (int64_t)si; /* side << 32 | entry */
                 int64_t *v = table_get(&h, unit, host);
                 if (!v) { oom = 1; break; }
-                v[0] += 1;
-                v[1] += (int64_t)flows;
-                v[2] += (int64_t)(rsrc ? rbytes : bytes);
-                v[3] += (int64_t)(rsrc ? bytes : rbytes);
-                v[4] += (int64_t)(rsrc ? rpackets : packets);
-                v[5] += (int64_t)(rsrc ? packets : rpackets);
+                add_sums(v, flows, rsrc ? rbytes : bytes, rsrc ? bytes : rbytes, rsrc ? rpackets : packets,
+                         rsrc ? packets : rpackets);
             }
             if (flag & EVIDENCE) {
                 int64_t *v = table_get(&e, rsrc ? 0 : 1, rsrc ? si : di);
