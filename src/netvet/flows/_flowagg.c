@@ -80,10 +80,11 @@ static int table_rehash(table_t *t) {
     return 1;
 }
 
-/* the values of key (k0, k1), inserted with the initial values when new; NULL when out of memory */
-static inline int64_t *table_get(table_t *t, int64_t k0, int64_t k1) {
+/* the values of key (k0, k1) whose hash is h, inserted with the initial values when new; NULL when out
+ * of memory */
+static inline int64_t *table_get_h(table_t *t, int64_t k0, int64_t k1, uint64_t h) {
     Py_ssize_t mask = t->cap - 1;
-    Py_ssize_t i = (Py_ssize_t)(mix((uint64_t)k0, (uint64_t)k1) & (uint64_t)mask);
+    Py_ssize_t i = (Py_ssize_t)(h & (uint64_t)mask);
     for (;;) {
         hslot_t *s = t->slots + i;
         if (s->entry && s->k0 == k0 && s->k1 == k1)
@@ -110,9 +111,17 @@ static inline int64_t *table_get(table_t *t, int64_t k0, int64_t k1) {
     return v;
 }
 
+static inline int64_t *table_get(table_t *t, int64_t k0, int64_t k1) {
+    return table_get_h(t, k0, k1, mix((uint64_t)k0, (uint64_t)k1));
+}
+
+static inline void table_prefetch(const table_t *t, uint64_t h) {
+    __builtin_prefetch(t->slots + (Py_ssize_t)(h & (uint64_t)(t->cap - 1)));
+}
+
 /* rows of (k0, k1, v0 .. v{nv-1}) as one bytes object, in insertion order */
-static PyObject *table_bytes(table_t *t) {
-    Py_ssize_t w = 2 + t->nv;
+static PyObject *table_bytes(table_t *t, Py_ssize_t nv) {
+    Py_ssize_t w = 2 + nv;
     PyObject *out = PyBytes_FromStringAndSize(NULL, sizeof(int64_t) * w * t->size);
     if (!out)
         return NULL;
@@ -124,7 +133,7 @@ static PyObject *table_bytes(table_t *t) {
         int64_t *row = o + w * (s->entry - 1);
         row[0] = s->k0;
         row[1] = s->k1;
-        memcpy(row + 2, t->vals + t->nv * (s->entry - 1), sizeof(int64_t) * t->nv);
+        memcpy(row + 2, t->vals + t->nv * (s->entry - 1), sizeof(int64_t) * nv);
     }
     return out;
 }
@@ -166,7 +175,7 @@ enum { EXTERNAL = 0, INTERNAL = 1 };
 #define E_RES(e) ((int)(((e) >> 2) & 1))
 #define E_FLAG(e) ((int)(((e) >> 3) & 3))
 #define E_UNIT(e) ((e) >> 5)
-#define AHEAD 16 /* rows ahead whose entries are prefetched */
+#define AHEAD 24 /* rows ahead whose entries are prefetched */
 
 /* The entries of record r, after prefetching those of the record AHEAD on; 0 when a code is outside its
  * dictionary. */
@@ -205,14 +214,116 @@ static inline void add_times(int64_t *v, int64_t first, int64_t last, int64_t re
     if (ref < v[8]) v[8] = ref;
 }
 
+/* ------------------------------------------------------------------ cell accumulators */
+/* A thread's cells across many chunks (cells_new / cells(..., acc) / cells_rows): chunks add to one table,
+ * so no per-chunk table is built, emitted and merged; each call reports the units new to the table. */
+typedef struct {
+    table_t t;   /* cells, with a tenth value: the call that first saw the cell's unit */
+    table_t u;   /* units seen: the call that first saw each */
+    int64_t calls;
+} acc_t;
+
+static const int64_t CELL_INIT[10] = {0, 0, 0, 0, 0, 0, INT64_MAX, INT64_MIN, INT64_MAX, 0};
+
+static void acc_destroy(PyObject *cap) {
+    acc_t *a = PyCapsule_GetPointer(cap, "netvet.cells");
+    if (!a)
+        return;
+    table_free(&a->t);
+    table_free(&a->u);
+    free(a);
+}
+
+static PyObject *cells_new(PyObject *self, PyObject *noargs) {
+    acc_t *a = calloc(1, sizeof(acc_t));
+    if (!a)
+        return PyErr_NoMemory();
+    if (!table_init(&a->t, 10, CELL_INIT, 1 << 16) || !table_init(&a->u, 1, CELL_INIT, 1 << 12)) {
+        table_free(&a->t);
+        table_free(&a->u);
+        free(a);
+        return PyErr_NoMemory();
+    }
+    return PyCapsule_New(a, "netvet.cells", acc_destroy);
+}
+
+/* (rows of (cell, 0, records .. ref) as bytes, number of rows) of an accumulator */
+static PyObject *cells_rows(PyObject *self, PyObject *args) {
+    PyObject *cap;
+    if (!PyArg_ParseTuple(args, "O", &cap))
+        return NULL;
+    acc_t *a = PyCapsule_GetPointer(cap, "netvet.cells");
+    if (!a)
+        return NULL;
+    PyObject *rows = table_bytes(&a->t, 9);
+    return rows ? Py_BuildValue("(Nn)", rows, a->t.size) : NULL;
+}
+
+/* growable int64 list (the units new in a call) */
+typedef struct {
+    int64_t *v;
+    Py_ssize_t n, cap;
+} ilist_t;
+
+static inline int ilist_push(ilist_t *l, int64_t x) {
+    if (l->n == l->cap) {
+        Py_ssize_t cap = l->cap ? l->cap * 2 : 256;
+        int64_t *v = realloc(l->v, sizeof(int64_t) * cap);
+        if (!v)
+            return 0;
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = x;
+    return 1;
+}
+
+/* A cell's sums, looked up (inserted when new); with an accumulator, a new cell whose unit is new to it
+ * adds that unit to `fresh`. NULL when out of memory. */
+static inline int64_t *cell_get(table_t *t, acc_t *a, ilist_t *fresh, int64_t cell, uint64_t h, int64_t unit,
+                                int64_t no_unit) {
+    Py_ssize_t before = t->size;
+    int64_t *v = table_get_h(t, cell, 0, h);
+    if (v && a && t->size != before) {
+        v[9] = 0; /* the call that first saw the cell's unit: its records go to sides() in that call */
+        if (unit != no_unit) {
+            Py_ssize_t ub = a->u.size;
+            int64_t *u = table_get(&a->u, unit, 0);
+            if (!u)
+                return NULL;
+            if (a->u.size != ub) {
+                u[0] = a->calls;
+                if (!ilist_push(fresh, unit))
+                    return NULL;
+            }
+            v[9] = u[0];
+        }
+    }
+    return v;
+}
+
+/* A record between keying and adding (cells()): its cell (and, for transit, its source's), hashed. */
+typedef struct {
+    int64_t cell, cell2, unit, unit2;
+    uint64_t hash, hash2;
+    int rsrc, transit, flagged;
+} pend_t;
+
+#define RING 32  /* records in flight (a power of two above KEYED) */
+#define KEYED 12 /* records keyed ahead: their hash slots are being fetched */
+
 /* ------------------------------------------------------------------ cells() */
 static PyObject *cells(PyObject *self, PyObject *args) {
     PyObject *o[13];
     long long file_index, hour_us, hour_bits, class_bits, transit_src, no_unit;
     Py_ssize_t expect = 0; /* cells expected (the last chunk's count): the table starts that big */
-    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOOOLLLLLL|n", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6], &o[7],
+    PyObject *acc_obj = Py_None; /* an accumulator (cells_new): add to it and return the units new to it */
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOOOLLLLLL|nO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6], &o[7],
                           &o[8], &o[9], &o[10], &o[11], &o[12], &file_index, &hour_us, &hour_bits, &class_bits,
-                          &transit_src, &no_unit, &expect))
+                          &transit_src, &no_unit, &expect, &acc_obj))
+        return NULL;
+    acc_t *acc = NULL;
+    if (acc_obj != Py_None && !(acc = PyCapsule_GetPointer(acc_obj, "netvet.cells")))
         return NULL;
     /* s_codes d_codes s_entries d_entries class_of bytes packets rbytes rpackets flows start end line */
     enum { SC, DC, SE, DE, CLASS_OF, BY, PK, RBY, RPK, FL, ST, EN, LN, NB };
@@ -251,15 +362,19 @@ static PyObject *cells(PyObject *self, PyObject *args) {
         const int64_t *st = PTR(b[ST], int64_t), *en = PTR(b[EN], int64_t), *ln = PTR(b[LN], int64_t);
         Py_ssize_t ns = ENTRIES(b[SE]), nd = ENTRIES(b[DE]);
         /* records, flows, to_bytes, from_bytes, to_packets, from_packets, first, last, ref */
-        const int64_t init[9] = {0, 0, 0, 0, 0, 0, INT64_MAX, INT64_MIN, INT64_MAX};
-        table_t t;
-        Py_ssize_t cap = 1 << 12;
-        while (cap < 2 * (expect + (expect >> 3)) && cap < ((Py_ssize_t)1 << 26))
-            cap *= 2;
-        if (!table_init(&t, 9, init, cap)) {
-            table_free(&t);
-            PyErr_NoMemory();
-            goto done;
+        table_t own, *t = acc ? &acc->t : &own;
+        ilist_t fresh = {NULL, 0, 0}, picks = {NULL, 0, 0};
+        if (acc)
+            acc->calls++;
+        if (!acc) {
+            Py_ssize_t cap = 1 << 12;
+            while (cap < 2 * (expect + (expect >> 3)) && cap < ((Py_ssize_t)1 << 26))
+                cap *= 2;
+            if (!table_init(&own, 9, CELL_INIT, cap)) {
+                table_free(&own);
+                PyErr_NoMemory();
+                goto done;
+            }
         }
         long long n_remote = 0, n_unres = 0;
         int bad_code = 0, oom = 0;
@@ -267,43 +382,73 @@ static PyObject *cells(PyObject *self, PyObject *args) {
         const int shift = (int)(hour_bits + class_bits);
         const int64_t ref0 = (int64_t)file_index << 40;
         Py_BEGIN_ALLOW_THREADS
-        for (Py_ssize_t r = 0; r < n; r++) {
-            int32_t si, di;
-            int64_t es, ed;
-            if (!record_entries(sc, dc, se, de, ns, nd, n, r, &si, &di, &es, &ed)) {
-                bad_code = 1;
+        /* Software-pipelined: a record's entries are prefetched AHEAD records before it, its cell key is
+         * computed and the key's hash slot prefetched KEYED records before it, and the record is added
+         * when its turn comes. The cells table is far larger than the cache: these loads are what the
+         * pass waits on. */
+        pend_t ring[RING];
+        Py_ssize_t next = 0; /* the next record to key */
+        for (Py_ssize_t r = 0; r < n && !bad_code; r++) {
+            for (; next < n && next <= r + KEYED; next++) {
+                if (next + AHEAD < n) {
+                    int32_t a = sc[next + AHEAD], c = dc[next + AHEAD];
+                    if (a >= 0 && a < ns) __builtin_prefetch(se + a);
+                    if (c >= 0 && c < nd) __builtin_prefetch(de + c);
+                }
+                int32_t si = sc[next], di = dc[next];
+                if (si < 0 || si >= ns || di < 0 || di >= nd) {
+                    bad_code = 1;
+                    break;
+                }
+                int64_t es = se[si], ed = de[di];
+                int cs = E_CLS(es), cd = E_CLS(ed);
+                int s_ext = cs == EXTERNAL, d_ext = cd == EXTERNAL;
+                int has_remote = s_ext | d_ext;
+                int rsrc = s_ext & !d_ext;
+                int transit = s_ext & d_ext;
+                int64_t unit = has_remote ? (rsrc ? E_UNIT(es) : E_UNIT(ed)) : no_unit;
+                if (has_remote) {
+                    n_remote++;
+                    int res = rsrc ? E_RES(es) : E_RES(ed);
+                    if (!res || (transit && !E_RES(es)))
+                        n_unres++;
+                }
+                int64_t start = st[next], code = 0;
+                if (start != INT64_MIN) {
+                    int64_t h = start / HOUR_US;
+                    if (start < 0 && h * HOUR_US != start)
+                        h--; /* floor division, as NumPy's */
+                    h++;
+                    if (h >= 1 && h < hour_max)
+                        code = h;
+                }
+                pend_t *q = ring + (next & (RING - 1));
+                q->rsrc = rsrc;
+                q->transit = transit;
+                q->flagged = (has_remote && E_FLAG(rsrc ? es : ed)) || (transit && E_FLAG(es));
+                q->unit = unit;
+                q->cell = (int64_t)((uint64_t)unit << shift) | (code << class_bits) | class_of[cs * 3 + cd];
+                q->hash = mix((uint64_t)q->cell, 0);
+                table_prefetch(t, q->hash);
+                if (transit) { /* the source of a record between two external endpoints is a remote side too */
+                    q->unit2 = E_UNIT(es);
+                    q->cell2 = (int64_t)((uint64_t)q->unit2 << shift) | (code << class_bits) | transit_src;
+                    q->hash2 = mix((uint64_t)q->cell2, 0);
+                    table_prefetch(t, q->hash2);
+                }
+            }
+            if (bad_code)
                 break;
-            }
-            int cs = E_CLS(es), cd = E_CLS(ed);
-            int s_ext = cs == EXTERNAL, d_ext = cd == EXTERNAL;
-            int has_remote = s_ext | d_ext;
-            int rsrc = s_ext & !d_ext;
-            int transit = s_ext & d_ext;
-            int64_t unit = has_remote ? (rsrc ? E_UNIT(es) : E_UNIT(ed)) : no_unit;
-            if (has_remote) {
-                n_remote++;
-                int res = rsrc ? E_RES(es) : E_RES(ed);
-                if (!res || (transit && !E_RES(es)))
-                    n_unres++;
-            }
+            const pend_t *q = ring + (r & (RING - 1));
             int64_t start = st[r], end = en[r];
-            int64_t code = 0, first = INT64_MAX;
-            if (start != INT64_MIN) {
-                int64_t h = start / HOUR_US;
-                if (start < 0 && h * HOUR_US != start)
-                    h--; /* floor division, as NumPy's */
-                h++;
-                if (h >= 1 && h < hour_max)
-                    code = h;
-                first = start;
-            }
+            int64_t first = start == INT64_MIN ? INT64_MAX : start;
             int64_t last = end == INT64_MIN ? start : end;
             int64_t ref = ref0 | ln[r];
             uint64_t bytes = by[r], packets = pk[r];
             uint64_t rbytes = rby ? rby[r] : 0, rpackets = rpk ? rpk[r] : 0;
             uint64_t flows = fl ? fl[r] : 1;
-            int64_t cell = (int64_t)((uint64_t)unit << shift) | (code << class_bits) | class_of[cs * 3 + cd];
-            int64_t *v = table_get(&t, cell, 0);
+            int rsrc = q->rsrc;
+            int64_t *v = cell_get(t, acc, &fresh, q->cell, q->hash, q->unit, no_unit);
             if (!v) {
                 oom = 1;
                 break;
@@ -311,15 +456,21 @@ static PyObject *cells(PyObject *self, PyObject *args) {
             add_sums(v, flows, rsrc ? rbytes : bytes, rsrc ? bytes : rbytes, rsrc ? rpackets : packets,
                      rsrc ? packets : rpackets);
             add_times(v, first, last, ref);
-            if (transit) { /* the source of a record between two external endpoints is a remote side too */
-                int64_t c2 = (int64_t)((uint64_t)E_UNIT(es) << shift) | (code << class_bits) | transit_src;
-                int64_t *w = table_get(&t, c2, 0);
+            int pick = acc && (q->flagged || v[9] == acc->calls);
+            if (q->transit) {
+                int64_t *w = cell_get(t, acc, &fresh, q->cell2, q->hash2, q->unit2, no_unit);
                 if (!w) {
                     oom = 1;
                     break;
                 }
                 add_sums(w, flows, rbytes, bytes, rpackets, packets);
                 add_times(w, first, last, ref);
+                pick |= acc && w[9] == acc->calls;
+            }
+            /* the records sides() must see: a flag on a remote entry, or a unit new in this call */
+            if (pick && !ilist_push(&picks, r)) {
+                oom = 1;
+                break;
             }
         }
         Py_END_ALLOW_THREADS
@@ -328,11 +479,22 @@ static PyObject *cells(PyObject *self, PyObject *args) {
         else if (oom)
             PyErr_NoMemory();
         else {
-            PyObject *rows = table_bytes(&t);
-            if (rows)
-                result = Py_BuildValue("(NnLLL)", rows, t.size, n_remote - n_unres, n_unres, (long long)n - n_remote);
+            /* without an accumulator: the chunk's cells; with one: the units new to it */
+            PyObject *rows = acc ? PyBytes_FromStringAndSize((const char *)fresh.v, sizeof(int64_t) * fresh.n)
+                                 : table_bytes(t, 9);
+            PyObject *pk = !rows ? NULL : acc ? PyBytes_FromStringAndSize((const char *)picks.v,
+                                                                          sizeof(int64_t) * picks.n)
+                                              : Py_NewRef(Py_None);
+            if (rows && pk)
+                result = Py_BuildValue("(NnLLLN)", rows, acc ? fresh.n : t->size, n_remote - n_unres, n_unres,
+                                       (long long)n - n_remote, pk);
+            else
+                Py_XDECREF(rows);
         }
-        table_free(&t);
+        free(fresh.v);
+        free(picks.v);
+        if (!acc)
+            table_free(t);
     }
 done:
     for (int k = 0; k < NB; k++)
@@ -344,22 +506,26 @@ done:
 enum { NEED_HOSTS = 1, EVIDENCE = 2 };
 
 static PyObject *sides(PyObject *self, PyObject *args) {
-    PyObject *o[9];
+    PyObject *o[12] = {NULL};
     int one_book; /* both sides' codes are ids in one address book: a host is its entry, whichever side */
-    if (!PyArg_ParseTuple(args, "OOOOOOOOOp", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6], &o[7], &o[8],
-                          &one_book))
+    o[9] = o[10] = o[11] = Py_None;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOp|OOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6], &o[7], &o[8],
+                          &one_book, &o[9], &o[10], &o[11]))
         return NULL;
-    /* s_codes d_codes s_entries d_entries (with flags) bytes packets rbytes rpackets flows */
-    enum { SC, DC, SE, DE, BY, PK, RBY, RPK, FL, NB };
+    /* s_codes d_codes s_entries d_entries (with flags) bytes packets rbytes rpackets flows, then optional:
+     * rows (int64: only these records; else all), s_ids d_ids (int32 per entry: the entry's id in its
+     * book, which host and evidence rows carry; else the entry itself) */
+    enum { SC, DC, SE, DE, BY, PK, RBY, RPK, FL, ROWS, SID, DID, NB };
     buf_t b[NB];
     memset(b, 0, sizeof(b));
     PyObject *result = NULL;
     Py_ssize_t n = -1;
-    static const Py_ssize_t size[NB] = {4, 4, 8, 8, 8, 8, 8, 8, 8};
+    static const Py_ssize_t size[NB] = {4, 4, 8, 8, 8, 8, 8, 8, 8, 8, 4, 4};
     static const char *names[NB] = {"s_codes", "d_codes", "s_entries", "d_entries", "bytes", "packets", "rbytes",
-                                    "rpackets", "flows"};
+                                    "rpackets", "flows", "rows", "s_ids", "d_ids"};
     for (int k = 0; k < NB; k++) {
-        if (!get_buf(o[k], &b[k], size[k], (k == DC || k >= BY) ? n : -1, names[k]))
+        Py_ssize_t want = (k == DC || (k >= BY && k <= FL)) ? n : k == SID ? ENTRIES(b[SE]) : k == DID ? ENTRIES(b[DE]) : -1;
+        if (!get_buf(o[k], &b[k], size[k], want, names[k]))
             goto done;
         if (k == SC)
             n = b[SC].view.len / 4;
@@ -375,6 +541,9 @@ static PyObject *sides(PyObject *self, PyObject *args) {
         const uint64_t *by = PTR(b[BY], uint64_t), *pk = PTR(b[PK], uint64_t);
         const uint64_t *rby = PTR(b[RBY], uint64_t), *rpk = PTR(b[RPK], uint64_t), *fl = PTR(b[FL], uint64_t);
         Py_ssize_t ns = ENTRIES(b[SE]), nd = ENTRIES(b[DE]);
+        const int64_t *rows = PTR(b[ROWS], int64_t);
+        const int32_t *s_ids = PTR(b[SID], int32_t), *d_ids = PTR(b[DID], int32_t);
+        Py_ssize_t m = rows ? ENTRIES(b[ROWS]) : n;
         const int64_t h_init[6] = {0, 0, 0, 0, 0, 0}; /* records flows to_b from_b to_p from_p */
         const int64_t e_init[2] = {0, 0};             /* bytes flows */
         table_t h, e;
@@ -387,10 +556,24 @@ static PyObject *sides(PyObject *self, PyObject *args) {
             goto done;
         }
         Py_BEGIN_ALLOW_THREADS
-        for (Py_ssize_t r = 0; r < n; r++) {
+        for (Py_ssize_t k = 0; k < m; k++) {
+            Py_ssize_t r = rows ? (Py_ssize_t)rows[k] : k;
             int32_t si, di;
             int64_t es, ed;
-            if (!record_entries(sc, dc, se, de, ns, nd, n, r, &si, &di, &es, &ed)) {
+            if (r < 0 || r >= n) {
+                bad_code = 1;
+                break;
+            }
+            if (rows) { /* a few chosen records: nothing to prefetch */
+                si = sc[r];
+                di = dc[r];
+                if (si < 0 || si >= ns || di < 0 || di >= nd) {
+                    bad_code = 1;
+                    break;
+                }
+                es = se[si];
+                ed = de[di];
+            } else if (!record_entries(sc, dc, se, de, ns, nd, n, r, &si, &di, &es, &ed)) {
                 bad_code = 1;
                 break;
             }
@@ -398,6 +581,7 @@ static PyObject *sides(PyObject *self, PyObject *args) {
             int s_ext = cs == EXTERNAL, d_ext = cd == EXTERNAL;
             if (!(s_ext | d_ext))
                 continue;
+            int64_t s_id = s_ids ? s_ids[si] : si, d_id = d_ids ? d_ids[di] : di;
             int rsrc = s_ext & !d_ext, transit = s_ext & d_ext;
             int flag = rsrc ? E_FLAG(es) : E_FLAG(ed);
             int s_flag = E_FLAG(es);
@@ -408,20 +592,20 @@ static PyObject *sides(PyObject *self, PyObject *args) {
             uint64_t flows = fl ? fl[r] : 1;
             if ((flag & NEED_HOSTS) && !transit && (rsrc ? cd : cs) == INTERNAL) {
                 int64_t unit = rsrc ? E_UNIT(es) : E_UNIT(ed);
-                int64_t host = rsrc ? ((one_book ? 0 : (int64_t)1 << 32) | di) : (int64_t)si; /* side << 32 | entry */
+                int64_t host = rsrc ? ((one_book ? 0 : (int64_t)1 << 32) | d_id) : s_id; /* side << 32 | entry */
                 int64_t *v = table_get(&h, unit, host);
                 if (!v) { oom = 1; break; }
                 add_sums(v, flows, rsrc ? rbytes : bytes, rsrc ? bytes : rbytes, rsrc ? rpackets : packets,
                          rsrc ? packets : rpackets);
             }
             if (flag & EVIDENCE) {
-                int64_t *v = table_get(&e, rsrc ? 0 : 1, rsrc ? si : di);
+                int64_t *v = table_get(&e, rsrc ? 0 : 1, rsrc ? s_id : d_id);
                 if (!v) { oom = 1; break; }
                 v[0] += (int64_t)(bytes + rbytes);
                 v[1] += (int64_t)flows;
             }
             if (transit && (s_flag & EVIDENCE)) {
-                int64_t *v = table_get(&e, 0, si);
+                int64_t *v = table_get(&e, 0, s_id);
                 if (!v) { oom = 1; break; }
                 v[0] += (int64_t)(bytes + rbytes);
                 v[1] += (int64_t)flows;
@@ -433,7 +617,7 @@ static PyObject *sides(PyObject *self, PyObject *args) {
         else if (oom)
             PyErr_NoMemory();
         else {
-            PyObject *hb = table_bytes(&h), *eb = hb ? table_bytes(&e) : NULL;
+            PyObject *hb = table_bytes(&h, 6), *eb = hb ? table_bytes(&e, 2) : NULL;
             if (hb && eb)
                 result = Py_BuildValue("(NnNn)", hb, h.size, eb, e.size);
             else
@@ -710,6 +894,8 @@ done:
 
 static PyMethodDef methods[] = {
     {"cells", cells, METH_VARARGS, "Aggregate dictionary-coded flow records into (unit, hour, class) cells."},
+    {"cells_new", cells_new, METH_NOARGS, "A new, empty cell accumulator for cells(..., acc)."},
+    {"cells_rows", cells_rows, METH_VARARGS, "(rows as bytes, count) of a cell accumulator."},
     {"sides", sides, METH_VARARGS, "Aggregate host rows and evidence entries of dictionary-coded flow records."},
     {"book_new", book_new, METH_NOARGS, "A new, empty address book (strings -> dense ids)."},
     {"book_intern", book_intern, METH_VARARGS, "Dense ids of Arrow strings (offsets, data), new ones added."},

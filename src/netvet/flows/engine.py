@@ -30,7 +30,7 @@ from .aggregate import Partial, merge
 from .attribution import FlowTables
 from .dns import DnsIndex
 from .inputs import Part, ReadOptions
-from .kernel import process_chunk
+from .kernel import CellAccumulator, process_chunk, use_c
 from .records import DnsChunk
 
 COMPACT_ROWS = 2_000_000  # merge accumulated partials when they hold this many rows
@@ -135,10 +135,16 @@ def run_single(pln: Plan, tables: FlowTables, classifier: Classifier | None = No
     files), each thread reads and aggregates whole pieces; otherwise (one text file) one thread reads
     ahead while the others aggregate. Partials are merged as they accumulate."""
     book.reset()
-    gc.freeze()  # the registry, indexes and tables built so far live on: collections need not rescan them
+    # The registry, indexes and tables built so far live on, and a run makes few reference cycles but
+    # many objects (a classified party is a few dozen): the cyclic collector waits until the run is over.
+    gc.freeze()
+    enabled = gc.isenabled()
+    gc.disable()
     try:
         return _run_single(pln, tables, classifier, progress, threads or default_threads())
     finally:
+        if enabled:
+            gc.enable()
         gc.unfreeze()
 
 
@@ -152,9 +158,11 @@ def _run_single(pln: Plan, tables: FlowTables, classifier: Classifier | None,
         with lock:
             classifier.classify(units)
 
-    def hosts_for(units: np.ndarray) -> np.ndarray:
+    def hosts_for(units: np.ndarray | None) -> np.ndarray:
         with lock:
             flagged = classifier.flagged()
+        if units is None:  # every unit that needs host rows (a thread's cell accumulator)
+            return flagged
         return units[np.isin(units, flagged)]  # on_units has just classified every unit of the chunk
 
     def take(p: Partial) -> None:
@@ -172,9 +180,9 @@ def _run_single(pln: Plan, tables: FlowTables, classifier: Classifier | None,
             acc.append(merged)
             held += merged.rows()
 
-    def process(chunk, part: Part, index: int) -> Partial:
+    def process(chunk, part: Part, index: int, cells: CellAccumulator | None = None) -> Partial:
         return process_chunk(chunk, tables, part.path, index, hosts_for if classifier else None,
-                             on_units if classifier else None)
+                             on_units if classifier else None, cells)
 
     inputs.load_all()
     pieces = [piece for part in pln.flow_parts for piece in inputs.FORMATS[part.format]().split(part)]
@@ -185,6 +193,14 @@ def _run_single(pln: Plan, tables: FlowTables, classifier: Classifier | None,
         failed = threading.Event()  # a bad input stops every thread at its next chunk
 
         def work() -> None:
+            cells = CellAccumulator() if use_c() else None  # this thread's cells, over all its pieces
+            try:
+                pieces_of_thread(cells)
+            finally:
+                if cells is not None and not failed.is_set():
+                    take(Partial(cells=cells.frame()))
+
+        def pieces_of_thread(cells: CellAccumulator | None) -> None:
             while not failed.is_set():
                 with lock:
                     i = next(counter, None)
@@ -197,7 +213,7 @@ def _run_single(pln: Plan, tables: FlowTables, classifier: Classifier | None,
                     for chunk in read_part(part, stats):
                         if failed.is_set():
                             return
-                        take(process(chunk, part, index))
+                        take(process(chunk, part, index, cells))
                         if progress is not None:
                             with lock:
                                 progress(part.path, len(chunk))

@@ -128,6 +128,26 @@ class EntryCache:
         if self.with_evidence:
             cols.update(_EVIDENCE_COLS)
         self.rows = Grow(**cols)
+        self._need: object = False  # the `need` the cached flags were computed for (False: none yet)
+        self._flags = np.zeros(0, np.uint8)
+        self._flagged_packed = np.zeros(0, np.int64)
+
+    def flagged(self, e: Entries, need: np.ndarray | None) -> tuple[np.ndarray, bool]:
+        """(packed entries with their flags, whether any entry has a flag) of ``e`` (a view of this cache)
+        for ``need``: computed for the entries added since the last call while ``need`` stays the same
+        array (the classifier makes a new one when a party is flagged)."""
+        n = len(e.unit)
+        with self.lock:
+            have = len(self._flags) if self._need is need else 0
+            if have < n:
+                part = _slice(e, have, n)
+                f = part.flags(need)
+                packed = part.with_flags(f)
+                if have:
+                    f, packed = np.concatenate((self._flags, f)), np.concatenate((self._flagged_packed, packed))
+                self._need, self._flags, self._flagged_packed = need, f, packed
+            flags, packed = self._flags[:n], self._flagged_packed[:n]
+        return packed, bool(flags.any())
 
     def entries(self, coded: Coded) -> Entries:
         n = len(coded.hi)
@@ -141,21 +161,46 @@ class EntryCache:
         return Entries(v["hi"], v["lo"], v["cls"], v["unit"], v["resolved"], v["packed"], evidence)
 
 
+def _slice(e: Entries, a: int, b: int) -> Entries:
+    ev = None if e.evidence is None else {k: v[a:b] for k, v in e.evidence.items()}
+    return Entries(e.hi[a:b], e.lo[a:b], e.cls[a:b], e.unit[a:b], e.resolved[a:b], e.packed[a:b], ev)
+
+
 _CACHES: list[EntryCache] = []  # the most recently used first
 _CACHE_LOCK = threading.Lock()
 
 
-def _entries(tables: FlowTables, coded: Coded) -> Entries:
-    """Entries of a side: from the run's cache when the codes are address-book ids, else built for this chunk."""
+def _entries(tables: FlowTables, coded: Coded) -> tuple[Entries, EntryCache | None]:
+    """Entries of a side, and the run's cache they come from when the codes are address-book ids (else
+    built for this chunk, without a cache)."""
     if coded.book is None:
-        return Entries.build(tables, coded.hi, coded.lo)
+        return Entries.build(tables, coded.hi, coded.lo), None
     with _CACHE_LOCK:
         cache = next((c for c in _CACHES if c.book is coded.book and c.tables is tables), None)
         if cache is None:
             cache = EntryCache(coded.book, tables)
             _CACHES.insert(0, cache)
             del _CACHES[4:]  # a text and a binary book of one run, and room for a run beside it
-    return cache.entries(coded)
+    return cache.entries(coded), cache
+
+
+def _flagged(e: Entries, cache: EntryCache | None, need: np.ndarray | None) -> tuple[np.ndarray, bool]:
+    if cache is not None:
+        return cache.flagged(e, need)
+    f = e.flags(need)
+    return e.with_flags(f), bool(f.any())
+
+
+class CellAccumulator:
+    """One thread's cells across many chunks, in the compiled pass's own hash table (see
+    :func:`process_chunk`); :meth:`frame` gives them as a ``cells`` table."""
+
+    def __init__(self) -> None:
+        self.handle = _flowagg.cells_new()
+
+    def frame(self) -> pl.DataFrame:
+        raw, _k = _flowagg.cells_rows(self.handle)
+        return _cell_frame(_rows(raw, 11))
 
 
 def _side(chunk: FlowChunk, side: str) -> Coded:
@@ -173,48 +218,84 @@ def _rows(raw: bytes, width: int) -> np.ndarray:
     return np.frombuffer(raw, np.int64).reshape(-1, width)
 
 
+def _cell_frame(rows: np.ndarray) -> pl.DataFrame:
+    cols = {"cell": pl.Series("cell", rows[:, 0])}
+    for i, name in enumerate(_CELL_COLS):
+        v = rows[:, 2 + i]
+        cols[name] = pl.Series(name, v.view(np.uint64) if name in SUMS else v)
+    return pl.DataFrame(cols)  # the columns in the schema's order and types
+
+
 def process_chunk(chunk: FlowChunk, tables: FlowTables, file: str, file_index: int,
-                  hosts_for: Callable[[np.ndarray], np.ndarray] | None = None,
-                  on_units: Callable[[np.ndarray], None] | None = None) -> Partial:
+                  hosts_for: Callable[[np.ndarray | None], np.ndarray] | None = None,
+                  on_units: Callable[[np.ndarray], None] | None = None,
+                  acc: CellAccumulator | None = None) -> Partial:
     """Attribute and aggregate one chunk (see :func:`.aggregate.process_numpy` for ``hosts_for`` and
-    ``on_units``), by the compiled pass when it is available."""
+    ``on_units``), by the compiled pass when it is available.
+
+    With an accumulator (compiled pass only), the chunk's cells are added to it rather than returned;
+    ``on_units`` then sees the units new to the accumulator, and ``hosts_for(None)`` must give every
+    unit that needs host rows."""
     if not use_c() or len(chunk) == 0:
+        if acc is not None and len(chunk):
+            raise ValueError("a cell accumulator needs the compiled pass")
         return process_numpy(chunk.plain(), tables, file, file_index, hosts_for, on_units)
     s_c, d_c = _side(chunk, "src"), _side(chunk, "dst")
-    s = _entries(tables, s_c)
-    d = _entries(tables, d_c)
+    s, s_cache = _entries(tables, s_c)
+    d, d_cache = _entries(tables, d_c)
+    same = s_cache is not None and s_cache is d_cache  # one book: an entry is one address, whichever side
+    if same and len(s.unit) != len(d.unit):  # the book grew in between: the longer view holds both
+        s = d = s if len(s.unit) > len(d.unit) else d
     s_codes = np.ascontiguousarray(s_c.codes, np.int32)
     d_codes = np.ascontiguousarray(d_c.codes, np.int32)
     counts = [None if a is None else np.ascontiguousarray(a) for a in
               (chunk.bytes, chunk.packets, chunk.rbytes, chunk.rpackets, chunk.flows)]
     times = [np.ascontiguousarray(a) for a in (chunk.start, chunk.end, chunk.line)]
-    raw, k, attributed, unresolved, skipped = _flowagg.cells(
-        s_codes, d_codes, s.packed, d.packed, _CLASS_OF, *counts, *times,
-        file_index, HOUR_US, HOUR_BITS, CLASS_BITS, TRANSIT_SRC, NO_UNIT, _LAST_CELLS.n)
-    _LAST_CELLS.n = k
-    rows = _rows(raw, 11)
-    p = Partial()
-    cols = {"cell": pl.Series("cell", rows[:, 0])}
-    for i, name in enumerate(_CELL_COLS):
-        v = rows[:, 2 + i]
-        cols[name] = pl.Series(name, v.view(np.uint64) if name in SUMS else v)
-    p.cells = pl.DataFrame(cols)  # the columns in the schema's order and types
-    p.files[file] = [attributed, unresolved, skipped]
 
-    units = p.units()
+    def flagged(need: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, bool]:
+        sf, s_any = _flagged(s, s_cache, need)
+        df, d_any = (sf, s_any) if same else _flagged(d, d_cache, need)
+        return _local(sf, s_c), _local(df, d_c), s_any or d_any
+
+    need = None
+    if acc is not None:  # flags known now go into the pass, which picks the records sides() must see
+        need = None if hosts_for is None else hosts_for(None)
+        s_pass, d_pass, any_flag = flagged(need)
+    else:
+        s_pass, d_pass = _local(s.packed, s_c), _local(d.packed, d_c)
+    raw, k, attributed, unresolved, skipped, picks = _flowagg.cells(
+        s_codes, d_codes, s_pass, d_pass, _CLASS_OF, *counts, *times,
+        file_index, HOUR_US, HOUR_BITS, CLASS_BITS, TRANSIT_SRC, NO_UNIT, _LAST_CELLS.n,
+        None if acc is None else acc.handle)
+    p = Partial()
+    p.files[file] = [attributed, unresolved, skipped]
+    if acc is None:
+        _LAST_CELLS.n = k
+        p.cells = _cell_frame(_rows(raw, 11))
+        units = p.units()
+    else:
+        units = np.sort(np.frombuffer(raw, np.int64))
     if on_units is not None and len(units):
         on_units(units)
-    need = None if hosts_for is None else hosts_for(units)
-    s_flag = s.flags(need)
-    same = s_c.book is not None and s_c.book is d_c.book and len(s.unit) == len(d.unit)
-    d_flag = s_flag if same else d.flags(need)
-    if s_flag.any() or d_flag.any():
-        s_packed = s.with_flags(s_flag)
-        d_packed = s_packed if same else d.with_flags(d_flag)
-        h_raw, _nh, e_raw, _ne = _flowagg.sides(s_codes, d_codes, s_packed, d_packed, *counts, same)
+    after = None if hosts_for is None else hosts_for(None if acc is not None else units)
+    if acc is None or after is not need:
+        s_pass, d_pass, any_flag = flagged(after)
+    rows = None if picks is None else np.frombuffer(picks, np.int64)
+    if any_flag and (rows is None or len(rows)):
+        h_raw, _nh, e_raw, _ne = _flowagg.sides(s_codes, d_codes, s_pass, d_pass, *counts, same, rows,
+                                                  _ids(s_c), _ids(d_c))
         _hosts(p, _rows(h_raw, 8), s, d, same)
         _evidence(p, _rows(e_raw, 4), s, d)
     return p
+
+
+def _local(packed: np.ndarray, coded: Coded) -> np.ndarray:
+    """Packed entries as the side's codes index them (a dictionary's, or the entries themselves)."""
+    return packed if coded.ids is None else packed.take(coded.ids)
+
+
+def _ids(coded: Coded) -> np.ndarray | None:
+    return None if coded.ids is None else np.ascontiguousarray(coded.ids, np.int32)
 
 
 def _hosts(p: Partial, rows: np.ndarray, s: Entries, d: Entries, one_book: bool) -> None:

@@ -36,18 +36,25 @@ _OPTIONAL = ("rbytes", "rpackets", "flows")  # None when the input has no such c
 @dataclass
 class Coded:
     """A dictionary-encoded endpoint column: ``codes`` (int32, one per record) into ``hi``/``lo``; ``book``
-    is the address book the codes are ids of (:mod:`.book`), if any."""
+    is the address book the codes are ids of (:mod:`.book`), if any. With ``ids`` (int32), the codes index
+    a dictionary instead (a Parquet row group's) and ``ids`` are its values' ids in ``hi``/``lo``."""
 
     codes: np.ndarray
     hi: np.ndarray
     lo: np.ndarray
     book: object | None = None
+    ids: np.ndarray | None = None
+
+    def book_codes(self) -> np.ndarray:
+        """Per record, its id in ``hi``/``lo``."""
+        return self.codes if self.ids is None else self.ids.take(self.codes)
 
     def expand(self) -> tuple[np.ndarray, np.ndarray]:
-        return self.hi.take(self.codes), self.lo.take(self.codes)
+        at = self.book_codes()
+        return self.hi.take(at), self.lo.take(at)
 
     def take(self, rows: np.ndarray) -> Coded:
-        return Coded(self.codes[rows], self.hi, self.lo, self.book)
+        return Coded(self.codes[rows], self.hi, self.lo, self.book, self.ids)
 
 
 @dataclass

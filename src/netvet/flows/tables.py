@@ -202,12 +202,12 @@ class _SeriesColumns:
             indices.to_numpy(zero_copy_only=False)
         codes = codes.astype(np.int32, copy=False)
         book = _book.current() if text and len(values) else None
+        ids = None
         if book is not None:  # ids in the run's address book: each distinct string parsed once per run
             found = book.lookup(values)
             entry_ok = found.ok.take(found.ids)
-            codes = found.ids.take(codes)
-            hi, lo, ok = found.hi, found.lo, found.ok
-            bad = None if entry_ok.all() else ~ok.take(codes)
+            hi, lo, ids = found.hi, found.lo, found.ids
+            bad = None if entry_ok.all() else ~entry_ok.take(codes)
         else:
             ok, hi, lo = addresses.from_distinct_strings(values) if text else addresses.from_column(values)
             if not len(ok):
@@ -219,7 +219,7 @@ class _SeriesColumns:
         if bad is not None and bad.any():
             self._mark(bad, name if text else f"{name}#coded")
             self.coded[name] = arr
-        return Coded(codes, hi, lo, book)
+        return Coded(codes, hi, lo, book, ids)
 
     def coded_binary(self, name: str, arr) -> Coded:
         """Book ids of a 4- or 16-byte binary address column (see :func:`_fixed`): each distinct address is
