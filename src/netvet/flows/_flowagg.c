@@ -635,13 +635,22 @@ done:
 /* ------------------------------------------------------------------ address book: strings -> dense ids */
 /* Distinct address strings seen so far, each with a dense id in order of first appearance, so that the
  * dictionaries of successive chunks (which repeat the same addresses) are parsed and attributed once. */
-#define INLINE 18 /* strings this short (every IPv4 address) are kept in the slot itself: one probe, one line */
+#define INLINE 50 /* strings this short (every address in text) are kept in the slot itself: one probe, one line */
 typedef struct {
     uint64_t hash;
     int32_t id;
     uint16_t len;
     char text[INLINE];
-} slot_t;
+} slot_t; /* 64 bytes: slots are allocated on cache-line boundaries */
+#define BOOK_AHEAD 16 /* values hashed ahead: their slots are being fetched */
+
+static slot_t *book_slots(int64_t cap) {
+    void *p = NULL;
+    if (posix_memalign(&p, 64, sizeof(slot_t) * (size_t)cap))
+        return NULL;
+    memset(p, 0xFF, sizeof(slot_t) * (size_t)cap);
+    return p;
+}
 
 typedef struct {
     char *arena;
@@ -689,24 +698,22 @@ static PyObject *book_new(PyObject *self, PyObject *noargs) {
     b->cap = 1 << 16;
     b->n_cap = 1 << 15;
     b->arena_cap = 1 << 20;
-    b->slots = malloc(sizeof(slot_t) * b->cap);
+    b->slots = book_slots(b->cap);
     b->start = malloc(sizeof(int64_t) * (b->n_cap + 1));
     b->arena = malloc(b->arena_cap);
     if (!b->slots || !b->start || !b->arena) {
         free(b->slots); free(b->start); free(b->arena); free(b);
         return PyErr_NoMemory();
     }
-    memset(b->slots, 0xFF, sizeof(slot_t) * b->cap);
     b->start[0] = 0;
     return PyCapsule_New(b, "netvet.book", book_destroy);
 }
 
 static int book_rehash(book_t *b) {
     int64_t cap = b->cap * 2;
-    slot_t *slots = malloc(sizeof(slot_t) * cap);
+    slot_t *slots = book_slots(cap);
     if (!slots)
         return 0;
-    memset(slots, 0xFF, sizeof(slot_t) * cap);
     for (int64_t i = 0; i < b->cap; i++) {
         if (b->slots[i].id < 0)
             continue;
@@ -721,9 +728,9 @@ static int book_rehash(book_t *b) {
     return 1;
 }
 
-/* id of the string, added when new; -1 when out of memory or full, -2 when longer than 65535 bytes */
-static int64_t book_add(book_t *b, const char *p, Py_ssize_t len) {
-    uint64_t h = hash_bytes(p, len);
+/* id of the string whose hash is h, added when new; -1 when out of memory or full, -2 when longer than
+ * 65535 bytes */
+static int64_t book_add(book_t *b, const char *p, Py_ssize_t len, uint64_t h) {
     int64_t mask = b->cap - 1, j = (int64_t)(h & (uint64_t)mask);
     while (b->slots[j].id >= 0) {
         const slot_t *sl = b->slots + j;
@@ -799,19 +806,23 @@ static PyObject *book_intern(PyObject *self, PyObject *args) {
         const void *offs = ob.view.buf;
         int bad = 0, oom = 0;
 #define OFF(i) (large ? ((const int64_t *)offs)[i] : (int64_t)((const int32_t *)offs)[i])
+        uint64_t ring[BOOK_AHEAD];
         Py_BEGIN_ALLOW_THREADS /* the caller holds the book's lock */
-        for (Py_ssize_t i = 0; i < n; i++) {
-            int64_t s0 = OFF(i), s1 = OFF(i + 1);
-            if (s0 < 0 || s1 < s0 || s1 > dlen) {
-                bad = 1;
+        for (Py_ssize_t i = 0, next = 0; i < n; i++) {
+            for (; next < n && next <= i + BOOK_AHEAD - 1; next++) { /* hash ahead, prefetch the slot */
+                int64_t a0 = OFF(next), a1 = OFF(next + 1);
+                if (a0 < 0 || a1 < a0 || a1 > dlen) {
+                    bad = 1;
+                    break;
+                }
+                uint64_t h = hash_bytes(data + a0, (Py_ssize_t)(a1 - a0));
+                ring[next % BOOK_AHEAD] = h;
+                __builtin_prefetch(b->slots + (h & (uint64_t)(b->cap - 1)));
+            }
+            if (bad)
                 break;
-            }
-            if (i + 8 < n) { /* hash a string ahead and prefetch its slot */
-                int64_t a0 = OFF(i + 8), a1 = OFF(i + 9);
-                if (a0 >= 0 && a1 >= a0 && a1 <= dlen)
-                    __builtin_prefetch(b->slots + (hash_bytes(data + a0, (Py_ssize_t)(a1 - a0)) & (uint64_t)(b->cap - 1)));
-            }
-            int64_t id = book_add(b, data + s0, (Py_ssize_t)(s1 - s0));
+            int64_t s0 = OFF(i), s1 = OFF(i + 1);
+            int64_t id = book_add(b, data + s0, (Py_ssize_t)(s1 - s0), ring[i % BOOK_AHEAD]);
             if (id == -1) {
                 oom = 1;
                 break;
@@ -847,7 +858,7 @@ static PyObject *book_intern_fixed(PyObject *self, PyObject *args) {
     if (!b)
         return NULL;
     if (width < 1 || width > INLINE) {
-        PyErr_SetString(PyExc_ValueError, "book_intern_fixed(): width must be 1 to 18 bytes");
+        PyErr_SetString(PyExc_ValueError, "book_intern_fixed(): width must be 1 to 50 bytes");
         return NULL;
     }
     buf_t db;
@@ -868,11 +879,15 @@ static PyObject *book_intern_fixed(PyObject *self, PyObject *args) {
         int64_t before = b->n;
         const char *data = (const char *)db.view.buf;
         int oom = 0;
+        uint64_t ring[BOOK_AHEAD];
         Py_BEGIN_ALLOW_THREADS /* the caller holds the book's lock */
-        for (Py_ssize_t i = 0; i < n; i++) {
-            if (i + 8 < n)
-                __builtin_prefetch(b->slots + (hash_bytes(data + (i + 8) * width, width) & (uint64_t)(b->cap - 1)));
-            int64_t id = book_add(b, data + i * width, width);
+        for (Py_ssize_t i = 0, next = 0; i < n; i++) {
+            for (; next < n && next <= i + BOOK_AHEAD - 1; next++) { /* hash ahead, prefetch the slot */
+                uint64_t h = hash_bytes(data + next * width, width);
+                ring[next % BOOK_AHEAD] = h;
+                __builtin_prefetch(b->slots + (h & (uint64_t)(b->cap - 1)));
+            }
+            int64_t id = book_add(b, data + i * width, width, ring[i % BOOK_AHEAD]);
             if (id < 0) {
                 oom = 1;
                 break;
