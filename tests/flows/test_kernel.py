@@ -285,3 +285,54 @@ def test_reports_quote_at_most_60_characters_of_a_bad_value(registry, tmp_path):
         "bad src value '" + "9" * 60 + "...' (100 characters)"]
     assert problems.shown(b"\x01" * 61) == "b'" + "\\x01" * 60 + "...' (61 bytes)"
     assert problems.shown("short") == "'short'" and problems.shown(None) == "None"
+
+
+@needs_c
+@pytest.mark.parametrize("dictionary", [False, True])
+def test_a_cell_accumulator_gives_what_one_chunk_gives(dictionary):
+    """A thread adds chunk after chunk to one compiled table: its cells, and the host rows of parties flagged
+    only once their first chunk is classified, are those of the records processed as one chunk."""
+    rng = np.random.default_rng(11)
+    tables = _tables()
+    whole = _chunk(rng, 6000, True, (True, True))
+    if dictionary:  # codes into a dictionary (a Parquet row group's) whose values are ids in hi/lo
+        perm = rng.permutation(len(ADDRS)).astype(np.int32)
+        back = np.argsort(perm).astype(np.int32)
+        for side in ("src_coded", "dst_coded"):
+            c = getattr(whole, side)
+            setattr(whole, side, Coded(back[c.codes], c.hi, c.lo, None, perm))
+    late = ADDRS.index("36.110.1.1")  # a party that first appears in the last chunk
+    book = whole.src_coded.book_codes(), whole.dst_coded.book_codes()
+    has_late = (book[0] == late) | (book[1] == late)
+    order = np.concatenate((np.flatnonzero(~has_late), np.flatnonzero(has_late)))
+    whole = whole.take(order)
+    all_units = merge([kernel.process_chunk(whole, tables, "f", 3)]).units()
+    late_unit = int(kernel._entries(tables, Coded(np.zeros(1, np.int32), *addresses.from_strings([ADDRS[late]])[1:]))
+                    [0].unit[0])
+    flagged = np.array(sorted({*all_units[::2].tolist(), late_unit}), np.int64)
+
+    expected = kernel.process_chunk(whole, tables, "f", 3, lambda units: flagged[np.isin(flagged, units)])
+
+    known: list[int] = []
+    reported: list[np.ndarray] = []
+
+    def on_units(units):
+        reported.append(units)
+        known.extend(units.tolist())
+
+    def hosts_for(units):
+        assert units is None  # with an accumulator: every party that needs host rows
+        return flagged[np.isin(flagged, known)]
+
+    acc = kernel.CellAccumulator()
+    cuts = [0, 2000, 4000, int(np.flatnonzero(has_late[order])[0]), 6000]
+    parts = [kernel.process_chunk(whole.take(np.arange(a, b)), tables, "f", 3, hosts_for, on_units, acc)
+             for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
+    assert all(len(p.cells) == 0 for p in parts)
+    from netvet.flows.aggregate import Partial
+
+    got = merge([*parts, Partial(cells=acc.frame())])
+    _same(got, expected)
+    units = np.concatenate(reported)
+    assert sorted(units.tolist()) == all_units.tolist()  # each party reported once, when first seen
+    assert late_unit in reported[-1].tolist() and late_unit in got.hosts["unit"].to_list()
