@@ -336,3 +336,23 @@ def test_a_cell_accumulator_gives_what_one_chunk_gives(dictionary):
     units = np.concatenate(reported)
     assert sorted(units.tolist()) == all_units.tolist()  # each party reported once, when first seen
     assert late_unit in reported[-1].tolist() and late_unit in got.hosts["unit"].to_list()
+
+
+@needs_c
+def test_accumulators_merge_into_the_cells_of_one():
+    """Two threads' accumulators, added up in the compiled tables, hold the cells of all their chunks."""
+    from netvet.flows.aggregate import Partial
+
+    rng = np.random.default_rng(12)
+    tables = _tables()
+    whole = _chunk(rng, 6000, True, (True, True))
+    expected = merge([kernel.process_chunk(whole, tables, "f", 3)])
+    accs = [kernel.CellAccumulator(), kernel.CellAccumulator()]
+    for i, (a, b) in enumerate(((0, 1500), (1500, 3000), (3000, 4500), (4500, 6000))):
+        kernel.process_chunk(whole.take(np.arange(a, b)), tables, "f", 3, acc=accs[i % 2])
+    accs[0].merge(accs[1])
+    got = merge([Partial(cells=accs[0].frame())])
+    assert got.cells.equals(expected.cells)
+    assert len(accs[1].frame()) < len(got.cells)  # the other is left as it was
+    with pytest.raises(ValueError, match="itself"):
+        accs[0].merge(accs[0])

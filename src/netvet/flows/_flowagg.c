@@ -1,17 +1,20 @@
 /* netvet.flows._flowagg: the per-record pass of flow attribution, fused and compiled (optional).
  *
  * Flow chunks arrive with each endpoint column coded: an int32 per record into that side's entries
- * (the run's address book ids, or the records themselves), each entry packed in one int64 word computed
- * once in NumPy -- unit << 5 | flags << 3 | resolved << 2 | address class. One pass over the records then
- * classes each record, picks its remote side(s) and aggregates into hash tables, with the GIL released
- * so chunks run on several threads at once.
+ * (a row group dictionary's values, the run's address book ids, or the records themselves), each entry
+ * packed in one int64 word computed once in NumPy -- unit << 5 | flags << 3 | resolved << 2 | address
+ * class. One pass over the records then classes each record, picks its remote side(s) and aggregates
+ * into hash tables, with the GIL released so chunks run on several threads at once.
  *
  * cells(): per (unit, hour, class) cell -- records, flows, bytes and packets to/from the remote side,
- *          first and last time, first (file, line) -- and the file's attributed/unresolved/skipped counts.
+ *          first and last time, first (file, line) -- and the file's attributed/unresolved/skipped counts;
+ *          a chunk's own table, or a thread's accumulator (cells_new/cells_rows) that many chunks add to,
+ *          in which case the call reports the units new to it and the records sides() must see.
  * sides(): per (unit, internal host entry) for entries flagged as needing host rows, and per remote
- *          entry flagged as carrying DNS or cloud-range evidence: bytes and flows.
+ *          entry flagged as carrying DNS or cloud-range evidence: bytes and flows (over every record,
+ *          or the records cells() picked).
  * book_new(), book_intern(), book_intern_fixed(): the address book, strings or fixed-width binaries ->
- *          dense ids in order of first appearance (netvet.flows.book).
+ *          dense ids in order of first appearance (netvet.flows.book); each text sits in its 64-byte slot.
  *
  * The NumPy engine (netvet.flows.aggregate) defines the semantics; this module reproduces them exactly
  * (tests compare the two on every fixture). Constants come from the caller so Python stays the one
@@ -257,6 +260,41 @@ static PyObject *cells_rows(PyObject *self, PyObject *args) {
         return NULL;
     PyObject *rows = table_bytes(&a->t, 9);
     return rows ? Py_BuildValue("(Nn)", rows, a->t.size) : NULL;
+}
+
+/* cells_merge(into, other): add the cells of accumulator `other` to `into` (sums added, first/ref kept
+ * least, last greatest), as if their chunks had gone into one; `other` is left as it was */
+static PyObject *cells_merge(PyObject *self, PyObject *args) {
+    PyObject *c1, *c2;
+    if (!PyArg_ParseTuple(args, "OO", &c1, &c2))
+        return NULL;
+    acc_t *a = PyCapsule_GetPointer(c1, "netvet.cells"), *b = PyCapsule_GetPointer(c2, "netvet.cells");
+    if (!a || !b)
+        return NULL;
+    if (a == b) {
+        PyErr_SetString(PyExc_ValueError, "cells_merge(): an accumulator cannot be merged into itself");
+        return NULL;
+    }
+    int oom = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < b->t.cap && !oom; i++) {
+        const hslot_t *sl = b->t.slots + i;
+        if (!sl->entry)
+            continue;
+        const int64_t *w = b->t.vals + b->t.nv * (sl->entry - 1);
+        int64_t *v = table_get(&a->t, sl->k0, sl->k1);
+        if (!v) {
+            oom = 1;
+            break;
+        }
+        add_sums(v, (uint64_t)w[1], (uint64_t)w[2], (uint64_t)w[3], (uint64_t)w[4], (uint64_t)w[5]);
+        v[0] += w[0] - 1; /* add_sums counted one record */
+        add_times(v, w[6], w[7], w[8]);
+    }
+    Py_END_ALLOW_THREADS
+    if (oom)
+        return PyErr_NoMemory();
+    Py_RETURN_NONE;
 }
 
 /* growable int64 list (the units new in a call) */
@@ -911,6 +949,7 @@ static PyMethodDef methods[] = {
     {"cells", cells, METH_VARARGS, "Aggregate dictionary-coded flow records into (unit, hour, class) cells."},
     {"cells_new", cells_new, METH_NOARGS, "A new, empty cell accumulator for cells(..., acc)."},
     {"cells_rows", cells_rows, METH_VARARGS, "(rows as bytes, count) of a cell accumulator."},
+    {"cells_merge", cells_merge, METH_VARARGS, "Add the cells of one accumulator to another."},
     {"sides", sides, METH_VARARGS, "Aggregate host rows and evidence entries of dictionary-coded flow records."},
     {"book_new", book_new, METH_NOARGS, "A new, empty address book (strings -> dense ids)."},
     {"book_intern", book_intern, METH_VARARGS, "Dense ids of Arrow strings (offsets, data), new ones added."},

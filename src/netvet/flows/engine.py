@@ -192,13 +192,14 @@ def _run_single(pln: Plan, tables: FlowTables, classifier: Classifier | None,
 
         failed = threading.Event()  # a bad input stops every thread at its next chunk
 
+        accumulators: list[CellAccumulator] = []
+
         def work() -> None:
             cells = CellAccumulator() if use_c() else None  # this thread's cells, over all its pieces
-            try:
-                pieces_of_thread(cells)
-            finally:
-                if cells is not None and not failed.is_set():
-                    take(Partial(cells=cells.frame()))
+            if cells is not None:
+                with lock:
+                    accumulators.append(cells)
+            pieces_of_thread(cells)
 
         def pieces_of_thread(cells: CellAccumulator | None) -> None:
             while not failed.is_set():
@@ -224,6 +225,10 @@ def _run_single(pln: Plan, tables: FlowTables, classifier: Classifier | None,
         with ThreadPoolExecutor(threads, thread_name_prefix="netvet-flows") as pool:
             for f in [pool.submit(work) for _ in range(threads)]:
                 f.result()
+        if accumulators:  # the threads' cells, added up in the compiled tables: one table, one frame
+            for other in accumulators[1:]:
+                accumulators[0].merge(other)
+            acc.append(Partial(cells=accumulators[0].frame()))
         combine_stats(pln, [(p.path, s) for p, s in zip(pieces, part_stats, strict=True) if s is not None])
         return merge(acc)
 

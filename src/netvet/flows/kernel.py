@@ -198,6 +198,10 @@ class CellAccumulator:
     def __init__(self) -> None:
         self.handle = _flowagg.cells_new()
 
+    def merge(self, other: CellAccumulator) -> None:
+        """Add ``other``'s cells to these (as if its chunks had come here), in the compiled table."""
+        _flowagg.cells_merge(self.handle, other.handle)
+
     def frame(self) -> pl.DataFrame:
         raw, _k = _flowagg.cells_rows(self.handle)
         return _cell_frame(_rows(raw, 11))
