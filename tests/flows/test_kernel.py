@@ -356,3 +356,34 @@ def test_accumulators_merge_into_the_cells_of_one():
     assert len(accs[1].frame()) < len(got.cells)  # the other is left as it was
     with pytest.raises(ValueError, match="itself"):
         accs[0].merge(accs[0])
+
+
+@needs_c
+def test_an_accumulator_keeps_host_rows_by_book_id_across_books(tmp_path):
+    """Chunks whose sides are address-book ids leave their host rows in the accumulator; a chunk from
+    another book (a binary column) hands back those kept so far. Hosts come out as one chunk's would."""
+    from netvet.flows import book as _book
+    from netvet.flows import engine
+    from netvet.flows.aggregate import Partial
+    from netvet.flows.inputs import ReadOptions
+    from netvet.model import ReadStats
+
+    _book.reset()
+    _dictionary_parquet(tmp_path / "d.parquet", 9000, np.random.default_rng(5))
+    _binary_parquet(tmp_path / "b.parquet", 5000, np.random.default_rng(6))
+    read = {}
+    for name in ("d.parquet", "b.parquet"):
+        pln = engine.plan([tmp_path / name], ReadOptions(chunk_rows=2000))
+        read[name] = [c for part in pln.flow_parts for c in engine.read_part(part, ReadStats(name, "parquet-flows"))]
+    text, binary = read["d.parquet"], read["b.parquet"]
+    assert len(text) == 6 and len(binary) == 4 and text[0].src_coded.book is not binary[0].src_coded.book
+    chunks = text[:2] + binary + text[2:]  # text, binary, then text again
+    tables = _tables()
+    expected = merge([kernel.process_chunk(c, tables, "f", 0) for c in chunks])
+    acc = kernel.CellAccumulator()
+    parts = [kernel.process_chunk(c, tables, "f", 0, acc=acc) for c in chunks]
+    handed_back = [p for p in parts if len(p.hosts)]
+    assert len(handed_back) == 2  # at the switch to the binary book and back to the text book
+    got = merge([*parts, acc.take_hosts(), Partial(cells=acc.frame())])
+    _same(got, expected)
+    assert len(got.hosts) > 0

@@ -223,6 +223,7 @@ static inline void add_times(int64_t *v, int64_t first, int64_t last, int64_t re
 typedef struct {
     table_t t;   /* cells, with a tenth value: the call that first saw the cell's unit */
     table_t u;   /* units seen: the call that first saw each */
+    table_t h;   /* host rows (sides(..., acc)): (unit, side << 32 | book id) -> sums */
     int64_t calls;
 } acc_t;
 
@@ -234,6 +235,7 @@ static void acc_destroy(PyObject *cap) {
         return;
     table_free(&a->t);
     table_free(&a->u);
+    table_free(&a->h);
     free(a);
 }
 
@@ -241,9 +243,11 @@ static PyObject *cells_new(PyObject *self, PyObject *noargs) {
     acc_t *a = calloc(1, sizeof(acc_t));
     if (!a)
         return PyErr_NoMemory();
-    if (!table_init(&a->t, 10, CELL_INIT, 1 << 16) || !table_init(&a->u, 1, CELL_INIT, 1 << 12)) {
+    if (!table_init(&a->t, 10, CELL_INIT, 1 << 16) || !table_init(&a->u, 1, CELL_INIT, 1 << 12) ||
+        !table_init(&a->h, 6, CELL_INIT, 1 << 12)) { /* CELL_INIT starts with six zeros */
         table_free(&a->t);
         table_free(&a->u);
+        table_free(&a->h);
         free(a);
         return PyErr_NoMemory();
     }
@@ -295,6 +299,31 @@ static PyObject *cells_merge(PyObject *self, PyObject *args) {
     if (oom)
         return PyErr_NoMemory();
     Py_RETURN_NONE;
+}
+
+/* cells_hosts(acc) -> (rows of (unit, host, 6 sums) as bytes, count): the host rows sides() added to the
+ * accumulator, which starts a new host table */
+static PyObject *cells_hosts(PyObject *self, PyObject *args) {
+    PyObject *cap;
+    if (!PyArg_ParseTuple(args, "O", &cap))
+        return NULL;
+    acc_t *a = PyCapsule_GetPointer(cap, "netvet.cells");
+    if (!a)
+        return NULL;
+    table_t fresh;
+    if (!table_init(&fresh, 6, CELL_INIT, 1 << 12)) {
+        table_free(&fresh);
+        return PyErr_NoMemory();
+    }
+    PyObject *rows = table_bytes(&a->h, 6);
+    if (!rows) {
+        table_free(&fresh);
+        return NULL;
+    }
+    Py_ssize_t k = a->h.size;
+    table_free(&a->h);
+    a->h = fresh;
+    return Py_BuildValue("(Nn)", rows, k);
 }
 
 /* growable int64 list (the units new in a call) */
@@ -544,15 +573,19 @@ done:
 enum { NEED_HOSTS = 1, EVIDENCE = 2 };
 
 static PyObject *sides(PyObject *self, PyObject *args) {
-    PyObject *o[12] = {NULL};
+    PyObject *o[12] = {NULL}, *acc_obj = Py_None;
     int one_book; /* both sides' codes are ids in one address book: a host is its entry, whichever side */
     o[9] = o[10] = o[11] = Py_None;
-    if (!PyArg_ParseTuple(args, "OOOOOOOOOp|OOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6], &o[7], &o[8],
-                          &one_book, &o[9], &o[10], &o[11]))
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOp|OOOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6], &o[7], &o[8],
+                          &one_book, &o[9], &o[10], &o[11], &acc_obj))
         return NULL;
     /* s_codes d_codes s_entries d_entries (with flags) bytes packets rbytes rpackets flows, then optional:
      * rows (int64: only these records; else all), s_ids d_ids (int32 per entry: the entry's id in its
-     * book, which host and evidence rows carry; else the entry itself) */
+     * book, which host and evidence rows carry; else the entry itself), acc (an accumulator whose host
+     * table the host rows go to; the entry ids must then be ids in the same books from call to call) */
+    acc_t *acc = NULL;
+    if (acc_obj != Py_None && !(acc = PyCapsule_GetPointer(acc_obj, "netvet.cells")))
+        return NULL;
     enum { SC, DC, SE, DE, BY, PK, RBY, RPK, FL, ROWS, SID, DID, NB };
     buf_t b[NB];
     memset(b, 0, sizeof(b));
@@ -584,11 +617,12 @@ static PyObject *sides(PyObject *self, PyObject *args) {
         Py_ssize_t m = rows ? ENTRIES(b[ROWS]) : n;
         const int64_t h_init[6] = {0, 0, 0, 0, 0, 0}; /* records flows to_b from_b to_p from_p */
         const int64_t e_init[2] = {0, 0};             /* bytes flows */
-        table_t h, e;
-        int ok_h = table_init(&h, 6, h_init, 1 << 10), ok_e = table_init(&e, 2, e_init, 1 << 10);
+        table_t own_h, e, *hp = acc ? &acc->h : &own_h;
+        int ok_h = acc ? 1 : table_init(&own_h, 6, h_init, 1 << 10), ok_e = table_init(&e, 2, e_init, 1 << 10);
         int bad_code = 0, oom = 0;
         if (!ok_h || !ok_e) {
-            table_free(&h);
+            if (!acc)
+                table_free(&own_h);
             table_free(&e);
             PyErr_NoMemory();
             goto done;
@@ -631,7 +665,7 @@ static PyObject *sides(PyObject *self, PyObject *args) {
             if ((flag & NEED_HOSTS) && !transit && (rsrc ? cd : cs) == INTERNAL) {
                 int64_t unit = rsrc ? E_UNIT(es) : E_UNIT(ed);
                 int64_t host = rsrc ? ((one_book ? 0 : (int64_t)1 << 32) | d_id) : s_id; /* side << 32 | entry */
-                int64_t *v = table_get(&h, unit, host);
+                int64_t *v = table_get(hp, unit, host);
                 if (!v) { oom = 1; break; }
                 add_sums(v, flows, rsrc ? rbytes : bytes, rsrc ? bytes : rbytes, rsrc ? rpackets : packets,
                          rsrc ? packets : rpackets);
@@ -655,13 +689,16 @@ static PyObject *sides(PyObject *self, PyObject *args) {
         else if (oom)
             PyErr_NoMemory();
         else {
-            PyObject *hb = table_bytes(&h, 6), *eb = hb ? table_bytes(&e, 2) : NULL;
+            /* with an accumulator, the host rows stay in it (cells_hosts) */
+            PyObject *hb = acc ? PyBytes_FromStringAndSize(NULL, 0) : table_bytes(&own_h, 6);
+            PyObject *eb = hb ? table_bytes(&e, 2) : NULL;
             if (hb && eb)
-                result = Py_BuildValue("(NnNn)", hb, h.size, eb, e.size);
+                result = Py_BuildValue("(NnNn)", hb, acc ? (Py_ssize_t)0 : own_h.size, eb, e.size);
             else
                 Py_XDECREF(hb);
         }
-        table_free(&h);
+        if (!acc)
+            table_free(&own_h);
         table_free(&e);
     }
 done:
@@ -950,6 +987,7 @@ static PyMethodDef methods[] = {
     {"cells_new", cells_new, METH_NOARGS, "A new, empty cell accumulator for cells(..., acc)."},
     {"cells_rows", cells_rows, METH_VARARGS, "(rows as bytes, count) of a cell accumulator."},
     {"cells_merge", cells_merge, METH_VARARGS, "Add the cells of one accumulator to another."},
+    {"cells_hosts", cells_hosts, METH_VARARGS, "Take the host rows kept in a cell accumulator."},
     {"sides", sides, METH_VARARGS, "Aggregate host rows and evidence entries of dictionary-coded flow records."},
     {"book_new", book_new, METH_NOARGS, "A new, empty address book (strings -> dense ids)."},
     {"book_intern", book_intern, METH_VARARGS, "Dense ids of Arrow strings (offsets, data), new ones added."},

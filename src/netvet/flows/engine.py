@@ -226,6 +226,7 @@ def _run_single(pln: Plan, tables: FlowTables, classifier: Classifier | None,
             for f in [pool.submit(work) for _ in range(threads)]:
                 f.result()
         if accumulators:  # the threads' cells, added up in the compiled tables: one table, one frame
+            acc.extend(a.take_hosts() for a in accumulators)
             for other in accumulators[1:]:
                 accumulators[0].merge(other)
             acc.append(Partial(cells=accumulators[0].frame()))

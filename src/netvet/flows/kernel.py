@@ -156,6 +156,11 @@ class EntryCache:
                 e = Entries.build(self.tables, coded.hi[self.rows.n:n], coded.lo[self.rows.n:n])
                 self.rows.append(hi=e.hi, lo=e.lo, cls=e.cls, unit=e.unit, resolved=e.resolved, packed=e.packed,
                                  **(e.evidence or {}))
+        return self.current(n)
+
+    def current(self, n: int | None = None) -> Entries:
+        """The first ``n`` entries (default: all so far)."""
+        with self.lock:
             v = {name: self.rows.view(name, n) for name in self.rows.cols}
         evidence = {name: v[name] for name in _EVIDENCE_COLS} if self.with_evidence else None
         return Entries(v["hi"], v["lo"], v["cls"], v["unit"], v["resolved"], v["packed"], evidence)
@@ -197,6 +202,26 @@ class CellAccumulator:
 
     def __init__(self) -> None:
         self.handle = _flowagg.cells_new()
+        self.host_caches: tuple[EntryCache, EntryCache] | None = None  # whose ids the kept host rows carry
+
+    def keep_hosts(self, caches: tuple[EntryCache, EntryCache]) -> Partial | None:
+        """Keep host rows of chunks whose sides are ids of ``caches``' books; the rows kept for other
+        books, if any, come back as a partial."""
+        out = None
+        if self.host_caches is not None and self.host_caches != caches:
+            out = self.take_hosts()
+        self.host_caches = caches
+        return out
+
+    def take_hosts(self) -> Partial:
+        """The host rows kept so far, as a partial; the accumulator starts keeping anew."""
+        p = Partial()
+        raw, _k = _flowagg.cells_hosts(self.handle)
+        if self.host_caches is not None:
+            s, d = (c.current() for c in self.host_caches)
+            _hosts(p, _rows(raw, 8), s, d, self.host_caches[0] is self.host_caches[1])
+        self.host_caches = None
+        return p
 
     def merge(self, other: CellAccumulator) -> None:
         """Add ``other``'s cells to these (as if its chunks had come here), in the compiled table."""
@@ -286,9 +311,15 @@ def process_chunk(chunk: FlowChunk, tables: FlowTables, file: str, file_index: i
         s_pass, d_pass, any_flag = flagged(after)
     rows = None if picks is None else np.frombuffer(picks, np.int64)
     if any_flag and (rows is None or len(rows)):
+        keep = acc is not None and s_cache is not None and d_cache is not None  # host ids stable from chunk to chunk
+        if keep:
+            earlier = acc.keep_hosts((s_cache, d_cache))
+            if earlier is not None:
+                p.hosts = earlier.hosts
         h_raw, _nh, e_raw, _ne = _flowagg.sides(s_codes, d_codes, s_pass, d_pass, *counts, same, rows,
-                                                  _ids(s_c), _ids(d_c))
-        _hosts(p, _rows(h_raw, 8), s, d, same)
+                                                  _ids(s_c), _ids(d_c), acc.handle if keep else None)
+        if not keep:
+            _hosts(p, _rows(h_raw, 8), s, d, same)
         _evidence(p, _rows(e_raw, 4), s, d)
     return p
 
