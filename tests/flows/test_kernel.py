@@ -387,3 +387,24 @@ def test_an_accumulator_keeps_host_rows_by_book_id_across_books(tmp_path):
     got = merge([*parts, acc.take_hosts(), Partial(cells=acc.frame())])
     _same(got, expected)
     assert len(got.hosts) > 0
+
+
+def test_reading_parquet_flows_does_not_import_pandas(tmp_path):
+    """pyarrow converts NumPy arguments through its pandas shim, which imports pandas (about a third of a
+    second) the first time: the Parquet path hands Arrow its own arrays instead."""
+    import subprocess
+    import sys
+
+    _dictionary_parquet(tmp_path / "d.parquet", 5000, np.random.default_rng(8))
+    code = f"""
+import sys
+from netvet.flows import engine
+from netvet.flows.attribution import FlowTables
+from netvet.flows.inputs import ReadOptions
+pln = engine.plan([{str(tmp_path / "d.parquet")!r}], ReadOptions())
+merged = engine.run_single(pln, FlowTables(), None, threads=2)
+assert len(merged.cells) > 0
+print("pandas" in sys.modules)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

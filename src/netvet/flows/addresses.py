@@ -135,7 +135,7 @@ def _parse_chunk(chunk, offs: np.ndarray, buf: np.ndarray, nulls: np.ndarray):
     lo = v4 | MAPPED
     rest = np.flatnonzero(~ok & ~nulls)
     if len(rest):
-        version, h, low = ipvec.parse_ip_strings(chunk.take(rest))
+        version, h, low = ipvec.parse_ip_strings(chunk.take(ipvec.arrow_rows(rest)))
         ok_r, h, low = pack(version, h, low)
         ok[rest] = ok_r
         hi[rest] = h

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..util.ipvec import arrow_rows
 from . import addresses
 
 try:
@@ -25,9 +26,13 @@ MAX_ENTRIES = 1 << 21
 
 
 def pa_array(values: list[str]):
+    """An Arrow string array, built from its buffers (``pa.array`` would import pandas the first time)."""
     import pyarrow as pa
 
-    return pa.array(values, pa.string())
+    data = [v.encode() for v in values]
+    offsets = np.zeros(len(data) + 1, np.int32)
+    np.cumsum([len(d) for d in data], out=offsets[1:])
+    return pa.Array.from_buffers(pa.string(), len(data), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))])
 
 
 class Grow:
@@ -97,7 +102,7 @@ class AddressBook:
                 ids = np.where(ids < 0, 0, ids).astype(np.int32)
             new = np.flatnonzero(ids >= before)  # in order of first appearance: ids before, before + 1, ...
             if len(new):
-                fresh = values.take(new)
+                fresh = values.take(arrow_rows(new))
                 ok, hi, lo = addresses.from_distinct_strings(fresh)
                 if fresh.null_count:
                     ok &= ~fresh.is_null().to_numpy(zero_copy_only=False)

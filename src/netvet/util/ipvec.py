@@ -54,6 +54,15 @@ _POW10 = np.array(
 
 
 # --------------------------------------------------------------------------- matrices
+def arrow_rows(rows: np.ndarray):
+    """NumPy row numbers as an Arrow int64 array, for ``take``: passed as NumPy, pyarrow converts them
+    through its pandas shim, which imports pandas (a third of a second) the first time."""
+    import pyarrow as pa
+
+    rows = np.ascontiguousarray(rows, np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(rows), [None, pa.py_buffer(rows)])
+
+
 def field_matrix(
     buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, width: int
 ) -> tuple[np.ndarray, np.ndarray]:
