@@ -408,3 +408,22 @@ print("pandas" in sys.modules)
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@needs_c
+def test_the_compiled_book_refuses_malformed_columns():
+    from netvet.flows import _flowagg
+
+    book = _flowagg.book_new()
+    raw, before = _flowagg.book_intern(book, np.array([0, 7, 14, 21], np.int32), b"8.8.8.81.1.1.18.8.8.8", False)
+    assert np.frombuffer(raw, np.int32).tolist() == [0, 1, 0] and before == 0
+    with pytest.raises(ValueError, match="offsets outside the data"):
+        _flowagg.book_intern(book, np.array([0, 7, 99], np.int32), b"8.8.8.81.1.1.1", False)
+    with pytest.raises(ValueError, match="no offsets"):
+        _flowagg.book_intern(book, np.zeros(0, np.int32), b"", False)
+    raw, before = _flowagg.book_intern_fixed(book, np.arange(8, dtype=np.uint8), 4)
+    assert np.frombuffer(raw, np.int32).tolist() == [2, 3] and before == 2
+    with pytest.raises(ValueError, match="whole number of values"):
+        _flowagg.book_intern_fixed(book, np.arange(7, dtype=np.uint8), 4)
+    with pytest.raises(ValueError, match="1 to 50 bytes"):
+        _flowagg.book_intern_fixed(book, np.arange(51, dtype=np.uint8), 51)

@@ -849,8 +849,81 @@ static int64_t book_add(book_t *b, const char *p, Py_ssize_t len, uint64_t h) {
     return id;
 }
 
-/* book_intern(book, offsets, data, large) -> (ids as int32 bytes, number of ids before); a value longer
- * than 65535 bytes gets id -2 and is not kept */
+/* Value i of a column: Arrow string offsets (32- or 64-bit) into data, or fixed-width values. */
+typedef struct {
+    const char *data;
+    Py_ssize_t dlen;
+    const void *offs; /* NULL: fixed width */
+    int large;
+    Py_ssize_t width;
+} column_t;
+
+/* value i's start and length; 0 when its offsets fall outside the data */
+static inline int column_value(const column_t *c, Py_ssize_t i, const char **p, Py_ssize_t *len) {
+    if (!c->offs) {
+        *p = c->data + i * c->width;
+        *len = c->width;
+        return 1;
+    }
+    int64_t a0 = c->large ? ((const int64_t *)c->offs)[i] : ((const int32_t *)c->offs)[i];
+    int64_t a1 = c->large ? ((const int64_t *)c->offs)[i + 1] : ((const int32_t *)c->offs)[i + 1];
+    if (a0 < 0 || a1 < a0 || a1 > c->dlen)
+        return 0;
+    *p = c->data + a0;
+    *len = (Py_ssize_t)(a1 - a0);
+    return 1;
+}
+
+/* (ids as int32 bytes, number of ids before) of the n values of a column, new ones added to the book; a
+ * value longer than 65535 bytes gets id -2 and is not kept. Each value is hashed BOOK_AHEAD values before
+ * its probe, and its slot prefetched. */
+static PyObject *book_intern_column(book_t *b, const column_t *c, Py_ssize_t n, const char *name) {
+    PyObject *out = PyBytes_FromStringAndSize(NULL, sizeof(int32_t) * n);
+    if (!out)
+        return NULL;
+    int32_t *ids = (int32_t *)PyBytes_AS_STRING(out);
+    int64_t before = b->n;
+    int bad = 0, oom = 0;
+    uint64_t ring[BOOK_AHEAD];
+    Py_BEGIN_ALLOW_THREADS /* the caller holds the book's lock */
+    for (Py_ssize_t i = 0, next = 0; i < n; i++) {
+        for (; next < n && next <= i + BOOK_AHEAD - 1; next++) {
+            const char *p;
+            Py_ssize_t len;
+            if (!column_value(c, next, &p, &len)) {
+                bad = 1;
+                break;
+            }
+            uint64_t h = hash_bytes(p, len);
+            ring[next % BOOK_AHEAD] = h;
+            __builtin_prefetch(b->slots + (h & (uint64_t)(b->cap - 1)));
+        }
+        if (bad)
+            break;
+        const char *p = NULL;
+        Py_ssize_t len = 0;
+        column_value(c, i, &p, &len); /* checked when hashed */
+        int64_t id = book_add(b, p, len, ring[i % BOOK_AHEAD]);
+        if (id == -1) {
+            oom = 1;
+            break;
+        }
+        ids[i] = (int32_t)id; /* -2: too long to be an address */
+    }
+    Py_END_ALLOW_THREADS
+    if (bad || oom) {
+        Py_DECREF(out);
+        if (bad)
+            PyErr_Format(PyExc_ValueError, "%s(): offsets outside the data", name);
+        else
+            PyErr_NoMemory();
+        return NULL;
+    }
+    return Py_BuildValue("(NL)", out, (long long)before);
+}
+
+/* book_intern(book, offsets, data, large) -> (ids as int32 bytes, number of ids before): one id per Arrow
+ * string (offsets 32-bit, or 64-bit when large), new values added */
 static PyObject *book_intern(PyObject *self, PyObject *args) {
     PyObject *cap, *offs_o, *data_o;
     int large;
@@ -863,60 +936,14 @@ static PyObject *book_intern(PyObject *self, PyObject *args) {
     memset(&ob, 0, sizeof(ob));
     memset(&db, 0, sizeof(db));
     PyObject *result = NULL;
-    if (!get_buf(offs_o, &ob, large ? 8 : 4, -1, "offsets") || !get_buf(data_o, &db, 1, -1, "data"))
-        goto done;
-    {
+    if (get_buf(offs_o, &ob, large ? 8 : 4, -1, "offsets") && get_buf(data_o, &db, 1, -1, "data")) {
         Py_ssize_t n = ENTRIES(ob) - 1;
-        if (n < 0) {
+        column_t c = {(const char *)db.view.buf, db.view.len, ob.view.buf, large, 0};
+        if (n < 0)
             PyErr_SetString(PyExc_ValueError, "book_intern(): no offsets");
-            goto done;
-        }
-        PyObject *out = PyBytes_FromStringAndSize(NULL, sizeof(int32_t) * n);
-        if (!out)
-            goto done;
-        int32_t *ids = (int32_t *)PyBytes_AS_STRING(out);
-        int64_t before = b->n;
-        const char *data = (const char *)db.view.buf;
-        Py_ssize_t dlen = db.view.len;
-        const void *offs = ob.view.buf;
-        int bad = 0, oom = 0;
-#define OFF(i) (large ? ((const int64_t *)offs)[i] : (int64_t)((const int32_t *)offs)[i])
-        uint64_t ring[BOOK_AHEAD];
-        Py_BEGIN_ALLOW_THREADS /* the caller holds the book's lock */
-        for (Py_ssize_t i = 0, next = 0; i < n; i++) {
-            for (; next < n && next <= i + BOOK_AHEAD - 1; next++) { /* hash ahead, prefetch the slot */
-                int64_t a0 = OFF(next), a1 = OFF(next + 1);
-                if (a0 < 0 || a1 < a0 || a1 > dlen) {
-                    bad = 1;
-                    break;
-                }
-                uint64_t h = hash_bytes(data + a0, (Py_ssize_t)(a1 - a0));
-                ring[next % BOOK_AHEAD] = h;
-                __builtin_prefetch(b->slots + (h & (uint64_t)(b->cap - 1)));
-            }
-            if (bad)
-                break;
-            int64_t s0 = OFF(i), s1 = OFF(i + 1);
-            int64_t id = book_add(b, data + s0, (Py_ssize_t)(s1 - s0), ring[i % BOOK_AHEAD]);
-            if (id == -1) {
-                oom = 1;
-                break;
-            }
-            ids[i] = (int32_t)id; /* -2: too long to be an address */
-        }
-        Py_END_ALLOW_THREADS
-#undef OFF
-        if (bad || oom) {
-            Py_DECREF(out);
-            if (bad)
-                PyErr_SetString(PyExc_ValueError, "book_intern(): offsets outside the data");
-            else
-                PyErr_NoMemory();
-            goto done;
-        }
-        result = Py_BuildValue("(NL)", out, (long long)before);
+        else
+            result = book_intern_column(b, &c, n, "book_intern");
     }
-done:
     rel(&ob);
     rel(&db);
     return result;
@@ -939,45 +966,14 @@ static PyObject *book_intern_fixed(PyObject *self, PyObject *args) {
     buf_t db;
     memset(&db, 0, sizeof(db));
     PyObject *result = NULL;
-    if (!get_buf(data_o, &db, 1, -1, "data"))
-        goto done;
-    {
+    if (get_buf(data_o, &db, 1, -1, "data")) {
         Py_ssize_t n = db.view.len / width;
-        if (n * width != db.view.len) {
+        column_t c = {(const char *)db.view.buf, db.view.len, NULL, 0, width};
+        if (n * width != db.view.len)
             PyErr_SetString(PyExc_ValueError, "book_intern_fixed(): data is not a whole number of values");
-            goto done;
-        }
-        PyObject *out = PyBytes_FromStringAndSize(NULL, sizeof(int32_t) * n);
-        if (!out)
-            goto done;
-        int32_t *ids = (int32_t *)PyBytes_AS_STRING(out);
-        int64_t before = b->n;
-        const char *data = (const char *)db.view.buf;
-        int oom = 0;
-        uint64_t ring[BOOK_AHEAD];
-        Py_BEGIN_ALLOW_THREADS /* the caller holds the book's lock */
-        for (Py_ssize_t i = 0, next = 0; i < n; i++) {
-            for (; next < n && next <= i + BOOK_AHEAD - 1; next++) { /* hash ahead, prefetch the slot */
-                uint64_t h = hash_bytes(data + next * width, width);
-                ring[next % BOOK_AHEAD] = h;
-                __builtin_prefetch(b->slots + (h & (uint64_t)(b->cap - 1)));
-            }
-            int64_t id = book_add(b, data + i * width, width, ring[i % BOOK_AHEAD]);
-            if (id < 0) {
-                oom = 1;
-                break;
-            }
-            ids[i] = (int32_t)id;
-        }
-        Py_END_ALLOW_THREADS
-        if (oom) {
-            Py_DECREF(out);
-            PyErr_NoMemory();
-            goto done;
-        }
-        result = Py_BuildValue("(NL)", out, (long long)before);
+        else
+            result = book_intern_column(b, &c, n, "book_intern_fixed");
     }
-done:
     rel(&db);
     return result;
 }
