@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 
 import typer
 
@@ -32,6 +33,8 @@ def register(app: typer.Typer) -> None:
             help="Require this token on every request (header, cookie or "
             "?token=); mandatory for a non-loopback --host.",
         ),
+        watch_state: Path | None = typer.Option(None, "--watch-state", help="A `netvet watch` state file: the "
+                                                "dashboard shows its open events (/events)."),
     ) -> None:
         """Start the local dashboard: runs, run detail, entities, compare and drift views."""
         if token is not None and len(token) < 8:
@@ -47,7 +50,7 @@ def register(app: typer.Typer) -> None:
         from ..web.app import create_app
 
         history = History()
-        web = create_app(history, token=token, bind_host=host)
+        web = create_app(history, token=token, bind_host=host, watch_state=watch_state)
         shown = f"[{host}]" if ":" in host else host
         hint = "?token=<your token>" if token else ""
         console_err.print(

@@ -6,16 +6,25 @@ two policies of one run side by side (``/compare``), drift between runs (``/drif
 ``/api/runs/{run}``, ``/api/runs/{run}/report``, ``/api/drift``. Pages are rendered on the server with the
 HTML report's view model and templates (autoescaped); the only script is the report's table script, served
 from ``/static``.
+
+Every list is paginated (``?page=N&size=M``, ``size`` at most ``MAX_SIZE``, default ``DEFAULT_SIZE``), so a
+page or an API answer stays small however large the run; API lists answer
+``{"items": [...], "page", "size", "total", "pages", "next", "prev"}``. A bad run reference, finding number
+or query parameter is a 404 or 400 with a message, never a 500.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 from collections import Counter, OrderedDict
+from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from ..history.drift import diff_runs
@@ -35,6 +44,80 @@ from ..reporters.html import (
 from .security import install_security
 
 FILTERS = ("policy", "verdict", "site", "country", "entity", "q")
+DEFAULT_SIZE = 100  # rows per page (findings, runs, drift entries, API items)
+MAX_SIZE = 500  # the largest page a client may ask for (larger sizes are capped)
+MAX_PAGE = 10**9
+
+
+def _whole_number(request: Request, name: str, default: int) -> int:
+    """A query parameter that must be ASCII digits (``"²".isdigit()`` is True but ``int("²")`` fails)."""
+    raw = request.query_params.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    text = raw.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 10 or int(text) < 1:
+        shown = raw if len(raw) <= 40 else raw[:37] + "..."
+        raise HTTPException(400, f"query parameter {name!r} must be a whole number of 1 or more, got {shown!r}")
+    return int(text)
+
+
+@dataclass
+class Pager:
+    """One page of a list: which rows, and the links to the neighbouring pages (filters kept)."""
+
+    page: int
+    size: int
+    total: int
+    path: str
+    params: list[tuple[str, str]]
+    anchor: str = ""
+
+    @classmethod
+    def of(cls, request: Request, total: int, anchor: str = "") -> Pager:
+        size = min(_whole_number(request, "size", DEFAULT_SIZE), MAX_SIZE)
+        page = _whole_number(request, "page", 1)
+        pager = cls(page, size, total, request.url.path,
+                    [(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "size", "token")],
+                    anchor)
+        if page > pager.pages:
+            raise HTTPException(404, f"page {page} is past the last page ({pager.pages}: {total} items, "
+                                     f"{size} per page)")
+        return pager
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def start(self) -> int:
+        return (self.page - 1) * self.size
+
+    @property
+    def stop(self) -> int:
+        return min(self.start + self.size, self.total)
+
+    def slice(self, rows):
+        return rows[self.start : self.start + self.size]
+
+    def href(self, page: int | None) -> str | None:
+        if page is None or not 1 <= page <= self.pages:
+            return None
+        q = [*self.params, ("page", str(page))]
+        if self.size != DEFAULT_SIZE:
+            q.append(("size", str(self.size)))
+        return f"{quote(self.path)}?{urlencode(q)}{self.anchor}"
+
+    @property
+    def next(self) -> str | None:
+        return self.href(self.page + 1)
+
+    @property
+    def prev(self) -> str | None:
+        return self.href(self.page - 1)
+
+    def to_dict(self, items: list) -> dict:
+        return {"items": items, "page": self.page, "size": self.size, "total": self.total, "pages": self.pages,
+                "next": self.next, "prev": self.prev}
 
 
 def web_template(name: str) -> str | None:
@@ -66,17 +149,19 @@ class RunCache:
         self.history = history
         self.size = size
         self._views: OrderedDict[str, tuple[dict, ReportView]] = OrderedDict()
+        self._lock = threading.Lock()  # requests run in a thread pool: build each view once
 
     def get(self, run_id: str) -> tuple[dict, ReportView]:
-        if run_id in self._views:
-            self._views.move_to_end(run_id)
-            return self._views[run_id]
-        data = self.history.report(run_id)
-        item = (data, build_view(data))
-        self._views[run_id] = item
-        while len(self._views) > self.size:
-            self._views.popitem(last=False)
-        return item
+        with self._lock:
+            if run_id in self._views:
+                self._views.move_to_end(run_id)
+                return self._views[run_id]
+            data = self.history.report(run_id)
+            item = (data, build_view(data))
+            self._views[run_id] = item
+            while len(self._views) > self.size:
+                self._views.popitem(last=False)
+            return item
 
 
 def _match(f, want: dict[str, str]) -> bool:
@@ -105,8 +190,10 @@ def create_app(
     token: str | None = None,
     bind_host: str = "127.0.0.1",
     registry_loader=None,
+    watch_state: str | Path | None = None,
 ) -> FastAPI:
-    """The dashboard app over ``history``; with ``token`` every request must carry it."""
+    """The dashboard app over ``history``; with ``token`` every request must carry it; ``watch_state`` (a
+    `netvet watch` state file) adds the open watch events."""
     history = history or History()
     cache = RunCache(history)
     app = FastAPI(title="netvet dashboard", docs_url=None, redoc_url=None, openapi_url=None)
@@ -149,17 +236,26 @@ def create_app(
         q = {k: v for k, v in params.items() if v}
         return f"/runs/{quote(run_id, safe='')}" + (f"?{urlencode(q)}" if q else "")
 
+    def error(request: Request, status: int, message: str):
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": message}, status_code=status)
+        return page("error.html.j2", status=status, title="Error", message=message, status_code=status)
+
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException):
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
-        return page(
-            "error.html.j2",
-            status=exc.status_code,
-            title="Error",
-            message=str(exc.detail),
-            status_code=exc.status_code,
-        )
+        return error(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, exc: RequestValidationError):
+        problems = []
+        for e in exc.errors()[:5]:
+            where = ".".join(str(x) for x in e.get("loc", ()) if x not in ("query", "path"))
+            problems.append(f"{e.get('loc', ('',))[0]} parameter {where!r}: {e.get('msg', 'invalid')}")
+        return error(request, 400, "bad request: " + "; ".join(problems))
+
+    @app.exception_handler(HistoryError)
+    async def _history_error(request: Request, exc: HistoryError):
+        return error(request, 503, str(exc))
 
     # --- static -----------------------------------------------------------------------------------
     @app.get("/static/report.css")
@@ -173,12 +269,13 @@ def create_app(
     # --- pages ------------------------------------------------------------------------------------
     @app.get("/", response_class=HTMLResponse)
     @in_session
-    def runs_page():
-        try:
-            runs = history.runs()
-        except HistoryError as exc:
-            raise HTTPException(503, str(exc)) from None
-        return page("runs.html.j2", title="Runs", runs=runs, db=str(history.path), run_href=run_href)
+    def runs_page(request: Request):
+        runs = history.runs()
+        pager = Pager.of(request, len(runs))
+        shown = [(r, runs[i + 1] if i + 1 < len(runs) else None)
+                 for i, r in enumerate(runs) if pager.start <= i < pager.stop]
+        return page("runs.html.j2", title="Runs", runs=shown, total=len(runs), pager=pager, db=str(history.path),
+                    run_href=run_href)
 
     @app.get("/runs/{run}", response_class=HTMLResponse)
     @in_session
@@ -188,6 +285,7 @@ def create_app(
         data, view = cache.get(run_id)
         want = {k: request.query_params.get(k, "") for k in FILTERS}
         rows = [f for f in view.findings if _match(f, want)]
+        pager = Pager.of(request, len(rows), anchor="#findings")
 
         def summary_href(pid: str, verdict: str) -> str:
             return run_href(run_id, policy=pid, verdict=verdict) + "#findings"
@@ -197,7 +295,9 @@ def create_app(
             title=f"Run {info['seq']}",
             info=info,
             v=view,
-            rows=rows,
+            rows=pager.slice(rows),
+            matching=len(rows),
+            pager=pager,
             want=want,
             run_id=run_id,
             summary_href=summary_href,
@@ -207,13 +307,15 @@ def create_app(
 
     @app.get("/runs/{run}/findings/{idx}", response_class=HTMLResponse)
     @in_session
-    def finding_page(run: str, idx: int):
+    def finding_page(run: str, idx: str):
         run_id = resolve(run)
         info = history.run(run_id)
         data, view = cache.get(run_id)
-        if not 0 <= idx < len(view.findings):
-            raise HTTPException(404, f"run {run_id} has no finding {idx}")
-        f = view.findings[idx]
+        if not (idx.isascii() and idx.isdigit()) or not 0 <= int(idx) < len(view.findings):
+            shown = idx if len(idx) <= 40 else idx[:37] + "..."
+            raise HTTPException(404, f"run {run_id} has no finding {shown!r} (findings are numbered 0 to "
+                                     f"{len(view.findings) - 1})")
+        f = view.findings[int(idx)]
         obs = next((o for o in data.get("observations") or [] if o.get("id") == f.subject), None)
         ev = evidence_view(obs) if obs else None
         siblings = [g for g in view.findings if g.subject == f.subject and g.idx != f.idx]
@@ -232,7 +334,7 @@ def create_app(
 
     @app.get("/runs/{run}/entities/{entity_id}", response_class=HTMLResponse)
     @in_session
-    def entity_page(run: str, entity_id: str):
+    def entity_page(run: str, entity_id: str, request: Request):
         run_id = resolve(run)
         info = history.run(run_id)
         data, view = cache.get(run_id)
@@ -248,6 +350,7 @@ def create_app(
         ]
         per_policy = [(pid, title, c, sum(c.values())) for pid, title, c, _ in per_policy if sum(c.values())]
         name = findings[0].entity_name if findings else entity_id
+        pager = Pager.of(request, max(len(findings), len(evidence)))
         return page(
             "entity.html.j2",
             title=name,
@@ -256,8 +359,11 @@ def create_app(
             entity_id=entity_id,
             name=name,
             facts=facts,
-            findings=findings,
-            evidence=evidence,
+            findings=pager.slice(findings),
+            evidence=pager.slice(evidence),
+            n_findings=len(findings),
+            n_evidence=len(evidence),
+            pager=pager,
             per_policy=per_policy,
             finding_href=lambda g: f"/runs/{quote(run_id, safe='')}/findings/{g.idx}",
             summary_href=lambda pid, v: (
@@ -268,13 +374,17 @@ def create_app(
 
     @app.get("/compare", response_class=HTMLResponse)
     @in_session
-    def compare_page(a: str = "", b: str = "", p1: str = "", p2: str = ""):
+    def compare_page(request: Request, a: str = "", b: str = "", p1: str = "", p2: str = ""):
         runs = history.runs()
+        for ref in (a, b):
+            if ref:
+                resolve(ref)  # a reference given must name a run, even when the page needs both
         if a and p1 and p2:
             run_id = resolve(a)
             info = history.run(run_id)
             data, view = cache.get(run_id)
             rows = _policy_pairs(data, view, p1, p2)
+            pager = Pager.of(request, len(rows))
             return page(
                 "compare_policies.html.j2",
                 title=f"{p1} vs {p2}",
@@ -282,7 +392,9 @@ def create_app(
                 run_id=run_id,
                 p1=p1,
                 p2=p2,
-                rows=rows,
+                rows=pager.slice(rows),
+                total=len(rows),
+                pager=pager,
                 v=view,
                 run_href=run_href,
                 differ=sum(1 for r in rows if r["differ"]),
@@ -291,6 +403,8 @@ def create_app(
             ra, rb = resolve(a), resolve(b)
             ia, ib = history.run(ra), history.run(rb)
             (_, va), (_, vb) = cache.get(ra), cache.get(rb)
+            entities = _entity_pairs(va, vb)
+            pager = Pager.of(request, len(entities))
             return page(
                 "compare_runs.html.j2",
                 title="Compare runs",
@@ -298,67 +412,113 @@ def create_app(
                 b=ib,
                 va=va,
                 vb=vb,
-                entities=_entity_pairs(va, vb),
+                entities=pager.slice(entities),
+                total=len(entities),
+                pager=pager,
                 run_href=run_href,
-                runs=runs,
             )
         return page(
             "compare_pick.html.j2",
             title="Compare",
-            runs=runs,
+            runs=runs[:MAX_SIZE],
+            more=max(0, len(runs) - MAX_SIZE),
             run_href=run_href,
             policies=_policies_of(history, runs[0]["run_id"]) if runs else [],
         )
 
     @app.get("/drift", response_class=HTMLResponse)
     @in_session
-    def drift_page(a: str = "", b: str = ""):
+    def drift_page(request: Request, a: str = "", b: str = ""):
         runs = history.runs()
         if not (a and b):
             if len(runs) < 2:
-                return page("compare_pick.html.j2", title="Drift", runs=runs, run_href=run_href, policies=[])
+                return page("compare_pick.html.j2", title="Drift", runs=runs, more=0, run_href=run_href,
+                            policies=[])
             a, b = runs[1]["run_id"], runs[0]["run_id"]
         try:
             drift = diff_runs(history, a, b)
         except HistoryError as exc:
             raise HTTPException(404, str(exc)) from None
+        pager = Pager.of(request, max(len(drift.new), len(drift.resolved), len(drift.changed)))
         return page(
             "drift.html.j2",
             title="Drift",
             d=drift,
+            c=drift.to_dict()["counts"],
+            tables=[(name, pager.slice(rows), len(rows), cls) for name, rows, cls in
+                    (("New", drift.new, "added"), ("Resolved", drift.resolved, "resolved"),
+                     ("Changed", drift.changed, "changed"))],
+            pager=pager,
             a=history.run(drift.run_a),
             b=history.run(drift.run_b),
             run_href=run_href,
-            runs=runs,
         )
 
+    def events() -> list[dict]:
+        if watch_state is None:
+            return []
+        from ..watch.store import open_events
+
+        try:
+            return open_events(watch_state)
+        except Exception as exc:  # noqa: BLE001 - a damaged or locked state file is a 503, not a crash
+            raise HTTPException(503, f"cannot read the watch state {watch_state}: {exc}") from None
+
+    @app.get("/events", response_class=HTMLResponse)
+    def events_page(request: Request):
+        rows = events()
+        pager = Pager.of(request, len(rows))
+        return page("events.html.j2", title="Watch events", events=pager.slice(rows), pager=pager,
+                    state=str(watch_state) if watch_state is not None else None)
+
     # --- JSON -------------------------------------------------------------------------------------
+    @app.get("/api/events")
+    def api_events(request: Request):
+        rows = events()
+        pager = Pager.of(request, len(rows))
+        return JSONResponse({"state": str(watch_state) if watch_state is not None else None,
+                             **pager.to_dict(pager.slice(rows))})
+
     @app.get("/api/runs")
     @in_session
-    def api_runs():
-        return {"database": str(history.path), "runs": history.runs()}
+    def api_runs(request: Request):
+        runs = history.runs()
+        pager = Pager.of(request, len(runs))
+        return JSONResponse({"database": str(history.path), **pager.to_dict(pager.slice(runs))})
 
     @app.get("/api/runs/{run}")
     @in_session
-    def api_run(run: str):
+    def api_run(run: str, request: Request):
         run_id = resolve(run)
         info = history.run(run_id)
-        info["findings_rows"] = history.findings(run_id)
-        return info
+        pager = Pager.of(request, info["findings"] or 0)
+        rows = history.findings(run_id, offset=pager.start, limit=pager.size)
+        return JSONResponse({"run": info, **pager.to_dict(rows)})
 
     @app.get("/api/runs/{run}/report")
     @in_session
-    def api_report(run: str):
+    def api_report(run: str, request: Request):
         data, _ = cache.get(resolve(run))
-        return data
+        findings = data.get("findings") or []
+        pager = Pager.of(request, len(findings))
+        items = pager.slice(findings)
+        wanted = {f.get("subject") for f in items}
+        observations = [o for o in data.get("observations") or [] if o.get("id") in wanted]
+        head = {k: v for k, v in data.items() if k not in ("findings", "observations")}
+        # JSONResponse directly: the recorded report is plain JSON, FastAPI's encoder would walk it again
+        return JSONResponse({"report": head, **pager.to_dict(items), "observations": observations})
 
     @app.get("/api/drift")
     @in_session
-    def api_drift(a: str, b: str):
+    def api_drift(a: str, b: str, request: Request):
         try:
-            return diff_runs(history, a, b).to_dict()
+            drift = diff_runs(history, a, b).to_dict()
         except HistoryError as exc:
             raise HTTPException(404, str(exc)) from None
+        changes = [{"change": kind, **c} for kind in ("new", "resolved", "changed") for c in drift[kind]]
+        pager = Pager.of(request, len(changes))
+        return JSONResponse({"run_a": drift["run_a"], "run_b": drift["run_b"], "counts": drift["counts"],
+                             **pager.to_dict(pager.slice(changes))})
 
     return app
 
