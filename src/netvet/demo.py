@@ -4,7 +4,9 @@ A campus (headquarters, a lab, a branch) and an operator core (two points of pre
 switches, routers, radios, cameras, phones, servers, firewalls, home routers and modems from many vendors
 and countries. MAC addresses are drawn from the real IEEE blocks of each vendor so that attribution works
 the way it does on real evidence; a few devices carry deliberately awkward evidence (randomised MACs, a
-modem inside a router, a relabelled camera, an uncurated vendor, weak hints only).
+modem inside a router, a relabelled camera, an uncurated vendor, weak hints only). A second file is a mobile
+operator spread over six countries (UK, Germany, France, Sweden, Japan, US) with network domains, technology,
+installation dates and recorded approvals, for the national packs and `netvet timeline`.
 """
 
 from __future__ import annotations
@@ -170,6 +172,105 @@ def generate(registry, macs, out_dir: Path) -> Path:
             })
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=COLUMNS, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    return path
+
+
+# --- an operator network spread over six countries (SAMPLE DATA): the same kind of evidence under US, UK, German,
+# French, Swedish and Japanese rules (`netvet compare ... -p uk-designated-vendors -p de-critical-components ...`).
+OPERATOR_COLUMNS = ["hostname", "ip", "mac", "vendor", "model", "serial", "role", "site", "kind", "domain",
+                    "technology", "operator", "country", "installed", "approval", "approved_until"]
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    """``count`` elements of one vendor in one domain of one country's operator."""
+
+    country: str
+    site: str
+    kind: str
+    vendor: str
+    model: str
+    count: int
+    domain: str
+    technology: str = ""
+    installed: str = ""
+    approval: str = ""
+    approved_until: str = ""
+
+
+OPERATOR_SPECS: list[OpSpec] = [
+    # United Kingdom: Huawei above 35 % of the RAN and of the fibre access, still in the core in this sample
+    OpSpec("GB", "uk-core", "router", "Huawei", "NE40E-X8A", 2, "core", "5g", "2019-03-01"),
+    OpSpec("GB", "uk-core", "router", "Ericsson", "Router 6675", 2, "core", "5g", "2021-05-01"),
+    OpSpec("GB", "uk-ran", "ran-baseband", "Huawei", "BBU5900", 5, "ran", "5g", "2019-09-01"),
+    OpSpec("GB", "uk-ran", "ran-baseband", "Ericsson", "Baseband 6648", 6, "ran", "5g", "2021-05-01"),
+    OpSpec("GB", "uk-ran", "ran-baseband", "Nokia", "AirScale", 3, "ran", "5g", "2022-02-01"),
+    OpSpec("GB", "uk-access", "olt", "Huawei", "MA5800-X17", 3, "access", "fibre", "2018-06-01"),
+    OpSpec("GB", "uk-access", "olt", "Nokia", "Lightspan MF-14", 5, "access", "fibre", "2021-06-01"),
+    OpSpec("GB", "uk-core", "optical", "Huawei", "OptiX OSN 9800", 2, "transport", "", "2018-06-01"),
+    # Germany: Huawei and ZTE in the core (out by 2026) and in management (2029)
+    OpSpec("DE", "de-core", "router", "Huawei", "NE40E-X8A", 2, "core", "5g", "2019-11-01"),
+    OpSpec("DE", "de-core", "router", "ZTE", "ZXR10 M6000-8S", 1, "core", "5g", "2019-11-01"),
+    OpSpec("DE", "de-core", "router", "Nokia", "7750 SR-7s", 3, "core", "5g", "2020-03-01"),
+    OpSpec("DE", "de-ran", "ran-baseband", "Huawei", "BBU5900", 6, "ran", "5g", "2020-02-01"),
+    OpSpec("DE", "de-ran", "ran-baseband", "Ericsson", "Baseband 6648", 4, "ran", "5g", "2021-02-01"),
+    OpSpec("DE", "de-noc", "server", "Huawei", "iMaster NCE", 1, "management", "5g", "2020-02-01"),
+    OpSpec("DE", "de-core", "optical", "ZTE", "ZXONE 9700", 2, "transport", "", "2019-11-01"),
+    # France: authorisations recorded with their terms
+    OpSpec("FR", "fr-ran", "ran-radio", "Huawei", "AAU5613", 2, "ran", "5g", "2020-09-01", "ANSSI-A", "2025-07-31"),
+    OpSpec("FR", "fr-ran", "ran-radio", "Huawei", "AAU5613", 2, "ran", "5g", "2020-09-01", "ANSSI-B", "2028-07-31"),
+    OpSpec("FR", "fr-ran", "ran-radio", "Nokia", "AirScale", 4, "ran", "5g", "2020-09-01", "ANSSI-C", "2028-08-31"),
+    OpSpec("FR", "fr-core", "router", "Nokia", "7750 SR-7s", 2, "core", "5g", "2020-09-01"),
+    OpSpec("FR", "fr-core", "router", "Huawei", "NE40E-X8A", 1, "core", "5g", "2019-01-01"),
+    # Sweden: legacy Huawei radio and a ZTE management system (out by 1 Jan 2025)
+    OpSpec("SE", "se-core", "router", "Ericsson", "Router 6675", 2, "core", "5g", "2020-06-01"),
+    OpSpec("SE", "se-ran", "ran-baseband", "Ericsson", "Baseband 6648", 6, "ran", "5g", "2021-04-01"),
+    OpSpec("SE", "se-ran", "ran-baseband", "Nokia", "AirScale", 2, "ran", "5g", "2021-04-01"),
+    OpSpec("SE", "se-ran", "ran-baseband", "Huawei", "BBU5900", 2, "ran", "5g", "2019-08-01"),
+    OpSpec("SE", "se-noc", "server", "ZTE", "ZENIC ONE", 1, "management", "", "2018-05-01"),
+    # Japan: plans registered for some critical facilities, not for others
+    OpSpec("JP", "jp-core", "router", "NEC", "UNIVERGE IX", 2, "core", "5g", "2024-09-01", "PLAN-2024-017"),
+    OpSpec("JP", "jp-core", "router", "Fujitsu", "1FINITY", 2, "core", "5g", "2024-09-01"),
+    OpSpec("JP", "jp-ran", "ran-radio", "NEC", "Open RAN RU", 4, "ran", "5g", "2021-03-01"),
+    OpSpec("JP", "jp-ran", "ran-baseband", "Samsung", "vRAN CDU", 2, "ran", "5g", ""),
+    OpSpec("JP", "jp-core", "optical", "Fujitsu", "1FINITY T600", 2, "transport", "", "2020-03-01"),
+    # United States: a rural carrier still replacing ZTE radio
+    OpSpec("US", "us-core", "router", "Cisco", "ASR 9906", 2, "core", "5g", "2020-01-01"),
+    OpSpec("US", "us-core", "router", "Juniper Networks", "MX960", 2, "core", "5g", "2020-01-01"),
+    OpSpec("US", "us-ran", "ran-baseband", "Ericsson", "Baseband 6648", 4, "ran", "5g", "2021-01-01"),
+    OpSpec("US", "us-ran", "ran-baseband", "Samsung", "vRAN CDU", 2, "ran", "5g", "2022-01-01"),
+    OpSpec("US", "us-ran", "ran-baseband", "ZTE", "V9200", 1, "ran", "4g", "2017-01-01"),
+]
+
+
+def generate_operator(registry, macs, out_dir: Path) -> Path:
+    """Write the sample operator network (six countries) into ``out_dir``; deterministic."""
+    rng = random.Random(SEED + 1)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "sample-operator-network.csv"
+    by_entity = _blocks_by_entity(macs, registry)
+    host_no: dict[str, int] = {}
+    rows = []
+    for spec in OPERATOR_SPECS:
+        maker = registry.lookup(spec.vendor)
+        blocks = by_entity.get(maker.id, []) if maker is not None else []
+        for _ in range(spec.count):
+            n = host_no[spec.site] = host_no.get(spec.site, 0) + 1
+            cc = spec.country.lower()
+            rows.append({
+                "hostname": f"{spec.site}-{spec.kind}-{n:03d}",
+                "ip": f"10.{200 + OPERATOR_SPECS.index(spec) % 50}.{n // 250}.{n % 250 + 1}",
+                "mac": _mac(blocks[rng.randrange(len(blocks))], rng) if blocks else _random_local_mac(rng),
+                "vendor": spec.vendor, "model": spec.model, "serial": f"SN{rng.randrange(10**9):09d}",
+                "role": "core" if spec.domain == "core" else "", "site": spec.site, "kind": spec.kind,
+                "domain": spec.domain, "technology": spec.technology, "operator": f"sample-op-{cc}",
+                "country": spec.country, "installed": spec.installed, "approval": spec.approval,
+                "approved_until": spec.approved_until,
+            })
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=OPERATOR_COLUMNS, lineterminator="\n")
         w.writeheader()
         w.writerows(rows)
     return path

@@ -20,12 +20,18 @@ def test_demo_report(demo):
     assert (out / "sample-inventory.csv").exists()
     s = doc["summary"]
     assert (s["observations"], s["attributed"], s["registry_only"], s["unknown"]) == (312, 300, 4, 8)
+    # registry-only evidence (the uncurated sensors) is UNKNOWN, never PASS (no PASS without positive evidence)
     assert s["per_policy"] == {
-        "clean-network": {"PASS": 210, "REVIEW": 15, "FAIL": 79, "UNKNOWN": 8, "WAIVED": 0},
-        "eu-5g-toolbox": {"PASS": 209, "REVIEW": 77, "FAIL": 18, "UNKNOWN": 8, "WAIVED": 0},
-        "fcc-covered-list": {"PASS": 251, "REVIEW": 13, "FAIL": 40, "UNKNOWN": 8, "WAIVED": 0},
-        "ndaa-889": {"PASS": 255, "REVIEW": 9, "FAIL": 40, "UNKNOWN": 8, "WAIVED": 0},
-        "vendor-neutral-risk": {"PASS": 178, "REVIEW": 108, "FAIL": 18, "UNKNOWN": 8, "WAIVED": 0},
+        "clean-network": {"PASS": 207, "REVIEW": 15, "FAIL": 79, "UNKNOWN": 11, "WAIVED": 0},
+        "de-critical-components": {"PASS": 283, "REVIEW": 14, "FAIL": 0, "UNKNOWN": 15, "WAIVED": 0},
+        "eu-5g-toolbox": {"PASS": 205, "REVIEW": 77, "FAIL": 18, "UNKNOWN": 12, "WAIVED": 0},
+        "fcc-covered-list": {"PASS": 247, "REVIEW": 13, "FAIL": 40, "UNKNOWN": 12, "WAIVED": 0},
+        "fr-5g-authorisations": {"PASS": 239, "REVIEW": 58, "FAIL": 0, "UNKNOWN": 15, "WAIVED": 0},
+        "jp-critical-infrastructure": {"PASS": 211, "REVIEW": 68, "FAIL": 18, "UNKNOWN": 15, "WAIVED": 0},
+        "ndaa-889": {"PASS": 251, "REVIEW": 9, "FAIL": 40, "UNKNOWN": 12, "WAIVED": 0},
+        "se-pts-2020": {"PASS": 277, "REVIEW": 20, "FAIL": 0, "UNKNOWN": 15, "WAIVED": 0},
+        "uk-designated-vendors": {"PASS": 287, "REVIEW": 10, "FAIL": 0, "UNKNOWN": 15, "WAIVED": 0},
+        "vendor-neutral-risk": {"PASS": 177, "REVIEW": 105, "FAIL": 18, "UNKNOWN": 12, "WAIVED": 0},
     }
 
 
@@ -42,7 +48,9 @@ def test_demo_key_cases(demo):
     assert (r["entity"]["id"], r["verdict"], r["rule_ids"]) == ("cisco", "REVIEW", ["clean.component-origin"])
     # a relabelled camera whose maker is undetermined never passes
     lorex = [f for f in doc["findings"] if f["entity"] and f["entity"]["id"] == "lorex"]
-    assert lorex and all(f["verdict"] == "REVIEW" for f in lorex)
+    assert lorex and all(f["verdict"] in ("REVIEW", "UNKNOWN") for f in lorex)
+    assert all(f["verdict"] == "REVIEW" for f in lorex if f["policy"] in
+               ("clean-network", "eu-5g-toolbox", "fcc-covered-list", "ndaa-889", "vendor-neutral-risk"))
 
 
 def test_compare_on_demo(demo, capsys):
@@ -55,3 +63,29 @@ def test_compare_on_demo(demo, capsys):
         "clean-network": 79, "fcc-covered-list": 40, "eu-5g-toolbox": 18}
     assert len(cmp["excluded_only_by"]["clean-network"]) == 37
     assert cmp["vendor_neutral_flags_missed_by"]["eu-5g-toolbox vs clean-network"]["assets"] == 22
+
+
+def test_demo_operator_network_under_national_rules(demo):
+    """The sample operator in six countries: the same evidence under US, UK, German, French, Swedish, Japanese and
+    EU rules (2026-11-24: the UK caps and core date have passed, Germany's core date has not)."""
+    out, _ = demo
+    assert (out / "sample-operator-network.csv").exists()
+    assert "<svg" in (out / "netvet-demo-timeline.html").read_text()
+    doc = json.loads((out / "netvet-demo-operator-report.json").read_text())
+    assert doc["sample_data"] is True
+    assert {p: (v["FAIL"], v["REVIEW"]) for p, v in doc["summary"]["per_policy"].items()} == {
+        "clean-network": (33, 0), "de-critical-components": (0, 0), "eu-5g-toolbox": (6, 27),
+        "fcc-covered-list": (33, 0), "fr-5g-authorisations": (2, 19), "jp-critical-infrastructure": (0, 34),
+        "se-pts-2020": (29, 0), "uk-designated-vendors": (24, 2)}
+    de = [f for f in doc["findings"] if f["policy"] == "de-critical-components" and f["compliant_until"]]
+    assert len(de) == 30 and {f["compliant_until"] for f in de} == {"2026-12-31", "2029-12-31"}
+
+
+def test_compare_national_on_demo(demo, capsys):
+    out, _ = demo
+    code = main(["compare", str(out / "sample-operator-network.csv"), "-p", "clean-network", "-p",
+                 "uk-designated-vendors", "-p", "jp-critical-infrastructure", "--format", "json", "--on", "2026-11-24"])
+    cmp = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert {p: v["excluded_assets"] for p, v in cmp["per_policy"].items()} == {
+        "clean-network": 33, "uk-designated-vendors": 24, "jp-critical-infrastructure": 0}

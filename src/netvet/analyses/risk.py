@@ -150,15 +150,15 @@ class RiskData:
         chain = [entity_id] + registry.ancestors(entity_id, on)
         ents = [registry.entities[c] for c in chain]
         return RiskProfile(entity_id, [
-            self._legal(ents), self._state(ents), self._opacity(ents), self._security(entity_id, chain),
+            self._legal(ents, on), self._state(ents, on), self._opacity(ents, on), self._security(entity_id, chain),
             self._certification(chain),
         ])
 
-    def _legal(self, ents) -> FactorScore:
+    def _legal(self, ents, on: date) -> FactorScore:
         w = WEIGHTS["legal_compulsion"]
         countries = []
         for e in ents:
-            for c in (e.hq_country, e.registration_country):
+            for c in (e.hq_country_on(on), e.registration_country_on(on)):
                 if c and c not in countries:
                     countries.append(c)
         if not countries:
@@ -183,11 +183,11 @@ class RiskData:
                 worst = fs
         return worst
 
-    def _state(self, ents) -> FactorScore:
+    def _state(self, ents, on: date) -> FactorScore:
         w = WEIGHTS["state_control"]
         best: FactorScore = FactorScore("state_control", 0.0, w, "no state ownership recorded in the ownership chain")
         for e in ents:
-            for s in e.state_ownership:
+            for s in e.state_ownership_on(on):
                 controlling = s.share is not None and s.share > 50
                 value = 1.0 if controlling else (0.75 if s.share is None else 0.5)
                 desc = (f"state ownership of {e.legal_name}: {s.share:g}%" if s.share is not None
@@ -197,15 +197,24 @@ class RiskData:
                                        s.source, s.as_of.isoformat())
         return best
 
-    def _opacity(self, ents) -> FactorScore:
+    def _opacity(self, ents, on: date) -> FactorScore:
+        """Listings recorded in the registry (dated) come first; this file's listings apply to entities without
+        registry listing facts."""
         w = WEIGHTS["ownership_opacity"]
         for e in ents:
-            lst = self.listings.get(e.id)
+            dated = e.listings_on(on)
+            lst = dated[0] if dated else (self.listings.get(e.id) if not e.listings else None)
             if lst is not None:
                 return FactorScore("ownership_opacity", 0.0, w, f"{e.legal_name} is listed ({lst.exchange}: "
                                    f"{lst.ticker}) with public disclosure duties", lst.source, lst.as_of.isoformat())
         if any(e.owners for e in ents):
             return FactorScore("ownership_opacity", 0.5, w, "not listed on a regulated exchange; owners are recorded")
+        for e in ents:
+            for sh in e.shareholding_on(on):
+                if sh.holder and sh.structure in ("controlled", "private"):
+                    return FactorScore("ownership_opacity", 0.5, w, f"not listed on a regulated exchange; owners "
+                                       f"of {e.legal_name} are recorded ({sh.holder})", sh.source,
+                                       sh.as_of.isoformat())
         return FactorScore("ownership_opacity", 1.0, w, "not listed and no owners recorded")
 
     def _security(self, entity_id: str, chain: list[str]) -> FactorScore:

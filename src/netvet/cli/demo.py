@@ -44,3 +44,43 @@ def register(app: typer.Typer) -> None:
         html_out.write_text(render(report, "html"), encoding="utf-8")
         console.print(f"full report (JSON): {out}")
         console.print(f"full report (HTML, opens offline): {html_out}")
+        _operator_network(registry, macs, output_dir, on)
+
+
+NATIONAL = ["fcc-covered-list", "clean-network", "uk-designated-vendors", "de-critical-components",
+            "fr-5g-authorisations", "se-pts-2020", "jp-critical-infrastructure", "eu-5g-toolbox"]
+
+
+def _operator_network(registry, macs, output_dir: Path, on: str | None) -> None:
+    """The sample operator spread over six countries: the same evidence under US, UK, German, French, Swedish,
+    Japanese and EU rules, side by side, and the compliance timeline of the national packs."""
+    from rich.table import Table
+
+    from ..analyses.compare import compare
+    from ..analyses.timeline import build_timeline
+    from ..demo import generate_operator
+    from ..pipeline import Context, run_audit
+    from ..reporters import render
+    from ..reporters.timeline import timeline_html
+    from .audit import parse_date
+
+    inventory = generate_operator(registry, macs, output_dir)
+    ctx = Context.build(NATIONAL, registry, parse_date(on), macs=macs)
+    report = run_audit([inventory], ctx, sample_data=True)
+    report.notes.append("SAMPLE DATA: a generated operator network in six countries; not a real network.")
+    cmp = compare(report)
+    t = Table(title=f"SAMPLE operator network ({cmp['assets']} elements in GB, DE, FR, SE, JP, US) under each "
+              f"country's rules, as of {ctx.on.isoformat()}", title_justify="left")
+    for col in ("policy", "FAIL", "REVIEW", "UNKNOWN", "PASS", "compliant until a later date"):
+        t.add_column(col)
+    pending = {p: sum(1 for f in report.findings if f.policy == p and f.compliant_until and str(f.verdict) == "PASS")
+               for p in cmp["policies"]}
+    for pol, p in cmp["per_policy"].items():
+        v = p["verdicts"]
+        t.add_row(pol, str(v["FAIL"]), str(v["REVIEW"]), str(v["UNKNOWN"]), str(v["PASS"]), str(pending[pol]))
+    console.print(t)
+    (output_dir / "netvet-demo-operator-report.json").write_text(render(report, "json"), encoding="utf-8")
+    tl = build_timeline(report, [p for p in ctx.packs if p.id in NATIONAL[2:7]])
+    tl_out = output_dir / "netvet-demo-timeline.html"
+    tl_out.write_text(timeline_html(tl), encoding="utf-8")
+    console.print(f"operator network: {inventory}; compliance timeline (HTML): {tl_out}")
