@@ -35,7 +35,8 @@ def claims():
 
 def _expected() -> dict[str, list[str]]:
     merged: dict[str, list[str]] = {}
-    for name in ("expected_registry_names.json", "expected_registry_names_global.json"):
+    for name in ("expected_registry_names.json", "expected_registry_names_global.json",
+                 "expected_registry_names_makers.json"):
         path = HERE / name
         if path.exists():
             for k, v in json.loads(path.read_text()).items():

@@ -207,7 +207,7 @@ def test_pens(reg, pen, eid):
 
 def test_pens_and_cpe_vendors_unique(reg, global_ids):
     pens = [f.value for e in global_ids for f in reg.get(e).pens]
-    assert len(pens) == len(set(pens)) == 100
+    assert len(pens) == len(set(pens)) == 101  # 101 since Dell took Force10's PEN 6027
     cpes = [v for e in global_ids for v in reg.get(e).cpe_vendors]
     assert len(cpes) == len(set(cpes)) == 63
     assert {reg.by_cpe_vendor[v] for v in ("cisco", "juniper", "arista", "nokia", "ui", "thalesgroup")} == {

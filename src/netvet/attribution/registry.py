@@ -28,7 +28,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..model import Designation, Entity, Source
+from ..model import Designation, Entity, EntityKind, Source
 from ..util.yamlfile import DataFileError, DataValidationError, YamlDoc, read_yaml, validate
 from .names import AliasIndex, normalise
 
@@ -148,6 +148,16 @@ class Registry:
         chain = self.ancestors(entity_id, on)
         return chain[-1] if chain else entity_id
 
+    def group(self, entity_id: str, on: date | None = None) -> str:
+        """The corporate group an entity rolls up to: its highest controlling owner that is not a state body
+        (China Mobile International and China Mobile Ltd are both China Mobile, not SASAC)."""
+        top = entity_id
+        for anc in self.ancestors(entity_id, on):
+            if self.entities[anc].kind == EntityKind.STATE:
+                break
+            top = anc
+        return top
+
     def subsidiaries(self, entity_id: str, on: date | None = None) -> list[tuple[str, object]]:
         """Entities ``entity_id`` owns a share of on ``on`` (any share), with the ownership fact."""
         on = on or date.today()
@@ -210,15 +220,25 @@ class Registry:
         return "controlling-owner" if other in self.ancestors(entity_id, on) else "common-control"
 
     def jurisdictions(self, entity_id: str, on: date | None = None) -> dict[str, str | None]:
+        """Registration, headquarters and the ultimate parent's country as of ``on`` (dated facts honoured)."""
+        on = on or date.today()
         e = self.entities[entity_id]
         up = self.ultimate_parent(entity_id, on)
         upe = self.entities[up]
         return {
-            "registration": e.registration_country,
-            "headquarters": e.hq_country,
-            "ultimate_parent": upe.hq_country or upe.registration_country,
+            "registration": e.registration_country_on(on),
+            "headquarters": e.hq_country_on(on),
+            "ultimate_parent": upe.hq_country_on(on) or upe.registration_country_on(on),
             "ultimate_parent_id": up,
         }
+
+    def listings(self, entity_id: str, on: date | None = None) -> list:
+        """Exchange listings of the entity valid on ``on``."""
+        return self.entities[entity_id].listings_on(on or date.today())
+
+    def shareholding(self, entity_id: str, on: date | None = None) -> list:
+        """Shareholding summaries of the entity valid on ``on``."""
+        return self.entities[entity_id].shareholding_on(on or date.today())
 
 
 def _load_dir(root: Path) -> Registry:
@@ -305,6 +325,10 @@ def _load_dir(root: Path) -> Registry:
         if sid not in sources:
             errors.append(DataFileError(doc.file, doc.line_of(path), f"unknown source {sid!r} (not in sources/*.yaml)"))
 
+    def check_period(doc: YamlDoc, path: list, eid: str, f) -> None:
+        if f.valid_from and f.valid_to and f.valid_to <= f.valid_from:
+            errors.append(DataFileError(doc.file, doc.line_of(path), f"{eid}: fact is valid_to before valid_from"))
+
     reg = Registry(
         version=meta.version if meta else "invalid",
         title=meta.title if meta else "",
@@ -321,6 +345,16 @@ def _load_dir(root: Path) -> Registry:
                 f = getattr(e.jurisdiction, dim)
                 if f:
                     check_source(doc, base + ["jurisdiction", dim, "source"], f.source)
+                    check_period(doc, base + ["jurisdiction", dim], e.id, f)
+            for j, f in enumerate(e.jurisdiction.history):
+                check_source(doc, base + ["jurisdiction", "history", j, "source"], f.source)
+                check_period(doc, base + ["jurisdiction", "history", j], e.id, f)
+            for key in ("listings", "shareholding"):
+                for j, f in enumerate(getattr(e, key)):
+                    check_source(doc, base + [key, j, "source"], f.source)
+                    check_period(doc, base + [key, j], e.id, f)
+            for j, f in enumerate(e.state_ownership):
+                check_period(doc, base + ["state_ownership", j], e.id, f)
             for j, o in enumerate(e.owners):
                 check_source(doc, base + ["owners", j, "source"], o.source)
                 if o.owner not in entities and o.owner not in invalid_ids:

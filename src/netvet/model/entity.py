@@ -35,13 +35,25 @@ class _Fact(BaseModel):
     as_of: date
 
 
+class _Dated(_Fact):
+    """A fact that holds from ``valid_from`` (inclusive) to ``valid_to`` (exclusive); open-ended where None."""
+
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+    def valid_on(self, on: date) -> bool:
+        if self.valid_from and on < self.valid_from:
+            return False
+        return not (self.valid_to and on >= self.valid_to)
+
+
 def _country(value: str) -> str:
     if len(value) != 2 or not value.isalpha() or not value.isupper():
         raise ValueError(f"country must be an ISO 3166-1 alpha-2 code in upper case, got {value!r}")
     return value
 
 
-class CountryFact(_Fact):
+class CountryFact(_Dated):
     country: str
     note: str | None = None
 
@@ -51,11 +63,40 @@ class CountryFact(_Fact):
         return _country(v)
 
 
+class DatedCountryFact(CountryFact):
+    """A registration or headquarters fact for a period other than the current one."""
+
+    dimension: Literal["registration", "headquarters"]
+
+
 class Jurisdiction(BaseModel):
+    """Registration and headquarters as recorded now; ``history`` holds the facts of other periods.
+
+    The current facts may carry ``valid_from`` / ``valid_to``; on a date outside their period the
+    ``history`` entry of that dimension valid on the date applies (none: not recorded for that date).
+    """
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     registration: CountryFact | None = None
     headquarters: CountryFact | None = None
+    history: list[DatedCountryFact] = Field(default_factory=list)
+
+    def _on(self, dim: str, on: date | None) -> CountryFact | None:
+        on = on or date.today()
+        current = getattr(self, dim)
+        if current is not None and current.valid_on(on):
+            return current
+        for f in self.history:
+            if f.dimension == dim and f.valid_on(on):
+                return f
+        return None
+
+    def registration_on(self, on: date | None = None) -> CountryFact | None:
+        return self._on("registration", on)
+
+    def headquarters_on(self, on: date | None = None) -> CountryFact | None:
+        return self._on("headquarters", on)
 
 
 class Ownership(_Fact):
@@ -79,7 +120,7 @@ class Ownership(_Fact):
         return self.share is not None and self.share > 50
 
 
-class StateOwnership(_Fact):
+class StateOwnership(_Dated):
     state: str
     share: float | None = Field(default=None, ge=0, le=100)
     via: str | None = None
@@ -112,6 +153,30 @@ class RegistryNames(_Fact):
     patterns: list[str] = Field(default_factory=list)
 
 
+class Listing(_Dated):
+    """A listing of the entity's shares on a regulated exchange (disclosure duties), ``valid_from``-``valid_to``."""
+
+    exchange: str
+    ticker: str
+    note: str | None = None
+
+
+class Shareholding(_Dated):
+    """Who holds the entity, in summary: the ownership-transparency fact for entities whose holders are not
+    (all) registry entities (widely held listed companies, founders, employee schemes).
+
+    ``structure``: widely-held (no holder controls), controlled (``holder`` controls; a natural person or an
+    entity), private (not listed; ``holder`` names the owners), undetermined (looked for and not established).
+    ``listed``: whether the shares are listed on a regulated exchange (None: not established).
+    """
+
+    structure: Literal["widely-held", "controlled", "private", "undetermined"]
+    listed: bool | None = None
+    holder: str | None = None
+    share: float | None = Field(default=None, ge=0, le=100)
+    note: str | None = None
+
+
 class Manufacturer(_Fact):
     """For a brand: who makes the products sold under it."""
 
@@ -132,6 +197,8 @@ class Entity(BaseModel):
     owners: list[Ownership] = Field(default_factory=list)
     state_ownership: list[StateOwnership] = Field(default_factory=list)
     production: list[CountryFact] = Field(default_factory=list)
+    listings: list[Listing] = Field(default_factory=list)
+    shareholding: list[Shareholding] = Field(default_factory=list)
     registry_names: RegistryNames | None = None
     pens: list[NumberFact] = Field(default_factory=list)
     asns: list[NumberFact] = Field(default_factory=list)
@@ -149,14 +216,33 @@ class Entity(BaseModel):
 
     @property
     def hq_country(self) -> str | None:
-        return self.jurisdiction.headquarters.country if self.jurisdiction.headquarters else None
+        """Headquarters country today (see ``hq_country_on`` for another date)."""
+        return self.hq_country_on(None)
 
     @property
     def registration_country(self) -> str | None:
-        return self.jurisdiction.registration.country if self.jurisdiction.registration else None
+        """Registration country today (see ``registration_country_on`` for another date)."""
+        return self.registration_country_on(None)
+
+    def hq_country_on(self, on: date | None) -> str | None:
+        f = self.jurisdiction.headquarters_on(on)
+        return f.country if f else None
+
+    def registration_country_on(self, on: date | None) -> str | None:
+        f = self.jurisdiction.registration_on(on)
+        return f.country if f else None
 
     def owners_on(self, on: date) -> list[Ownership]:
         return [o for o in self.owners if o.active(on)]
+
+    def state_ownership_on(self, on: date) -> list[StateOwnership]:
+        return [s for s in self.state_ownership if s.valid_on(on)]
+
+    def listings_on(self, on: date) -> list[Listing]:
+        return [x for x in self.listings if x.valid_on(on)]
+
+    def shareholding_on(self, on: date) -> list[Shareholding]:
+        return [x for x in self.shareholding if x.valid_on(on)]
 
 
 class Designation(BaseModel):
