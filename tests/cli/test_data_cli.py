@@ -255,3 +255,91 @@ def test_invalid_catalogue_is_reported_with_file_and_line(tmp_path, monkeypatch,
     assert (code, out) == (2, "")
     assert err.startswith("invalid data file:\n")
     assert f"  {bad}:4: datasets[0].colour: unknown field 'colour'\n" in err
+
+
+# --- import runs the reader that will use the file (issue 14) ---------------------------------------------
+def _real_entries(tmp_path, monkeypatch, names):
+    """The bundled catalogue's entries for ``names``, with the real format rules but tiny minimum sizes."""
+    from importlib import resources
+
+    import yaml
+
+    bundled = resources.files("netvet") / "data" / "datasets" / "catalogue.yaml"
+    data = yaml.safe_load(bundled.read_text(encoding="utf-8"))
+    chosen = [d for d in data["datasets"] if d["name"] in names]
+    for d in chosen:
+        d["validate"].update(min_bytes=1, min_records=1)
+    path = localserver.write_catalogue(tmp_path / "real.yaml", {"schema": 1, "datasets": chosen})
+    monkeypatch.setenv("NETVET_CATALOGUE", str(path))
+
+
+def _tar_gz(member: str, payload: bytes) -> bytes:
+    import gzip
+    import io
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        info = tarfile.TarInfo(member)
+        info.size, info.mtime = len(payload), 0
+        tar.addfile(info, io.BytesIO(payload))
+    return gzip.compress(buf.getvalue(), mtime=0)
+
+
+PFX_TEXT = localserver.fixture_bytes("caida/routeviews-rv2-20241105-1200.pfx2as")
+
+
+def test_import_refuses_a_tar_gz_the_prefix_reader_cannot_use(tmp_path, monkeypatch, capsys):
+    import gzip
+
+    _real_entries(tmp_path, monkeypatch, {"caida-pfx2as-v4"})
+    good = tmp_path / "routeviews-rv2-20241105-1200.pfx2as.gz"
+    good.write_bytes(gzip.compress(PFX_TEXT, mtime=0))
+    assert run(capsys, "import", "caida-pfx2as-v4", str(good)) == (
+        0, f"caida-pfx2as-v4: imported {good} as version 2024-11-05T1200 ({good.stat().st_size:,} bytes, "
+           "6 records); now active\n", "")
+    manifest = Store().active_manifest("caida-pfx2as-v4")
+    assert manifest.validation["checks"][-1] == "loaded by the prefix-to-AS reader (readers/ipasn.py): 6 records"
+
+    # a tar.gz wrapping the same pfx2as file: gzip and mostly pfx2as lines, so the format rules pass (100 bad
+    # lines tolerated), but the reader audits use cannot read it -> refused, the good version stays active
+    wrapped = tmp_path / "routeviews-rv2-20241106-1200.pfx2as.gz"
+    wrapped.write_bytes(_tar_gz("routeviews-rv2-20241106-1200.pfx2as", PFX_TEXT))
+    assert run(capsys, "import", "caida-pfx2as-v4", str(wrapped)) == (
+        2, "",
+        f"error: caida-pfx2as-v4: {wrapped}: the prefix-to-AS reader (readers/ipasn.py) refuses the file: "
+        "neither a pyasn IPASN file nor a CAIDA pfx2as file\n"
+        "  caida-pfx2as-v4: version 2024-11-05T1200 stays active.\n")
+    assert Store().active_version("caida-pfx2as-v4") == "2024-11-05T1200"
+    assert [m.version for m in Store().versions("caida-pfx2as-v4")] == ["2024-11-05T1200"]
+    assert list((Store().dataset_dir("caida-pfx2as-v4") / ".partial").iterdir()) == []
+
+
+def test_import_refuses_files_their_reader_finds_unusable(tmp_path, monkeypatch, capsys):
+    import gzip
+
+    _real_entries(tmp_path, monkeypatch, {"caida-pfx2as-v4", "ieee-ma-l", "cisa-kev", "aws-ip-ranges"})
+    # pfx2as lines the format rules accept but the reader rejects (AS0, prefix length 40)
+    bad_pfx = tmp_path / "routeviews-rv2-20241107-1200.pfx2as.gz"
+    bad_pfx.write_bytes(gzip.compress(b"1.0.0.0\t24\t0\n1.0.4.0\t40\t38803\n", mtime=0))
+    code, out, err = run(capsys, "import", "caida-pfx2as-v4", str(bad_pfx))
+    assert (code, out) == (2, "")
+    assert err == (f"error: caida-pfx2as-v4: {bad_pfx}: the prefix-to-AS reader (readers/ipasn.py) finds no "
+                   "usable record in the file; first problem: line 1: AS0 is not a valid origin (RFC 7607)\n"
+                   "  caida-pfx2as-v4: no version is available; netvet works without this dataset.\n")
+    # KEV JSON with the key the format rules want, but entries the KEV reader cannot use
+    kev = tmp_path / "known_exploited_vulnerabilities.json"
+    kev.write_text('{"title": "t", "catalogVersion": "1", "dateReleased": "2024-11-05T00:00:00Z", "count": 1, '
+                   '"vulnerabilities": [{"vendorProject": "", "cveID": "nope"}]}')
+    code, out, err = run(capsys, "import", "cisa-kev", str(kev))
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: cisa-kev: {kev}: the KEV reader (attribution/kev.py) finds no usable "
+                          "record in the file; first problem: offset 0: KEV entry without cveID or vendorProject\n")
+    # a good IEEE CSV still imports, with the loader's count in the manifest
+    oui = tmp_path / "oui.csv"
+    oui.write_bytes(OUI)
+    code, out, err = run(capsys, "import", "ieee-ma-l", str(oui))
+    assert (code, err) == (0, "")
+    assert Store().active_manifest("ieee-ma-l").validation["checks"][-1] == (
+        "loaded by the IEEE MAC registry loader (attribution/oui.py): 5 records")
+    assert Store().active_version("caida-pfx2as-v4") is None and Store().active_version("cisa-kev") is None

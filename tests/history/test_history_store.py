@@ -55,8 +55,8 @@ def test_record_and_read(tmp_path, reports):
     assert a.startswith("20240601T090000Z-") and b.startswith("20240602T090000Z-")
     runs = h.runs()
     assert [(r["run_id"], r["seq"], r["fail"], r["review"], r["unknown"], r["pass"], r["findings"]) for r in runs] == [
-        (b, 2, 3, 0, 1, 3, 7),
-        (a, 1, 2, 1, 1, 3, 7),
+        (b, 2, 3, 0, 2, 2, 7),
+        (a, 1, 2, 1, 2, 2, 7),
     ]
     assert runs[0]["policies"] == ["test-pack@1"] and runs[0]["recorded_at"] == "2024-06-02T09:00:00Z"
     info = h.run(a)
@@ -82,7 +82,7 @@ def test_record_and_read(tmp_path, reports):
         ("test-pack|inventory.csv|hostname=cam-1", "FAIL", ["t.conditional.in-scope"], "camco"),
         ("test-pack|inventory.csv|hostname=cam-2", "REVIEW", ["t.conditional.role-unknown"], "camco"),
         ("test-pack|inventory.csv|hostname=cam-3", "PASS", [], "camco"),
-        ("test-pack|inventory.csv|hostname=cam-4", "PASS", [], "relabel-x"),
+        ("test-pack|inventory.csv|hostname=cam-4", "UNKNOWN", [], "relabel-x"),
         ("test-pack|inventory.csv|hostname=sw-1", "PASS", [], "bluenet"),
         ("test-pack|inventory.csv|hostname=laptop", "UNKNOWN", [], None),
     ]

@@ -45,21 +45,23 @@ def test_runs_page(client, recorded):
     assert r.status_code == 200
     page = Scan(r.text)
     assert [x["data-run"] for x in page.find("tr", class_="run")] == [c, b, a]
-    api = client.get("/api/runs").json()["runs"]
+    api = client.get("/api/runs").json()["items"]
     assert [(x["run_id"], x["fail"], x["review"], x["unknown"], x["pass"]) for x in api] == [
         (c, 2, 0, 1, 0),
-        (b, 3, 0, 1, 3),
-        (a, 2, 1, 1, 3),
+        (b, 3, 0, 2, 2),  # cam-4: a relabel of unknown origin is UNKNOWN, not PASS
+        (a, 2, 1, 2, 2),
     ]
 
 
 def test_run_page_numbers_and_filters(client, recorded):
     _, a, b, _ = recorded
-    report = client.get(f"/api/runs/{b}/report").json()
+    api = client.get(f"/api/runs/{b}/report").json()
+    report = api["report"]
+    assert (api["page"], api["size"], api["total"], api["next"], len(api["items"])) == (1, 100, 7, None, 7)
     page = Scan(client.get(f"/runs/{b}").text)
     for v, n in report["summary"]["per_policy"]["test-pack"].items():
         assert page.text_by_id[f"total-{v}"] == str(n)
-    assert len(rows(page)) == len(report["findings"]) == 7
+    assert len(rows(page)) == len(api["items"]) == 7
     fails = Scan(client.get(f"/runs/{b}", params={"verdict": "FAIL"}).text)
     assert {r["data-verdict"] for r in rows(fails)} == {"FAIL"}
     assert fails.text_by_id["shown-count"] == "3"
@@ -119,7 +121,8 @@ def test_compare_and_drift(client, recorded):
         drift.text_by_id["drift-unchanged"],
     ) == ("1", "1", "1", "5")
     api = client.get("/api/drift", params={"a": a, "b": b}).json()
-    assert [c["label"] for c in api["new"]] == ["edge-9"]
+    assert [(c["change"], c["label"]) for c in api["items"] if c["change"] == "new"] == [("new", "edge-9")]
+    assert (api["counts"]["new"], api["total"], api["next"]) == (1, 3, None)
     assert client.get("/api/drift", params={"a": a, "b": "nope"}).status_code == 404
     assert client.get("/compare").status_code == 200 and client.get("/drift").status_code == 200
 
@@ -178,3 +181,97 @@ def test_serve_refuses_non_loopback_without_token(capsys):
             "example.org",
         )
     ] == [True, True, True, True, True, False, False, False, False]
+
+
+# --- hostile references and parameters: a clear 404/400, never a 500 ---------------------------------------
+@pytest.mark.parametrize(
+    ("url", "status", "message"),
+    [
+        ("/runs/%C2%B2", 404, "no run '²' (see `netvet history`)"),
+        ("/api/runs/%C2%B2", 404, "no run '²' (see `netvet history`)"),
+        ("/api/runs/%C2%B2/report", 404, "no run '²' (see `netvet history`)"),
+        ("/compare?a=%C2%B2", 404, "no run '²' (see `netvet history`)"),
+        ("/compare?b=%C2%B2", 404, "no run '²' (see `netvet history`)"),
+        ("/compare?a=latest", 200, None),  # a alone: the pick page
+        ("/compare?a=%C2%B2&b=latest", 404, "no run '²' (see `netvet history`)"),
+        ("/compare?a=%C2%B2&p1=x&p2=y", 404, "no run '²' (see `netvet history`)"),
+        ("/drift?a=%C2%B2&b=latest", 404, "no run '²' (see `netvet history`)"),
+        ("/api/drift?a=%C2%B2&b=latest", 404, "no run '²' (see `netvet history`)"),
+        ("/api/drift?a=latest", 400, "bad request: query parameter 'b': Field required"),
+        ("/runs/%23%C2%B2", 404, "no run '#²' (see `netvet history`)"),
+        ("/runs/latest/findings/%C2%B2", 404, "has no finding '²' (findings are numbered 0 to 2)"),
+        ("/runs/latest/findings/-1", 404, "has no finding '-1' (findings are numbered 0 to 2)"),
+        ("/runs/latest/findings/99999999999999999999999", 404, "has no finding '99999999999999999999999'"),
+        ("/runs/latest/entities/%C2%B2", 404, "is attributed to '²'"),
+        ("/runs/latest?page=%C2%B2", 400, "query parameter 'page' must be a whole number of 1 or more, got '²'"),
+        ("/runs/latest?page=0", 400, "query parameter 'page' must be a whole number of 1 or more, got '0'"),
+        ("/runs/latest?size=-5", 400, "query parameter 'size' must be a whole number of 1 or more, got '-5'"),
+        ("/runs/latest?page=2", 404, "page 2 is past the last page (1: 3 items, 100 per page)"),
+        ("/api/runs?page=99999999999", 400, "query parameter 'page' must be a whole number of 1 or more"),
+        ("/?page=%C2%B2", 400, "query parameter 'page' must be a whole number of 1 or more, got '²'"),
+    ],
+)
+def test_hostile_references_are_404_or_400(client, url, status, message):
+    r = client.get(url)
+    assert r.status_code == status, (url, r.text[:300])
+    if message is None:
+        return
+    if url.startswith("/api/"):
+        assert message in r.json()["error"]
+    else:
+        assert message in Scan(r.text).text_by_id["error-message"]
+
+
+@pytest.fixture(scope="module")
+def paged(tmp_path_factory):
+    from tests.web.bigrun import record_big_run
+
+    h = History(tmp_path_factory.mktemp("paged") / "history.duckdb")
+    run = record_big_run(h, 250)
+    app = create_app(h, registry_loader=lambda: Registry.load(FIX / "registry" / "mini"))
+    return TestClient(app, base_url=LOCAL), run
+
+
+def test_run_page_is_paginated(paged):
+    client, run = paged
+    first = Scan(client.get(f"/runs/{run}").text)
+    assert [r["data-idx"] for r in rows(first)] == [str(i) for i in range(100)]
+    nav = first.find("nav", id="pager-top")[0]
+    assert (nav["data-page"], nav["data-pages"], nav["data-total"]) == ("1", "3", "250")
+    assert first.text_by_id["shown-count"] == "250"
+    nxt = [a["href"] for a in first.find("a", rel="next")]
+    assert nxt == [f"/runs/{run}?page=2#findings"] * 2 and first.find("a", rel="prev") == []
+    last = Scan(client.get(f"/runs/{run}", params={"page": 3}).text)
+    assert [r["data-idx"] for r in rows(last)] == [str(i) for i in range(200, 250)]
+    assert [a["href"] for a in last.find("a", rel="prev")] == [f"/runs/{run}?page=2#findings"] * 2
+    assert last.find("a", rel="next") == []
+    # filters stay in the links; the size is capped at 500
+    fails = Scan(client.get(f"/runs/{run}", params={"verdict": "FAIL", "size": 20}).text)
+    n_fail = int(fails.text_by_id["shown-count"])
+    assert len(rows(fails)) == 20 and {r["data-verdict"] for r in rows(fails)} == {"FAIL"}
+    assert fails.find("a", rel="next")[0]["href"] == f"/runs/{run}?verdict=FAIL&page=2&size=20#findings"
+    big = Scan(client.get(f"/runs/{run}", params={"size": 100000}).text)
+    assert len(rows(big)) == 250 and big.find("nav", id="pager-top")[0]["data-pages"] == "1"
+    assert n_fail == sum(1 for r in rows(big) if r["data-verdict"] == "FAIL")
+
+
+def test_api_is_paginated(paged):
+    client, run = paged
+    api = client.get(f"/api/runs/{run}", params={"size": 100}).json()
+    assert (api["page"], api["size"], api["total"], api["pages"], len(api["items"])) == (1, 100, 250, 3, 100)
+    assert api["run"]["run_id"] == run and api["prev"] is None
+    assert api["next"] == f"/api/runs/{run}?page=2"
+    seen = []
+    url = f"/api/runs/{run}/report?size=120"
+    while url:
+        page = client.get(url).json()
+        assert len(page["items"]) <= 120 and page["total"] == 250
+        assert {o["id"] for o in page["observations"]} == {f["subject"] for f in page["items"]}
+        seen += [f["subject"] for f in page["items"]]
+        url = page["next"]
+    assert seen == [f"big.csv:{i + 2}" for i in range(250)]
+    capped = client.get(f"/api/runs/{run}", params={"size": 10**6}).json()
+    assert (capped["size"], len(capped["items"]), capped["next"]) == (500, 250, None)
+    runs = client.get("/api/runs").json()
+    assert (runs["total"], [r["run_id"] for r in runs["items"]], runs["next"]) == (1, [run], None)
+    assert client.get(f"/api/runs/{run}/report", params={"page": 4}).status_code == 404

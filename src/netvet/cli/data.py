@@ -77,6 +77,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Download datasets, verify them and make them active (older versions are kept)."""
         from ..datasets import DatasetError, NetworkError, TransferInterrupted, fetch, load_catalogue
+        from ._dataset_readers import use_check
 
         catalogue = load_catalogue()
         if all_ and names:
@@ -103,7 +104,7 @@ def register(app: typer.Typer) -> None:
                 try:
                     result = fetch(name, url=url, catalogue=catalogue, verify_checksum=not no_checksum,
                                    timeout=timeout, progress=on_progress,
-                                   note=lambda msg, _n=name: _note(f"{_n}: {msg}"))
+                                   note=lambda msg, _n=name: _note(f"{_n}: {msg}"), check=use_check(name))
                 except DatasetError as exc:
                     failed += 1
                     if progress is not None and task is not None:
@@ -185,11 +186,15 @@ def register(app: typer.Typer) -> None:
         name: Annotated[str, typer.Argument(help="Dataset name.")],
         file: Annotated[Path, typer.Argument(help="A file obtained by other means.")],
     ) -> None:
-        """Store a file downloaded by other means, validated like a download, and make it active."""
+        """Store a file downloaded by other means, validated like a download, and make it active.
+
+        The file must pass the dataset's format rules and load with the very reader netvet uses for the dataset;
+        otherwise it is refused and the version in use stays active."""
         from ..datasets import DatasetError, UnknownDataset, import_file
+        from ._dataset_readers import use_check
 
         try:
-            result = import_file(name, file)
+            result = import_file(name, file, check=use_check(name))
         except UnknownDataset as exc:
             _err(str(exc))
             raise typer.Exit(EXIT_INPUT) from None

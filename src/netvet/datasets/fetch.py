@@ -12,13 +12,17 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 from . import _clock
-from .catalogue import Catalogue, Dataset, load_catalogue
+from .catalogue import Catalogue, Dataset, Rules, load_catalogue
 from .errors import ChecksumMismatch, DatasetError, HttpStatusError, InvalidData, NetworkError
 from .http import Download, Progress, discard_partial, download, fetch_text
 from .store import Manifest, Store, sha256_file
 from .validate import ValidationReport, validate_file
 
 _HEX_LEN = {"md5": 32, "sha1": 40, "sha256": 64, "sha512": 128}
+# check(path, rules, label) -> a line for the validation report; raises InvalidData. The CLI passes the
+# code that reads the dataset at use time (see netvet.cli._dataset_readers), so a file that code refuses
+# never becomes active.
+UseCheck = Callable[[Path, Rules, str], str]
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -133,7 +137,8 @@ def _previous_download(store: Store, name: str, url: str) -> Manifest | None:
 
 
 def _fetch_from(ds: Dataset, store: Store, url: str, *, verify_checksum: bool, activate: bool, timeout: float,
-                progress: Progress | None, note: Callable[[str], None] | None) -> FetchResult:
+                progress: Progress | None, note: Callable[[str], None] | None,
+                check: UseCheck | None = None) -> FetchResult:
     source_name = _basename(url)
     file = stored_file_name(ds, source_name)
     checksum_text = checksum_url = None
@@ -159,6 +164,8 @@ def _fetch_from(ds: Dataset, store: Store, url: str, *, verify_checksum: bool, a
         checksum = (_verify_checksum(ds, url, part, checksum_text, checksum_url)
                     if checksum_text is not None and checksum_url is not None else None)
         report = validate_file(part, ds.validate_, ds.name)
+        if check is not None:
+            report.checks.append(check(part, ds.validate_, ds.name))
     except InvalidData:
         discard_partial(part)
         raise
@@ -183,11 +190,13 @@ def fetch(
     timeout: float = 60.0,
     progress: Progress | None = None,
     note: Callable[[str], None] | None = None,
+    check: UseCheck | None = None,
 ) -> FetchResult:
     """Fetch dataset ``name`` (from ``url`` when given, e.g. a mirror) and make it active.
 
     Tries the catalogue's URLs in order when one cannot be reached or answers an HTTP error. Raises a
-    ``DatasetError`` subclass on failure; the active version is then unchanged.
+    ``DatasetError`` subclass on failure; the active version is then unchanged. ``check`` runs after the
+    format rules, before the new version is stored (see ``UseCheck``).
     """
     ds = (catalogue or load_catalogue()).get(name)
     store = store or Store()
@@ -195,7 +204,7 @@ def fetch(
     for i, candidate in enumerate(candidates):
         try:
             return _fetch_from(ds, store, candidate, verify_checksum=verify_checksum, activate=activate,
-                               timeout=timeout, progress=progress, note=note)
+                               timeout=timeout, progress=progress, note=note, check=check)
         except OSError as exc:  # the local disk, not the network: permissions, disk full
             raise DatasetError(f"{name}: cannot write under {store.root}: {exc.strerror or exc}") from None
         except (NetworkError, HttpStatusError) as exc:
@@ -213,8 +222,10 @@ def import_file(
     catalogue: Catalogue | None = None,
     store: Store | None = None,
     activate: bool = True,
+    check: UseCheck | None = None,
 ) -> FetchResult:
-    """Store a file the user obtained by other means, validated exactly like a download."""
+    """Store a file the user obtained by other means, validated exactly like a download (``check``: see
+    ``UseCheck``); on any problem nothing is stored and the active version is unchanged."""
     ds = (catalogue or load_catalogue()).get(name)
     store = store or Store()
     if not source.is_file():
@@ -225,9 +236,15 @@ def import_file(
         shutil.copyfile(source, staged)
     except OSError as exc:
         raise DatasetError(f"{name}: cannot import {source}: {exc.strerror or exc}") from None
+    label = f"{name}: {source}"
     try:
-        report = validate_file(staged, ds.validate_, f"{name}: {source}")
+        report = validate_file(staged, ds.validate_, label)
+        if check is not None:
+            report.checks.append(check(staged, ds.validate_, label))
     except InvalidData:
+        staged.unlink(missing_ok=True)
+        raise
+    except BaseException:
         staged.unlink(missing_ok=True)
         raise
     version, version_source, published = derive_version(ds, source.name, report.head, _clock.now())

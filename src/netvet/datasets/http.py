@@ -217,7 +217,8 @@ def download(
                 note("server did not resume the partial download; starting again")
             offset = 0
         length_header = resp.headers.get("Content-Length")
-        length = int(length_header) if length_header and length_header.isdigit() else None
+        ascii_digits = bool(length_header) and length_header.isascii() and length_header.isdigit()
+        length = int(length_header) if ascii_digits else None
         total = offset + length if length is not None else None
         part.parent.mkdir(parents=True, exist_ok=True)
         _meta_path(part).write_text(json.dumps({

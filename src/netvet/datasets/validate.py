@@ -22,6 +22,11 @@ from .catalogue import Rules
 from .errors import InvalidData
 
 HEAD_CHARS = 65536
+# A compressed file may expand to at most max(MIN_EXPANDED, EXPANSION x its size), and never more than
+# MAX_EXPANDED: past that it is refused as a decompression bomb before any reader loads it.
+EXPANSION = 100
+MIN_EXPANDED = 256 << 20
+MAX_EXPANDED = 8 << 30
 _MAGIC = {"gzip": b"\x1f\x8b", "bz2": b"BZh"}
 _HTML = re.compile(rb"\s*(<!doctype html|<html|<head|<\?xml[^>]*>\s*<html)", re.IGNORECASE)
 
@@ -49,11 +54,13 @@ def _open(path: Path, compression: str) -> IO[bytes]:
 class _HeadKeeper(io.RawIOBase):
     """Wraps a binary stream, turning decompression failures into InvalidData and keeping the head."""
 
-    def __init__(self, raw: IO[bytes], label: str, compression: str):
+    def __init__(self, raw: IO[bytes], label: str, compression: str, limit: int | None = None):
         self.raw = raw
         self.label = label
         self.compression = compression
         self.head = bytearray()
+        self.limit = limit
+        self.total = 0
 
     def readable(self) -> bool:
         return True
@@ -65,6 +72,10 @@ class _HeadKeeper(io.RawIOBase):
             raise InvalidData(
                 f"{self.label}: {self.compression} data is corrupt or truncated ({exc})") from None
         n = len(data)
+        self.total += n
+        if self.limit is not None and self.total > self.limit:
+            raise InvalidData(f"{self.label}: {self.compression} data expands to more than {self.limit:,} bytes "
+                              "(a decompression bomb, or not this dataset)")
         b[:n] = data
         if len(self.head) < HEAD_CHARS * 4:
             self.head.extend(data[: HEAD_CHARS * 4 - len(self.head)])
@@ -100,7 +111,8 @@ def validate_file(path: Path, rules: Rules, label: str) -> ValidationReport:
         raise InvalidData(f"{label}: expected {rules.content} data, got {html_page}")
 
     with _open(path, rules.compression) as raw:
-        keeper = _HeadKeeper(raw, label, rules.compression)
+        limit = min(MAX_EXPANDED, max(MIN_EXPANDED, EXPANSION * size)) if rules.compression != "none" else None
+        keeper = _HeadKeeper(raw, label, rules.compression, limit)
         buffered = io.BufferedReader(keeper, buffer_size=1 << 16)
         text = io.TextIOWrapper(buffered, encoding="utf-8", errors="replace", newline="")
         if rules.content == "json":

@@ -94,6 +94,27 @@ def _kind(head: bytes) -> tuple[str | None, str]:
     return _zeek_json_kind(head), "json"
 
 
+def _unique_fields(names: list[str]) -> tuple[list[str], list[str]]:
+    """Column names made unique for the frame (a repeated or empty name would make Polars refuse the rows):
+    the first ``ts`` stays ``ts``, a second one becomes ``ts#2``, an empty one ``#3`` (its position)."""
+    seen: set[str] = set()
+    out: list[str] = []
+    dupes: list[str] = []
+    for i, name in enumerate(names, 1):
+        if name and name not in seen:
+            seen.add(name)
+            out.append(name)
+            continue
+        if name and name not in dupes:
+            dupes.append(name)
+        alias = f"{name}#{i}"
+        while alias in seen:
+            alias += "_"
+        seen.add(alias)
+        out.append(alias)
+    return out, dupes
+
+
 class _Header:
     def __init__(self) -> None:
         self.sep = "\t"
@@ -102,6 +123,7 @@ class _Header:
         self.empty = "(empty)"
         self.path: str | None = None
         self.fields: list[str] | None = None
+        self.notes: list[str] = []  # warnings about the last #fields line, reported with its first rows
 
     def directive(self, line: str) -> None:
         key, _, value = line[1:].partition(self.sep if not line.startswith("#separator") else " ")
@@ -118,7 +140,8 @@ class _Header:
         elif key == "path":
             self.path = value
         elif key == "fields":
-            self.fields = value.split(self.sep)
+            self.fields, dupes = _unique_fields(value.split(self.sep))
+            self.notes = [f"#fields names {d!r} more than once: the first such column is read" for d in dupes]
 
 
 # --------------------------------------------------------------------------- conn records
@@ -203,6 +226,9 @@ class _ZeekBase(FlowFormat):
         if hdr.fields is None:
             problems.add(stats, block.lines[rows], "data line before the #fields header")
             return
+        if hdr.notes:
+            problems.add(stats, block.lines[rows[:1]], hdr.notes[0], severity="warning")
+            hdr.notes = []
         needed = ("ts", "id.orig_h") + (("id.resp_h",) if self.log == "conn" else ())
         missing = [f for f in needed if f not in hdr.fields]
         if missing:

@@ -236,6 +236,10 @@ class History:
             con.execute("BEGIN TRANSACTION")
             try:
                 seq = con.execute("SELECT coalesce(max(seq), 0) + 1 FROM runs").fetchone()[0]
+                base, n = run_id, 1
+                while con.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id]).fetchone():
+                    n += 1  # the same report recorded twice in one second: keep both runs
+                    run_id = f"{base}-{n}"
                 con.execute(
                     f"INSERT INTO runs ({', '.join(RUN_COLUMNS)}, report) VALUES ({', '.join('?' * 18)})",
                     [
@@ -340,9 +344,10 @@ class History:
         for r in runs:
             if r["run_id"] == ref:
                 return ref
-        if ref.lstrip("#").isdigit():
+        number = ref.lstrip("#")
+        if number.isascii() and number.isdigit():  # ASCII only: "²".isdigit() is True, int("²") fails
             for r in runs:
-                if r["seq"] == int(ref.lstrip("#")):
+                if r["seq"] == int(number):
                     return r["run_id"]
         matches = [r["run_id"] for r in runs if r["run_id"].startswith(ref)]
         if len(matches) == 1:
@@ -387,14 +392,15 @@ class History:
             (text,) = con.execute("SELECT report FROM runs WHERE run_id = ?", [run_id]).fetchone()
         return json.loads(text)
 
-    def findings(self, ref: str) -> list[dict]:
-        """The finding rows of a run, in report order."""
+    def findings(self, ref: str, offset: int = 0, limit: int | None = None) -> list[dict]:
+        """The finding rows of a run, in report order (``limit`` rows from ``offset``: one page)."""
         run_id = self.resolve(ref)
+        page = " LIMIT ? OFFSET ?" if limit is not None else ""
         with self._read() as con:
             out = _dicts(
                 con,
-                f"SELECT {', '.join(FINDING_COLUMNS)} FROM findings WHERE run_id = ? ORDER BY idx",
-                [run_id],
+                f"SELECT {', '.join(FINDING_COLUMNS)} FROM findings WHERE run_id = ? ORDER BY idx{page}",
+                [run_id, limit, offset] if limit is not None else [run_id],
                 FINDING_COLUMNS,
             )
         for d in out:

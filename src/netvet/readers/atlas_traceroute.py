@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import lzma
 import re
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,17 +38,31 @@ import numpy as np
 
 from ..model import InputError, ReadStats
 from ..model.route import KIND_RIB, RouteTable, RouteTableBuilder
-from .base import Progress, Reader, ReadResult, open_input, register
+from . import jsonstream
+from .base import TEXT_HEAD, Progress, Reader, ReadResult, limits, open_input, refuse_binary, register
 
 FORMAT = "atlas-traceroute"
 _SNIFF = re.compile(rb'"type"\s*:\s*"traceroute"')
+_SNIFF_TYPE = re.compile(rb'"type"\s*:')
 _SNIFF_KEYS = re.compile(rb'"(?:prb_id|msm_id)"')
+# the hop list of a traceroute result: "result": [{"hop": 1, ...  (keys of a hop may come in any order)
+_SNIFF_HOPS = re.compile(rb'"result"\s*:\s*\[\s*\{[^{}\[\]]{0,200}?"hop"\s*:\s*\d')
+_SNIFF_ATLAS = re.compile(rb'"(?:prb_id|msm_id|paris_id|dst_addr|src_addr|from|fw|lts|af)"\s*:')
 
 
 def sniff(head: bytes) -> bool:
-    """RIPE Atlas traceroute JSON: an object (or array of objects) with ``"type": "traceroute"`` and Atlas ids."""
+    """RIPE Atlas traceroute JSON: an object (or array of objects, or JSON Lines) with ``"type":
+    "traceroute"`` and Atlas ids; or, when the head holds no ``"type"`` key (a single result whose long
+    hop list pushes ``type``, ``msm_id`` and ``prb_id`` past the head), Atlas result keys and a list of
+    hops (``"result": [{"hop": 1, ...``)."""
     start = head.lstrip()[:1]
-    return start in (b"{", b"[") and bool(_SNIFF.search(head)) and bool(_SNIFF_KEYS.search(head))
+    if start not in (b"{", b"["):
+        return False
+    if _SNIFF.search(head):
+        return bool(_SNIFF_KEYS.search(head)) or bool(_SNIFF_HOPS.search(head))
+    if _SNIFF_TYPE.search(head):  # a "type" key, but not a traceroute's
+        return False
+    return bool(_SNIFF_HOPS.search(head)) and len(set(_SNIFF_ATLAS.findall(head))) >= 2
 
 
 @dataclass
@@ -114,6 +130,12 @@ def _parse_result(obj, line: int, stats: ReadStats, counts: TraceCounts) -> Trac
         stats.problem(f"not a traceroute result (type {obj.get('type')!r})", line=line)
         return None
     hops_raw = obj.get("result")
+    if hops_raw is None and isinstance(obj.get("error"), (str, dict)):
+        # a valid result of a measurement that could not run (e.g. the target's name did not resolve):
+        # read, no hops, no route
+        stats.skipped += 1
+        stats.warn(f"traceroute did not run: {str(obj['error'])[:80]}", line=line)
+        return None
     if not isinstance(hops_raw, list):
         stats.problem("traceroute without a 'result' list of hops", line=line)
         return None
@@ -123,15 +145,19 @@ def _parse_result(obj, line: int, stats: ReadStats, counts: TraceCounts) -> Trac
                     obj.get("src_addr") or None, obj.get("from") or None, obj.get("dst_addr") or None)
     for h in hops_raw:
         if not isinstance(h, dict) or _int(h.get("hop")) is None:
-            stats.problem(f"hop entry without a hop number: {json.dumps(h)[:60]}", line=line)
+            stats.damage(f"hop entry without a hop number: {json.dumps(h)[:60]}", line=line)
             continue
         hop = Hop(h["hop"])
         if "error" in h:
             hop.error = str(h["error"])
             counts.hop_errors += 1
-        for r in h.get("result") or []:
+        replies = h.get("result") or []
+        if not isinstance(replies, list):
+            stats.damage(f"hop {hop.hop}: 'result' is not a list of replies", line=line)
+            replies = []
+        for r in replies:
             if not isinstance(r, dict):
-                stats.problem(f"hop {hop.hop}: reply is not an object", line=line)
+                stats.damage(f"hop {hop.hop}: reply is not an object", line=line)
                 continue
             if r.get("x") == "*":
                 hop.timeouts += 1
@@ -139,7 +165,7 @@ def _parse_result(obj, line: int, stats: ReadStats, counts: TraceCounts) -> Trac
             addr = r.get("from")
             if not isinstance(addr, str) or not addr:
                 if "err" in r or "rtt" in r:
-                    stats.problem(f"hop {hop.hop}: reply without a 'from' address", line=line)
+                    stats.damage(f"hop {hop.hop}: reply without a 'from' address", line=line)
                 else:
                     stats.warn(f"hop {hop.hop}: reply with neither an address nor a timeout: {json.dumps(r)[:60]}",
                                line=line)
@@ -147,7 +173,7 @@ def _parse_result(obj, line: int, stats: ReadStats, counts: TraceCounts) -> Trac
             try:
                 ip = ipaddress.ip_address(addr)
             except ValueError:
-                stats.problem(f"hop {hop.hop}: bad reply address {addr!r}", line=line)
+                stats.damage(f"hop {hop.hop}: bad reply address {addr!r}", line=line)
                 continue
             hop.replies += 1
             if "err" in r:
@@ -167,38 +193,44 @@ def _parse_result(obj, line: int, stats: ReadStats, counts: TraceCounts) -> Trac
 
 
 def read_atlas(path: str | Path) -> tuple[list[Traceroute], ReadStats, TraceCounts]:
-    """Every traceroute of a RIPE Atlas results file, with reading statistics and exact counts."""
+    """Every traceroute of a RIPE Atlas results file, with reading statistics and exact counts.
+
+    Counts, in results (``stats.unit``): ``stats.read`` counts results (array elements, JSON Lines
+    lines, objects of a multi-line document) and data that cannot be one (a line that is not JSON,
+    trailing data after an array: one record each); a result that cannot be used is ``malformed``;
+    errors inside a result that is still used (a bad hop or reply) are ``damaged``. So ``malformed <=
+    read`` always. The file is streamed; a line longer than ``max_line_bytes`` or nested deeper than
+    ``max_json_depth`` (``readers.base.Limits``) is one malformed record; a number outside 64-bit
+    integers or doubles makes its record malformed. Binary input raises ``InputError``.
+    """
     name = str(path)
-    stats = ReadStats(name, FORMAT)
+    stats = ReadStats(name, FORMAT, unit="result")
     counts = TraceCounts()
-    try:
-        with open_input(path) as fh:
-            text = fh.read().decode("utf-8", errors="replace")
-    except (OSError, EOFError) as exc:
-        raise InputError(name, f"cannot read: {exc}") from None
-    items: list[tuple[int, object]] = []
-    stripped = text.lstrip()
-    if stripped.startswith("["):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(name, f"not JSON: {exc.msg}", line=exc.lineno, offset=exc.pos) from None
-        items = list(enumerate(data, 1))
-    else:
-        for n, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                items.append((n, json.loads(line)))
-            except json.JSONDecodeError as exc:
-                stats.read += 1
-                stats.problem(f"not JSON: {exc.msg} (column {exc.colno})", line=n)
     traces: list[Traceroute] = []
-    for n, obj in items:
+
+    def take(n: int, obj) -> None:
         stats.read += 1
         tr = _parse_result(obj, n, stats, counts)
         if tr is not None:
             traces.append(tr)
+
+    try:
+        with open_input(path) as fh:
+            head = fh.read(TEXT_HEAD)
+        refuse_binary(name, head, "RIPE Atlas results file")
+        start = head.lstrip()[:1]
+        with open_input(path) as fh:
+            if start == b"[":
+                _read_array(fh, name, stats, take)
+            elif not _read_lines(fh, stats, take, documents=True):
+                try:
+                    with open_input(path) as again:
+                        _read_documents(again, name, stats, take)
+                except InputError:  # not one multi-line document either: JSON Lines with a bad first line
+                    with open_input(path) as again:
+                        _read_lines(again, stats, take, documents=False)
+    except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
+        raise InputError(name, f"cannot read: {exc}") from None
     counts.results = len(traces)
     addrs = {a for t in traces for h in t.hops for a in h.addresses}
     counts.addresses = len(addrs)
@@ -206,6 +238,118 @@ def read_atlas(path: str | Path) -> tuple[list[Traceroute], ReadStats, TraceCoun
     if not traces and stats.read == 0:
         raise InputError(name, "no traceroute results in the file")
     return traces, stats, counts
+
+
+def _value(events: jsonstream.Events, ev, n: int, stats: ReadStats):
+    try:
+        return True, events.value(ev)
+    except jsonstream.JsonDepthError as exc:
+        stats.read += 1
+        stats.problem(exc.reason, line=n)
+        return False, None
+
+
+def _read_array(fh, name: str, stats: ReadStats, take) -> None:
+    """A JSON array of results, streamed element by element (``line`` is the 1-based index)."""
+    events = jsonstream.Events(fh)
+    n = 0
+    try:
+        first = events.expect()
+        for i, ev in events.items(first):
+            n = i + 1
+            ok, obj = _value(events, ev, n, stats)
+            if ok:
+                take(n, obj)
+        if events.next() is not None:
+            raise jsonstream.JsonSyntaxError("a second JSON value", events.offset, after_document=True)
+    except jsonstream.JsonSyntaxError as exc:
+        if stats.read == 0:
+            raise InputError(name, f"not JSON: {exc.reason}", offset=exc.offset) from None
+        stats.read += 1  # the damaged rest (or trailing data): one more record, malformed
+        where = "after the array" if exc.after_document else f"in element {n + 1} or later"
+        stats.problem(f"not JSON {where}: {exc.reason} (near byte offset {exc.offset})", offset=exc.offset)
+
+
+def _read_documents(fh, name: str, stats: ReadStats, take) -> None:
+    """One or more JSON objects spread over lines (a pretty-printed result), streamed."""
+    events = jsonstream.Events(fh, multiple=True)
+    n = 0
+    try:
+        while (ev := events.next()) is not None:
+            n += 1
+            ok, obj = _value(events, ev, n, stats)
+            if ok:
+                take(n, obj)
+    except jsonstream.JsonSyntaxError as exc:
+        if stats.read == 0:
+            raise InputError(name, f"not JSON: {exc.reason}", offset=exc.offset) from None
+        stats.read += 1
+        stats.problem(f"not JSON in value {n + 1} or later: {exc.reason} (near byte offset {exc.offset})",
+                      offset=exc.offset)
+
+
+def _read_lines(fh, stats: ReadStats, take, documents: bool) -> bool:
+    """JSON Lines, one result per line; False (nothing counted) when the first line is the start of a
+    multi-line JSON document instead."""
+    max_line = limits().max_line_bytes
+    max_depth = limits().max_json_depth
+    n = 0
+    first = documents
+    while True:
+        raw = fh.readline(max_line + 1)
+        if not raw:
+            return True
+        n += 1
+        if len(raw) > max_line and not raw.endswith(b"\n"):
+            while (rest := fh.readline(max_line)) and not rest.endswith(b"\n"):
+                pass
+            stats.read += 1
+            stats.problem(f"line longer than {max_line} bytes (limit max_line_bytes)", line=n)
+            first = False
+            continue
+        line = raw.decode("utf-8", errors="replace")
+        if not line.strip():
+            continue
+        if line.count("{") + line.count("[") > max_depth and _depth(line) > max_depth:
+            stats.read += 1
+            stats.problem(f"nested deeper than {max_depth} levels (limit max_json_depth)", line=n)
+            first = False
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            if first and line.lstrip().startswith(("{", "[")) and exc.pos >= len(line.rstrip()):
+                return False  # an object that goes on over the next lines
+            stats.read += 1
+            stats.problem(f"not JSON: {exc.msg} (column {exc.colno})", line=n)
+        except (ValueError, RecursionError) as exc:  # a number of more than 4,300 digits ...
+            stats.read += 1
+            stats.problem(f"unreadable JSON: {str(exc).split(';')[0][:120]}", line=n)
+        else:
+            take(n, obj)
+        first = False
+
+
+def _depth(text: str) -> int:
+    """Maximum nesting of ``[``/``{`` outside strings in ``text`` (only for lines with many brackets)."""
+    depth = best = 0
+    in_str = esc = False
+    for ch in text:
+        if in_str:
+            if esc:
+                esc = False
+            elif ch == "\\":
+                esc = True
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch in "[{":
+            depth += 1
+            best = max(best, depth)
+        elif ch in "]}":
+            depth -= 1
+    return best
 
 
 @dataclass

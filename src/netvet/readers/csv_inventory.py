@@ -29,8 +29,16 @@ Problems, each with its line number: a row with the wrong number of columns, an 
 quoted field or a line that is not UTF-8 is malformed (no observation). A row with an invalid MAC,
 IP address or OID keeps its other fields and gets a warning; if nothing identifying is left
 (mac, ip, hostname, vendor, brand, manufacturer, model, serial, sys_object_id) it is malformed.
-A file without a recognisable header raises ``InputError``. ``stats.read`` counts data rows.
-Observation ids are ``<file name>:<line>``, the line where the row starts.
+A file without a recognisable header raises ``InputError``, as does binary data (a NUL byte in the first
+4 KiB, e.g. a disk image or UTF-16 text). A line longer than ``max_line_bytes`` (1 MiB, see
+``readers.base.Limits``) is one malformed row and is skipped without being held in memory; a quoted field
+may span at most 50 lines and ``max_line_bytes`` in all.
+
+Counts, in rows (``stats.unit``; a row, or a line that could not be read as one): ``stats.read`` counts
+every non-blank line after the header that starts a record, and unreadable lines before the header;
+``read = attributed + unattributed + malformed`` (this reader skips nothing). The file is streamed:
+memory does not grow with its size beyond the observations themselves, and at most 1,000 problems are
+itemised (``ReadStats``). Observation ids are ``<file name>:<line>``, the line where the row starts.
 """
 
 from __future__ import annotations
@@ -40,13 +48,15 @@ import ipaddress
 import lzma
 import os
 import re
+import zlib
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 
 from netaddr import EUI, AddrFormatError, mac_unix_expanded
 
 from ..model import Identifier, IdKind, InputError, Observation, ReadStats, SourceRef, Strength
-from .base import Progress, Reader, ReadResult, input_position, open_input, register
+from .base import TEXT_HEAD, Progress, Reader, ReadResult, input_position, limits, open_input, refuse_binary, register
 
 DOCUMENTED = (
     "mac", "ip", "hostname", "vendor", "model", "serial", "role", "site", "sys_object_id",
@@ -131,6 +141,7 @@ def _pick_delimiter(line: str) -> tuple[str, list[str]]:
 @register
 class CsvInventoryReader(Reader):
     format = "csv-inventory"
+    priority = 90  # any CSV with a header: the generic fallback
     description = "Device inventory as CSV (mac, ip, hostname, vendor, model, serial, sys_object_id ...)"
     extensions = (".csv",)
 
@@ -145,14 +156,15 @@ class CsvInventoryReader(Reader):
     def read(self, path: Path, progress: Progress | None = None) -> ReadResult:
         path = Path(path)
         file = str(path)
-        stats = ReadStats(file=file, format=self.format)
+        stats = ReadStats(file=file, format=self.format, unit="row")
         observations: list[Observation] = []
         total = os.path.getsize(path) if path.is_file() else 0
         with open_input(path) as fh:
-            lines = _Lines(fh)
+            lines = _Lines(fh, file)
             header_line = None
             for lineno, text, error in lines:
                 if text is None:
+                    stats.read += 1  # a line that could not be read: a record, malformed
                     stats.problem(error or "unreadable line", line=lineno)
                 elif text.strip():
                     header_line = (lineno, text)
@@ -198,6 +210,9 @@ class CsvInventoryReader(Reader):
                 continue
             if not text.strip():
                 continue
+            if '"' not in text and "\r" not in text and "\0" not in text:
+                yield lineno, text.split(delimiter)  # no quoting: what csv would make of it, faster
+                continue
             try:
                 yield lineno, next(csv.reader([text], delimiter=delimiter, strict=True))
                 continue
@@ -206,11 +221,14 @@ class CsvInventoryReader(Reader):
                     stats.problem(f"malformed CSV: {exc}", line=lineno)
                     yield lineno, None
                     continue
-            # an open quote: try to complete the record with the following lines
+            # an open quote: try to complete the record with the following lines. The record can only
+            # end on a line that makes the number of quotes even: the buffer is parsed only then, so a
+            # stray quote costs one pass over at most MAX_CONTINUATION_LINES lines, not a parse per line.
             taken: list[tuple[int, str | None, str | None]] = []
             buf = text
+            quotes = text.count('"')
             cells = None
-            while len(taken) < MAX_CONTINUATION_LINES:
+            while len(taken) < MAX_CONTINUATION_LINES and len(buf) <= lines.max_line:
                 nxt = lines.next()
                 if nxt is None:
                     break
@@ -218,6 +236,9 @@ class CsvInventoryReader(Reader):
                 if nxt[1] is None:
                     break
                 buf += "\n" + nxt[1]
+                quotes += nxt[1].count('"')
+                if quotes % 2:
+                    continue
                 try:
                     cells = next(csv.reader([buf], delimiter=delimiter, strict=True))
                     break
@@ -305,14 +326,17 @@ class _Lines:
     """Numbered, decoded physical lines of a byte stream, with push-back.
 
     Yields ``(line number, text, None)``, or ``(line number, None, reason)`` for a line that is not
-    UTF-8 or where decompression failed (which ends the stream).
+    UTF-8, is longer than ``max_line_bytes`` (read past without being kept) or where decompression
+    failed (which ends the stream). Binary data in the first line raises ``InputError``.
     """
 
-    def __init__(self, fh):
+    def __init__(self, fh, file: str = ""):
         self._fh = fh
+        self._file = file
         self._lineno = 0
-        self._pending: list[Line] = []
+        self._pending: deque[Line] = deque()
         self._done = False
+        self.max_line = limits().max_line_bytes
 
     def __iter__(self) -> _Lines:
         return self
@@ -324,22 +348,31 @@ class _Lines:
         return item
 
     def push_back(self, items: list[Line]) -> None:
-        self._pending[:0] = items
+        self._pending.extendleft(reversed(items))
 
     def next(self) -> Line | None:
         if self._pending:
-            return self._pending.pop(0)
+            return self._pending.popleft()
         if self._done:
             return None
         try:
-            raw = self._fh.readline()
-        except (OSError, EOFError, lzma.LZMAError) as exc:
+            raw = self._fh.readline(self.max_line + 1)
+            too_long = len(raw) > self.max_line and not raw.endswith(b"\n")
+            if self._lineno == 0:
+                refuse_binary(self._file, raw[:TEXT_HEAD], "CSV inventory")
+            while too_long:  # read past the rest of the line without keeping it
+                rest = self._fh.readline(self.max_line)
+                if not rest or rest.endswith(b"\n"):
+                    break
+        except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
             self._done = True
             return self._lineno + 1, None, f"cannot decompress the rest of the file: {exc}"
         if not raw:
             self._done = True
             return None
         self._lineno += 1
+        if too_long:
+            return self._lineno, None, f"line longer than {self.max_line} bytes (limit max_line_bytes)"
         if self._lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
         try:

@@ -28,20 +28,43 @@ Per component:
   organisational entity's ``address.country`` (1.6), and ``property:<name>`` per ``properties`` entry.
 
 A component without ``type`` or ``name`` is malformed (recorded with its pointer, no observation;
-its nested components are still read). ``stats.read`` counts component objects.
+its nested components are still read).
+
+The BOM's subject: ``metadata.manufacturer`` (1.6; ``metadata.manufacture`` in 1.5) and
+``metadata.supplier`` describe what the BOM is about. With a ``metadata.component`` they are added to
+its observation (above); without one, and even when the BOM lists no components, they still make one
+observation of kind ``bom-subject`` at pointer ``/metadata`` (id ``<file name>:/metadata``) with those
+NAME identifiers (MODERATE, like every organisational entity of a BOM: fields
+``cyclonedx:metadata.manufacturer`` / ``cyclonedx:metadata.supplier``) and the attributes
+``metadata_manufacturer``, ``metadata_supplier`` and their ``_country``; it is the ``parent`` of the
+top-level components.
+
+Counts, in components (``stats.unit``): ``stats.read`` counts component objects (elements of a
+``components`` array and ``metadata.component``), the ``bom-subject`` observation, and data after the
+end of the JSON document (one malformed record, at its byte offset); ``read = attributed + unattributed
++ malformed`` (nothing is skipped).
+
+Hostile input: the file is streamed (``readers.jsonstream``, ``ijson``): one component object is built
+at a time, without the fields this reader does not use, so memory does not grow with the file beyond
+the observations. Binary data (a NUL byte in the first 4 KiB) raises ``InputError``. A component nested
+deeper than ``Limits.max_json_depth`` (100 levels of arrays and objects) is malformed, its sub-tree
+read past; a number outside 64-bit integers or doubles (``"version": 9999...``) and every other syntax
+error make the file malformed JSON (``InputError``, with line and column for files up to 8 MiB, else
+the byte offset of the 64 KiB buffer the parser failed in).
 """
 
 from __future__ import annotations
 
-import json
 import lzma
 import os
 import re
+import zlib
 from pathlib import Path
 from typing import Any
 
 from ..model import Identifier, IdKind, InputError, Observation, ReadStats, SourceRef, Strength
-from .base import Progress, Reader, ReadResult, input_position, open_input, register
+from . import jsonstream
+from .base import TEXT_HEAD, Progress, Reader, ReadResult, input_position, open_input, refuse_binary, register
 
 FULL_VERSIONS = ("1.4", "1.5", "1.6")
 REDUCED_VERSIONS = ("1.2", "1.3")
@@ -51,7 +74,8 @@ COMPONENT_TYPES = frozenset({
 })
 _CPE_RE = re.compile(r"^cpe:(?:2\.3:[aho*\-]:|/[aho]?:?)", re.IGNORECASE)
 _SNIFF_FORMAT = re.compile(rb'"bomFormat"\s*:\s*"CycloneDX"')
-CHUNK = 1 << 20
+PROGRESS_EVERY = 5000  # components
+SUBJECT_KIND = "bom-subject"  # the observation for a BOM subject named only by metadata.manufacturer/supplier
 SNIFF_HEAD = 4096  # bytes base.detect hands to sniff
 
 
@@ -82,50 +106,47 @@ class CycloneDxReader(Reader):
     def read(self, path: Path, progress: Progress | None = None) -> ReadResult:
         path = Path(path)
         file = str(path)
-        stats = ReadStats(file=file, format=self.format)
+        stats = ReadStats(file=file, format=self.format, unit="component")
         total = os.path.getsize(path) if path.is_file() else 0
-        chunks = []
-        with open_input(path) as fh:
-            while True:
-                try:
-                    chunk = fh.read(CHUNK)
-                except (OSError, EOFError, lzma.LZMAError) as exc:
-                    raise InputError(file, f"cannot decompress: {exc}") from None
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                if progress:
-                    progress(min(input_position(fh) or 0, total), total)
         try:
-            doc = json.loads(b"".join(chunks))
-        except json.JSONDecodeError as exc:
-            raise InputError(file, f"malformed JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
-                             line=exc.lineno) from None
-        except UnicodeDecodeError as exc:
-            raise InputError(file, f"not UTF-8 JSON: {exc.reason}", offset=exc.start) from None
-        if not isinstance(doc, dict) or doc.get("bomFormat") != "CycloneDX":
-            raise InputError(file, 'not a CycloneDX BOM: no "bomFormat": "CycloneDX"')
-        _check_version(doc.get("specVersion"), stats)
+            with open_input(path) as fh:
+                head = fh.read(jsonstream.EXACT_ERROR_MAX + 1)
+        except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
+            raise InputError(file, f"cannot decompress: {exc}") from None
+        refuse_binary(file, head[:TEXT_HEAD], "CycloneDX BOM")
+        small = head if len(head) <= jsonstream.EXACT_ERROR_MAX else None
+        del head
         walker = _Walker(path, stats)
-        metadata = doc.get("metadata")
-        root_id = None
-        if metadata is not None and not isinstance(metadata, dict):
-            stats.warn("/metadata: not an object; ignored")
-            metadata = None
-        if metadata:
-            comp = metadata.get("component")
-            extra = _metadata_identifiers(metadata, stats)
-            if isinstance(comp, dict):
-                root_id = walker.component(comp, ("metadata", "component"), None, extra)
-            elif comp is not None:
-                stats.read += 1
-                stats.problem(f"{pointer('metadata', 'component')}: not an object")
-            elif extra[0]:
-                stats.warn("/metadata names a manufacturer or supplier but no component; not attributed")
-        walker.components(doc.get("components"), ("components",), root_id)
+        try:
+            with open_input(path) as fh:
+                walker.events = jsonstream.Events(fh)
+                walker.progress = (lambda: progress(min(input_position(fh) or 0, total), total)) if progress else None
+                walker.document()
+        except jsonstream.JsonSyntaxError as exc:
+            if not exc.after_document:
+                raise _syntax_error(file, exc, small) from None
+            stats.read += 1  # trailing data: counted as one more record, malformed
+            stats.problem(f"data after the end of the JSON document ({exc.reason})", offset=exc.offset)
+        except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
+            raise InputError(file, f"cannot decompress: {exc}") from None
+        walker.finish()
         if progress:
             progress(total, total)
         return ReadResult(walker.observations, stats)
+
+
+def _syntax_error(file: str, exc: jsonstream.JsonSyntaxError, small: bytes | None) -> InputError:
+    """The InputError for malformed JSON: line and column from Python's ``json`` when the file is small
+    enough to re-parse (a few MiB), else the parser's reason and the buffer offset it failed in."""
+    if small is not None:
+        exact = jsonstream.exact_error(small)
+        if exact is not None:
+            msg, line, col = exact
+            return InputError(file, f"malformed JSON: {msg} (line {line}, column {col})", line=line)
+        return InputError(file, f"malformed JSON: {exc.reason} (line {jsonstream.line_of(small, exc.offset)} "
+                                f"or after)", line=jsonstream.line_of(small, exc.offset))
+    return InputError(file, f"malformed JSON: {exc.reason} (at or after byte offset {exc.offset})",
+                      offset=exc.offset)
 
 
 def _check_version(spec: Any, stats: ReadStats) -> None:
@@ -167,42 +188,202 @@ def _country(entity: dict) -> str:
     return _text(address.get("country")) if isinstance(address, dict) else ""
 
 
+class _Pending:
+    """The parent of components read before their enclosing component is complete (a component's ``type``
+    and ``name`` may come after its nested ``components``): patched when it is known."""
+
+    __slots__ = ("children",)
+
+    def __init__(self) -> None:
+        self.children: list[Observation] = []
+
+    def resolve(self, parent: str | _Pending | None) -> None:
+        if isinstance(parent, _Pending):
+            parent.children.extend(self.children)
+        else:
+            for obs in self.children:
+                obs.parent = parent
+        self.children = []
+
+
+_KEEP = frozenset({"type", "name", "group", "version", "description", "purl", "bom-ref", "supplier",
+                   "manufacturer", "publisher", "author", "authors", "cpe", "properties"})
+
+
 class _Walker:
+    """Walks the JSON events of a BOM; builds one component object at a time (its nested ``components``
+    are walked, not built), keeping only the fields it reads."""
+
     def __init__(self, path: Path, stats: ReadStats):
         self.path = path
         self.stats = stats
-        self.observations: list[Observation] = []
+        self.events: jsonstream.Events | None = None
+        self.progress = None
+        self.meta_out: list[Observation | None] = []
+        self.comp_out: list[Observation | None] = []
+        self.out = self.comp_out
+        self.root = _Pending()  # parent of the top-level components: /metadata/component
+        self.root_id: str | None = None
+        self.bom_format: Any = None
+        self.spec_seen = False
+        self.count = 0
 
-    def components(self, items: Any, at: tuple, parent: str | None) -> None:
-        if items is None:
+    @property
+    def observations(self) -> list[Observation]:
+        return [o for o in self.meta_out + self.comp_out if o is not None]
+
+    # ------------------------------------------------------------------ document
+    def document(self) -> None:
+        ev = self.events
+        first = ev.expect()
+        if first[0] != "start_map":
+            ev.skip(first)
+            raise InputError(str(self.path), 'not a CycloneDX BOM: no "bomFormat": "CycloneDX"')
+        for key, vev in ev.keys(first):
+            if key == "bomFormat":
+                self.bom_format = self._scalar(vev)
+                if self.bom_format != "CycloneDX":
+                    break
+            elif key == "specVersion":
+                self.spec_seen = True
+                _check_version(self._scalar(vev), self.stats)
+            elif key == "metadata":
+                self.out = self.meta_out
+                self.metadata(vev)
+                self.out = self.comp_out
+            elif key == "components":
+                self.components(vev, ("components",), self.root)
+            else:
+                ev.skip(vev)
+        if self.bom_format != "CycloneDX":
+            raise InputError(str(self.path), 'not a CycloneDX BOM: no "bomFormat": "CycloneDX"')
+        if ev.next() is not None:  # a second JSON value after the document
+            raise jsonstream.JsonSyntaxError("a second JSON value", ev.offset, after_document=True)
+
+    def finish(self) -> None:
+        if self.bom_format == "CycloneDX" and not self.spec_seen:
+            self.stats.warn("no specVersion: read by the CycloneDX 1.6 field names")
+        self.root.resolve(self.root_id)
+
+    def _scalar(self, vev) -> Any:
+        try:
+            return self.events.value(vev)
+        except jsonstream.JsonDepthError:
+            return None
+
+    def metadata(self, vev) -> None:
+        ev, stats = self.events, self.stats
+        if vev[0] == "null":
             return
-        if not isinstance(items, list):
-            self.stats.warn(f"{pointer(*at)}: not an array; ignored")
+        if vev[0] != "start_map":
+            ev.skip(vev)
+            stats.warn("/metadata: not an object; ignored")
             return
-        for i, comp in enumerate(items):
-            if not isinstance(comp, dict):
-                self.stats.read += 1
-                self.stats.problem(f"{pointer(*at, i)}: component is not an object")
+        entities: dict[str, Any] = {}
+        state = None
+        comp_seen = False
+        for key, kev in ev.keys(vev):
+            if key == "component":
+                if kev[0] == "null":
+                    continue
+                comp_seen = True
+                if kev[0] == "start_map":
+                    state = self._collect(kev, ("metadata", "component"))
+                else:
+                    ev.skip(kev)
+                    stats.read += 1
+                    stats.problem(f"{pointer('metadata', 'component')}: not an object")
+            elif key in ("manufacturer", "manufacture", "supplier"):
+                try:
+                    entities[key] = ev.value(kev)
+                except jsonstream.JsonDepthError as exc:
+                    stats.warn(f"{pointer('metadata', key)}: {exc.reason}; ignored")
+            else:
+                ev.skip(kev)
+        extra = _metadata_identifiers(entities, stats)
+        if state is not None:
+            self.root_id = self._finish(state, None, extra)
+        elif not comp_seen and (extra[0] or extra[1]):
+            # the BOM names who made or supplies its subject but not the subject itself: the subject is
+            # still evidence, one observation at /metadata
+            stats.read += 1
+            ptr = "/metadata"
+            obs = Observation(id=f"{self.path.name}:{ptr}", kind=SUBJECT_KIND,
+                              source=SourceRef(file=str(self.path), pointer=ptr),
+                              identifiers=list(extra[0]), attributes=dict(extra[1]))
+            self.meta_out.append(obs)
+            self.root_id = obs.id
+
+    # ------------------------------------------------------------------ components
+    def components(self, vev, at: tuple, parent) -> None:
+        ev, stats = self.events, self.stats
+        if vev[0] == "null":
+            return
+        if vev[0] != "start_array":
+            ev.skip(vev)
+            stats.warn(f"{pointer(*at)}: not an array; ignored")
+            return
+        for i, item in ev.items(vev):
+            if item[0] != "start_map":
+                ev.skip(item)
+                stats.read += 1
+                stats.problem(f"{pointer(*at, i)}: component is not an object")
                 continue
-            self.component(comp, (*at, i), parent)
+            self._finish(self._collect(item, (*at, i)), parent)
 
-    def component(self, comp: dict, at: tuple, parent: str | None,
-                  extra: tuple[list[Identifier], dict[str, str]] | None = None) -> str | None:
-        stats = self.stats
+    def _collect(self, first, at: tuple) -> tuple:
+        """Read one component object: (pointer, fields kept, why it is unusable, slot, pending)."""
+        ev, stats = self.events, self.stats
         stats.read += 1
+        self.count += 1
+        if self.progress and self.count % PROGRESS_EVERY == 0:
+            self.progress()
         ptr = pointer(*at)
-        ctype, name = _text(comp.get("type")), _text(comp.get("name"))
-        missing = [k for k, v in (("type", ctype), ("name", name)) if not v]
+        slot = len(self.out)
+        self.out.append(None)
+        out = self.out
+        if ev.depth > ev.max_depth:
+            ev.skip(first)
+            return ptr, {}, f"{ptr}: nested deeper than {ev.max_depth} levels (limit max_json_depth)", (out, slot), None
+        pending = _Pending()
+        comp: dict[str, Any] = {}
+        bad = None
+        for key, kev in ev.keys(first):
+            if key == "components":
+                self.components(kev, (*at, "components"), pending)
+            elif key in _KEEP:
+                try:
+                    comp[key] = ev.value(kev)
+                except jsonstream.JsonDepthError as exc:
+                    bad = bad or f"{pointer(*at, key)}: {exc.reason}"
+            else:
+                ev.skip(kev)
+        return ptr, comp, bad, (out, slot), pending
+
+    def _finish(self, state: tuple, parent, extra: tuple[list[Identifier], dict[str, str]] | None = None
+                ) -> str | None:
+        ptr, comp, bad, (out, slot), pending = state
+        stats = self.stats
         obs_id = None
-        if missing:
-            stats.problem(f"{ptr}: component has no {' or '.join(repr(m) for m in missing)}")
+        if bad:
+            stats.problem(bad)
         else:
-            if ctype not in COMPONENT_TYPES:
-                stats.warn(f"{ptr}: unknown component type {ctype!r}")
-            obs = self._observation(comp, ptr, ctype, name, parent, extra)
-            self.observations.append(obs)
-            obs_id = obs.id
-        self.components(comp.get("components"), (*at, "components"), obs_id or parent)
+            ctype, name = _text(comp.get("type")), _text(comp.get("name"))
+            missing = [k for k, v in (("type", ctype), ("name", name)) if not v]
+            if missing:
+                stats.problem(f"{ptr}: component has no {' or '.join(repr(m) for m in missing)}")
+            else:
+                if ctype not in COMPONENT_TYPES:
+                    stats.warn(f"{ptr}: unknown component type {ctype!r}")
+                obs = self._observation(comp, ptr, ctype, name, None, extra)
+                if isinstance(parent, _Pending):
+                    parent.children.append(obs)
+                else:
+                    obs.parent = parent
+                out[slot] = obs
+                obs_id = obs.id
+        if pending is not None:
+            pending.resolve(obs_id if obs_id is not None else parent)
         return obs_id
 
     def _observation(self, comp: dict, ptr: str, ctype: str, name: str, parent: str | None,

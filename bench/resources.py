@@ -1,0 +1,143 @@
+"""Peak memory and time of `netvet audit` on huge and hostile inputs (issue 14).
+
+    python3 bench/resources.py [--dir DIR] [--scale 1.0] [--only csv,nmap,cyclonedx,unrelated] [--reader-only]
+
+Generates, once, into DIR (default: a temporary directory, removed afterwards):
+
+- ``inventory.csv``: a CSV inventory of 1,000,000 rows (x scale): hostname, ip, mac, vendor, model, serial,
+  role, site;
+- ``scan.xml``: an nmap -oX scan of 200,000 hosts (x scale), each up with a MAC, its vendor and one port;
+- ``bom.cdx.json``: a CycloneDX 1.6 BOM of 1 GB (x scale): components with hashes, licences and a long
+  description (about 2.3 kB each);
+- ``unrelated.bin``: 2 GB of NUL bytes (sparse; not scaled), audited with ``--input-format cyclonedx-json``
+  and ``--input-format csv-inventory``.
+
+Each case runs ``netvet audit FILE --format json --output /dev/null`` in a child process (``--reader-only``: only
+the reader, ``Reader.read``) with a fresh NETVET_HOME and prints wall time, peak RSS (the child's
+``ru_maxrss``) and the exit code. Targets: the 1 M-row CSV audit <= 1 GB; the unrelated file refused in <= 5 s
+with <= 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+VENDORS = ["Cisco", "Huawei", "Juniper", "Arista", "Hikvision", "ZTE", "Dell", "HP", "Ubiquiti", "MikroTik"]
+
+
+def gen_csv(path: Path, rows: int) -> None:
+    rnd = random.Random(1)
+    with open(path, "w") as f:
+        f.write("hostname,ip,mac,vendor,model,serial,role,site\n")
+        for i in range(rows):
+            mac = ":".join(f"{rnd.randrange(256):02x}" for _ in range(6))
+            f.write(f"h{i},10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255},{mac},{VENDORS[i % 10]},M{i % 50},S{i},"
+                    f"office,site{i % 7}\n")
+
+
+def gen_nmap(path: Path, hosts: int) -> None:
+    rnd = random.Random(2)
+    with open(path, "w") as f:
+        f.write('<?xml version="1.0"?>\n<nmaprun scanner="nmap" args="nmap -oX" start="1700000000" version="7.94">\n')
+        for i in range(hosts):
+            mac = ":".join(f"{rnd.randrange(256):02X}" for _ in range(6))
+            f.write(f'<host><status state="up" reason="arp-response"/><address addr="10.{i >> 16 & 255}.'
+                    f'{i >> 8 & 255}.{i & 255}" addrtype="ipv4"/><address addr="{mac}" addrtype="mac" '
+                    f'vendor="{VENDORS[i % 10]}"/><ports><port protocol="tcp" portid="22"><state state="open"/>'
+                    '<service name="ssh" product="OpenSSH"/></port></ports></host>\n')
+        f.write("</nmaprun>\n")
+
+
+def gen_bom(path: Path, size: int) -> None:
+    rnd = random.Random(3)
+    with open(path, "w") as f:
+        f.write('{"bomFormat":"CycloneDX","specVersion":"1.6","metadata":{"component":{"type":"device",'
+                '"name":"box","manufacturer":{"name":"Huawei Technologies Co., Ltd."}}},"components":[')
+        i = 0
+        while f.tell() < size:
+            c = {"type": "library", "name": f"lib{i}", "version": "1.0", "purl": f"pkg:maven/x/lib{i}@1.0",
+                 "supplier": {"name": VENDORS[i % 10]},
+                 "hashes": [{"alg": "SHA-256", "content": f"{rnd.getrandbits(256):064x}"} for _ in range(4)],
+                 "licenses": [{"license": {"id": "Apache-2.0"}}], "description": "x" * 1800}
+            f.write(("," if i else "") + json.dumps(c))
+            i += 1
+        f.write("]}")
+
+
+def gen_unrelated(path: Path) -> None:
+    with open(path, "wb") as f:
+        f.truncate(2 << 30)
+
+
+def measure(cmd: list[str], env: dict) -> tuple[float, float, int]:
+    t = time.monotonic()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.monotonic() - t
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc.stderr.close()
+    return elapsed, usage.ru_maxrss / 1024, proc.returncode
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--dir", type=Path)
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--only", default="csv,nmap,cyclonedx,unrelated")
+    ap.add_argument("--reader-only", action="store_true")
+    args = ap.parse_args()
+    work = args.dir or Path(tempfile.mkdtemp(prefix="netvet-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    only = set(args.only.split(","))
+    s = args.scale
+    cases = []
+    if "csv" in only:
+        cases.append((f"CSV inventory, {int(1_000_000 * s):,} rows", "inventory.csv",
+                      lambda p: gen_csv(p, int(1_000_000 * s)), None))
+    if "nmap" in only:
+        cases.append((f"nmap XML, {int(200_000 * s):,} hosts", "scan.xml", lambda p: gen_nmap(p, int(200_000 * s)),
+                      None))
+    if "cyclonedx" in only:
+        cases.append((f"CycloneDX, {int(1000 * s)} MB", "bom.cdx.json", lambda p: gen_bom(p, int(1e9 * s)), None))
+    if "unrelated" in only:
+        cases.append(("2 GB of NUL bytes as cyclonedx-json", "unrelated.bin", gen_unrelated, "cyclonedx-json"))
+        cases.append(("2 GB of NUL bytes as csv-inventory", "unrelated.bin", gen_unrelated, "csv-inventory"))
+    rows = []
+    try:
+        for label, name, gen, fmt in cases:
+            path = work / name
+            if not path.exists():
+                gen(path)
+            env = dict(os.environ, NETVET_HOME=tempfile.mkdtemp(prefix="netvet-home-"))
+            if args.reader_only:
+                code = ("import sys; import netvet.readers as R; R.load_all(); from netvet.readers.base import detect; "
+                        "r = detect(sys.argv[1], sys.argv[2] or None).read(sys.argv[1]); print(len(r.observations))")
+                cmd = [sys.executable, "-c", code, str(path), fmt or ""]
+            else:
+                cmd = [sys.executable, "-c", "from netvet.cli import run; run()", "audit",
+                       str(path), "--format", "json", "--output", os.devnull] + (["--input-format", fmt] if fmt else [])
+            elapsed, rss, rc = measure(cmd, env)
+            shutil.rmtree(env["NETVET_HOME"], ignore_errors=True)
+            rows.append((label, f"{path.stat().st_size / 1e6:,.0f} MB", f"{elapsed:.1f}", f"{rss:,.0f}", str(rc)))
+            print(f"{label}: {elapsed:.1f} s, {rss:,.0f} MB peak RSS, exit {rc}", file=sys.stderr, flush=True)
+    finally:
+        if args.dir is None:
+            shutil.rmtree(work, ignore_errors=True)
+    what = "reader only" if args.reader_only else "netvet audit"
+    print(f"| input ({what}) | size | time (s) | peak RSS (MB) | exit |")
+    print("|---|---:|---:|---:|---:|")
+    for r in rows:
+        print("| " + " | ".join(r) + " |")
+
+
+if __name__ == "__main__":
+    main()
