@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # The README's test command: install netvet with its test extras (and, as root on Debian, the system packages
-# the tests drive: bgpdump, BIRD, FRR, Wireshark's data files, Chromium), then run ruff and the test suite.
+# the tests drive: bgpdump, BIRD, FRR, Wireshark's data files, Chromium, nftables/unbound/bind9 checkers, the
+# Android build tools), then run ruff and the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   need=()
-  for pkg in bgpdump bird2 frr libwireshark-data ieee-data nfdump chromium; do
+  # bgpdump, BIRD, FRR (routes, BGP filters, watch feeds); Wireshark/IEEE data files; nfdump; Chromium (dashboard);
+  # nftables, bind9-utils, unbound, ipset, iproute2 (blocklists checked by their own tools, ipset in a netns);
+  # aapt, zipalign, apksigner, dexdump (APK fixtures built in the tests)
+  for pkg in bgpdump bird2 frr libwireshark-data ieee-data nfdump chromium nftables bind9-utils unbound ipset \
+             iproute2 aapt zipalign apksigner dexdump; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
   done
   if [ ${#need[@]} -gt 0 ]; then

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from . import __version__
+from .analyses.caps import CapItem, analyse_caps
 from .analyses.concentration import concentration
 from .analyses.risk import RiskData
+from .analyses.scope import scope_facts
+from .attribution.fingerprints import FingerprintDB
 from .attribution.kev import load_kev
+from .attribution.packages import PackageRules
 from .attribution.registry import Registry
 from .attribution.resolve import Attributor
+from .attribution.sdk_signatures import SdkSignatures
 from .model import (
     Attribution,
     AttributionStatus,
@@ -33,12 +39,14 @@ from .policies.frameworks import (
     load_framework,
     resolve_framework_path,
 )
+from .policies.roles import RoleVocabulary
 from .policies.waivers import WaiverSet, apply_waivers, load_waivers
 from .readers import detect, load_all
+from .util.yamlfile import DataValidationError
 
 _UNKNOWN_ROLES = {"", "unknown", "none", "n/a", "na", "-", "?"}
 _NO_ANALYSIS = {"position": "", "share": 0.0, "exposure": 0.0, "concentration": 0.0, "supplier_share": 0.0,
-                "group_size": 0}
+                "group_size": 0, "cap_share": {}, "cap_exceeded": {}}
 
 
 MAC_DATASETS = ("ieee-ma-l", "ieee-ma-m", "ieee-ma-s", "ieee-iab")
@@ -79,6 +87,11 @@ def identifier_registries(mac_files: Iterable[str | Path] = (), pen_files: Itera
     return macs, pens, used
 
 
+def load_fingerprints(registry: Registry, extra: Iterable[str | Path] = ()) -> FingerprintDB:
+    """The bundled fingerprints plus the user's files, validated against ``registry``."""
+    return FingerprintDB.load(set(registry.entities), registry.sources, extra=list(extra))
+
+
 @dataclass
 class Context:
     """Everything an audit needs besides the evidence: registry, attributor, policy packs, date."""
@@ -91,14 +104,38 @@ class Context:
     frameworks: list[Framework] = field(default_factory=list)
     waivers: WaiverSet | None = None
     datasets: list[dict] = field(default_factory=list)
+    roles: RoleVocabulary | None = None
 
     @classmethod
     def build(cls, policies: Iterable[str], registry: Registry | None = None, on: date | None = None,
               macs=None, pens=None, kev: str | Path | None = None, risk_dir: str | Path | None = None,
-              frameworks: Iterable[str] = (), waivers: str | Path | None = None) -> Context:
-        """Load the registry (default bundled), identifier registries, policy packs (plus those the
-        frameworks need), frameworks, waivers and risk data."""
+              frameworks: Iterable[str] = (), waivers: str | Path | None = None,
+              fingerprints: FingerprintDB | None = None,
+              fingerprint_files: Iterable[str | Path] = ()) -> Context:
+        """Load the registry (default bundled), identifier registries, fingerprints, policy packs (plus those the
+        frameworks need), frameworks, waivers and risk data. The bundled fingerprints name bundled-registry
+        entities: with a registry that lacks some of them, none are used unless ``fingerprints`` is given."""
+        explicit_registry = registry is not None
         registry = registry or Registry.load()
+        if fingerprints is None:
+            try:
+                fingerprints = load_fingerprints(registry, fingerprint_files)
+            except DataValidationError:
+                if fingerprint_files or not explicit_registry:
+                    raise
+                fingerprints = FingerprintDB()  # the bundled fingerprints name entities this registry lacks
+        try:
+            packages = PackageRules.load(set(registry.entities), registry.sources)
+        except DataValidationError:
+            if not explicit_registry:
+                raise
+            packages = None  # the bundled package rules name entities this registry lacks
+        try:
+            sdks = SdkSignatures.load(set(registry.entities), registry.sources)
+        except DataValidationError:
+            if not explicit_registry:
+                raise
+            sdks = None  # the bundled SDK signatures name entities this registry lacks
         on = on or date.today()
         used: list[dict] = []
         if macs is None:
@@ -120,18 +157,25 @@ class Context:
         if kev is not None:
             counts = load_kev(kev, registry)
             risk.kev_counts, risk.kev_dataset = counts.per_entity, counts.dataset
-        return cls(registry, Attributor(registry, macs=macs, pens=pens, on=on), packs, on, risk, fws, wset, used)
+        attributor = Attributor(registry, macs=macs, pens=pens, on=on, fingerprints=fingerprints,
+                                packages=packages, sdks=sdks)
+        return cls(registry, attributor, packs, on, risk, fws, wset, used, RoleVocabulary.load())
 
 
-def asset_facts(obs: Observation) -> dict:
+def asset_facts(obs: Observation, roles: RoleVocabulary | None = None) -> dict:
     role = (obs.role or "").strip().lower()
+    placed = roles.place(role) if roles is not None else []
+    function = (obs.attributes.get("function") or obs.attributes.get("kind") or obs.kind or "").lower()
     return {
         "id": obs.id,
         "kind": obs.kind,
         "role": role,
         "role_known": role not in _UNKNOWN_ROLES,
+        "roles": placed,
+        "role_placed": bool(placed),
         "site": obs.site or "",
-        "function": (obs.attributes.get("function") or obs.attributes.get("kind") or obs.kind or "").lower(),
+        "function": function,
+        **scope_facts(obs.attributes, function),
         "attributes": {k: str(v) for k, v in obs.attributes.items()},
     }
 
@@ -152,9 +196,11 @@ def facts_for(ctx: Context, obs: Observation, att: Attribution, analysis: dict |
     return {
         "entity": entity_facts(reg, att.entity_id, ctx.on, registry_country, ctx.risk),
         "designations": designation_facts(reg, att.entity_id, ctx.on),
-        "asset": asset_facts(obs),
+        "asset": asset_facts(obs, ctx.roles),
         "attribution": {
             "status": str(att.status),
+            "positive": att.positive,
+            "weakness": att.weakness or "",
             "method": att.method or "",
             "confidence": round(att.confidence, 3),
             "conflict": att.conflict,
@@ -171,8 +217,11 @@ def facts_for(ctx: Context, obs: Observation, att: Attribution, analysis: dict |
 
 def finding_entity(ctx: Context, att: Attribution) -> dict | None:
     if att.entity_id:
-        e = ctx.registry.entities[att.entity_id]
-        return {"id": e.id, "name": e.legal_name, "country": e.hq_country or e.registration_country}
+        reg = ctx.registry
+        e = reg.entities[att.entity_id]
+        group = reg.group(e.id, ctx.on)
+        return {"id": e.id, "name": e.legal_name, "country": e.hq_country or e.registration_country,
+                "group": group, "group_name": reg.entities[group].legal_name}
     if att.decided_by is not None and att.decided_by.org_name:
         return {"id": None, "name": att.decided_by.org_name, "country": att.decided_by.country}
     return None
@@ -188,7 +237,7 @@ def concentration_facts(ctx: Context, observations: list[Observation],
     """Per observation: HHI of its (site, function) group, its supplier's share and the group size."""
     keyed = []
     for obs in observations:
-        a = asset_facts(obs)
+        a = asset_facts(obs, ctx.roles)
         keyed.append((a["site"], a["function"], supplier_key(ctx, attributions[obs.id])))
     groups = concentration(keyed)
     out = {}
@@ -199,31 +248,79 @@ def concentration_facts(ctx: Context, observations: list[Observation],
     return out
 
 
-def _facts_key(facts: dict, per_asset: bool) -> str:
-    """Facts that decide a verdict, as a key: everything but the asset's id and free attributes (unless a
-    pack reads those, ``per_asset``)."""
-    asset = facts["asset"] if per_asset else {k: v for k, v in facts["asset"].items() if k not in ("id", "attributes")}
+def cap_analysis(ctx: Context, observations: list[Observation], attributions: dict[str, Attribution]):
+    """The share caps the packs declare (analyses/caps.py), over these observations; None without caps."""
+    caps = {c.id: c for p in ctx.packs for c in p.caps}
+    if not caps:
+        return None
+    items = []
+    for obs in observations:
+        a = asset_facts(obs, ctx.roles)
+        supplier = supplier_key(ctx, attributions[obs.id]) if attributions[obs.id].positive else None
+        name = ctx.registry.entities[supplier].legal_name if supplier in ctx.registry.entities else ""
+        items.append(CapItem(obs.id, obs.label, a["site"], a["operator"], obs.attributes.get("site_group", ""),
+                             a["domain"], a["function"], supplier, name))
+    return analyse_caps(list(caps.values()), items)
+
+
+_ATTRIBUTE_REF = re.compile(r"""asset\.attributes(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*["']([^"']+)["']\s*\])?""")
+_IN_ATTRIBUTES = re.compile(r"""["']([^"']+)["']\s+in\s+asset\.attributes\b""")
+
+
+@dataclass(frozen=True)
+class AssetReads:
+    """What of an asset's identity the packs read, from their CEL and reason texts: its id, and which free
+    attributes (``all_attributes`` when a text reads the attribute map as a whole)."""
+
+    asset_id: bool = False
+    attributes: frozenset[str] = frozenset()
+    all_attributes: bool = False
+
+
+def asset_reads(packs: list[Pack]) -> AssetReads:
+    texts = [t for p in packs for r in p.rules for t in (r.rule.when, r.rule.reason or "")]
+    names: set[str] = set()
+    whole = False
+    for text in texts:
+        keyed = {m.group(1) for m in _IN_ATTRIBUTES.finditer(text)}
+        names |= keyed
+        for m in _ATTRIBUTE_REF.finditer(text):
+            name = m.group(1) or m.group(2)
+            if name:
+                names.add(name)
+            elif not keyed:  # the map as a whole, other than a key test
+                whole = True
+    return AssetReads(any("asset.id" in t for t in texts), frozenset(names), whole)
+
+
+def _facts_key(facts: dict, reads: AssetReads) -> str:
+    """Facts that decide a verdict, as a key: everything but the asset's id and free attributes, except those a
+    pack reads (same facts, same evaluation: each distinct key is evaluated once per pack)."""
+    asset = {k: v for k, v in facts["asset"].items() if k not in ("id", "attributes")}
+    if reads.asset_id:
+        asset["id"] = facts["asset"]["id"]
+    attrs = facts["asset"]["attributes"]
+    asset["attributes"] = attrs if reads.all_attributes else {k: attrs[k] for k in reads.attributes if k in attrs}
     return json.dumps({**facts, "asset": asset}, sort_keys=True, default=str)
-
-
-def _reads_asset_identity(packs: list[Pack]) -> bool:
-    return any("asset.id" in text or "asset.attributes" in text
-               for p in packs for r in p.rules for text in (r.rule.when, r.rule.reason or ""))
 
 
 def evaluate_observations(ctx: Context,
                           observations: list[Observation]) -> tuple[dict[str, Attribution], list[Finding]]:
     attributions = {obs.id: ctx.attributor.observation(obs) for obs in observations}
     analysis = concentration_facts(ctx, observations, attributions)
+    caps = cap_analysis(ctx, observations, attributions)
+    if caps is not None:
+        for oid, cap_facts in caps.facts.items():
+            analysis[oid] = {**analysis[oid], **cap_facts}
     findings: list[Finding] = []
     cache: dict[tuple[str, str], object] = {}  # same facts (but the asset's id), same evaluation
-    per_asset = _reads_asset_identity(ctx.packs)
+    reads = asset_reads(ctx.packs)
     for obs in observations:
         att = attributions[obs.id]
         facts = facts_for(ctx, obs, att, analysis[obs.id])
         ent = finding_entity(ctx, att)
         ident = att.decided_by.identifier.to_dict() if att.decided_by else None
-        key = _facts_key(facts, per_asset)
+        key = _facts_key(facts, reads)
         for pack in ctx.packs:
             ev = cache.get((pack.id, key))
             if ev is None:
@@ -236,32 +333,91 @@ def evaluate_observations(ctx: Context,
                 subject=obs.id, label=obs.label, source=obs.source, policy=pack.id, verdict=ev.verdict,
                 rule_ids=ev.rule_ids, reasons=reasons, citations=ev.citations, entity=ent, identifier=ident,
                 severity=ev.severity, role=obs.role, site=obs.site, controls=controls,
+                deadlines=list(ev.deadlines),
+                caps=[caps.figures[obs.id][c.id] for c in pack.caps
+                      if caps is not None and c.id in caps.figures.get(obs.id, {})],
             ))
     return attributions, findings
 
 
+def expand_inputs(paths: Iterable[str | Path]) -> list[Path]:
+    """The files to read: each file as given; a directory stands for every file under it (sorted, hidden files
+    and folders left out); a missing path raises InputError."""
+    out: list[Path] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            found = sorted(f for f in path.rglob("*") if f.is_file()
+                           and not any(part.startswith(".") for part in f.relative_to(path).parts))
+            if not found:
+                raise InputError(str(p), "directory holds no files")
+            out.extend(found)
+        elif not path.exists():
+            raise InputError(str(p), "file not found")
+        else:
+            out.append(path)
+    return out
+
+
 def read_inputs(paths: Iterable[str | Path], input_format: str | None = None,
-                progress: Callable[[str, int, int], None] | None = None) -> tuple[list[Observation], list[ReadStats]]:
-    """Read every input with the reader its format needs; unreadable files raise InputError."""
+                progress: Callable[[str, int, int], None] | None = None,
+                reader_options: dict | None = None) -> tuple[list[Observation], list[ReadStats]]:
+    """Read every input with the reader its format needs.
+
+    One input that cannot be read (unknown format, unreadable, no record at all) does not stop the batch: its
+    ``ReadStats.failed`` holds the reason and the others are read. When every input fails, the first failure is
+    raised as InputError."""
     load_all()
     observations: list[Observation] = []
     stats: list[ReadStats] = []
-    for p in paths:
-        path = Path(p)
-        if not path.exists():
-            raise InputError(str(p), "file not found")
-        reader = detect(path, input_format)
-        cb = (lambda done, total, _n=str(p): progress(_n, done, total)) if progress else None
-        result = reader.read(path, cb)
+    failures: list[InputError] = []
+    files = expand_inputs(paths)
+    for path in files:
+        try:
+            reader = detect(path, input_format, reader_options)
+            cb = (lambda done, total, _n=str(path): progress(_n, done, total)) if progress else None
+            result = reader.read(path, cb)
+        except InputError as exc:
+            failures.append(exc)
+            stats.append(ReadStats(file=str(path), format=input_format or "unknown", failed=exc.issue.reason))
+            continue
+        if result.stats.read == 0 and not result.observations:
+            why = next((i.reason for i in result.stats.issues), None)
+            result.stats.failed = "no records in this input" + (f" ({why})" if why else "")
+            failures.append(InputError(str(path), result.stats.failed))
         observations.extend(result.observations)
         stats.append(result.stats)
+    if failures and len(failures) == len(files):
+        raise failures[0]
     return observations, stats
 
 
 def run_audit(paths: Iterable[str | Path], ctx: Context, input_format: str | None = None,
-              progress: Callable[[str, int, int], None] | None = None, sample_data: bool = False) -> Report:
-    observations, stats = read_inputs(paths, input_format, progress)
+              progress: Callable[[str, int, int], None] | None = None, sample_data: bool = False,
+              reader_options: dict | None = None) -> Report:
+    observations, stats = read_inputs(paths, input_format, progress, reader_options)
     return build_report(ctx, observations, stats, sample_data=sample_data)
+
+
+def count_attributions(stats: list[ReadStats], observations: list[Observation],
+                       attributions: dict[str, Attribution]) -> None:
+    """Fill each input's attributed / unattributed counts, in the input's unit: an observation is attributed
+    when a curated entity is positively established (weak, generic and registry-only evidence count as
+    unattributed). An observation that stands for several records of its input (a remote party of a flow log:
+    attribute ``counted_records``, where a transit record counts for one of its two sides) counts that many."""
+    by_file: dict[str, ReadStats] = {s.file: s for s in stats}
+    for s in stats:
+        s.attributed = s.unattributed = 0
+    for obs in observations:
+        s = by_file.get(obs.source.file)
+        if s is None:
+            continue
+        weight = obs.attributes.get("counted_records", "1")
+        n = int(weight) if weight.isascii() and weight.isdigit() and len(weight) < 19 else 1
+        if attributions[obs.id].positive:
+            s.attributed += n
+        else:
+            s.unattributed += n
 
 
 def build_report(ctx: Context, observations: list[Observation], stats: list[ReadStats],
@@ -271,15 +427,7 @@ def build_report(ctx: Context, observations: list[Observation], stats: list[Read
     if ctx.waivers is not None:
         hostnames = {o.id: o.attributes.get("hostname", "") for o in observations}
         waiver_status = {"file": ctx.waivers.file, **apply_waivers(findings, ctx.waivers, ctx.on, hostnames)}
-    by_file: dict[str, ReadStats] = {s.file: s for s in stats}
-    for obs in observations:
-        s = by_file.get(obs.source.file)
-        if s is None:
-            continue
-        if attributions[obs.id].status == AttributionStatus.UNKNOWN:
-            s.unattributed += 1
-        else:
-            s.attributed += 1
+    count_attributions(stats, observations, attributions)
     return report_for(ctx, observations, stats, attributions, findings, sample_data=sample_data,
                       datasets=list(ctx.datasets), waivers=waiver_status)
 

@@ -28,11 +28,12 @@ def test_audit_json_exit_codes(capsys):
     assert code == 1  # FAIL findings, default --fail-on fail
     doc = json.loads(out)
     assert doc["schema"] == "netvet-report/1"
-    assert doc["summary"]["per_policy"] == {"test-pack": {"PASS": 3, "REVIEW": 1, "FAIL": 2, "UNKNOWN": 1,
+    assert doc["summary"]["per_policy"] == {"test-pack": {"PASS": 2, "REVIEW": 1, "FAIL": 2, "UNKNOWN": 2,
                                                           "WAIVED": 0}}
     core = next(f for f in doc["findings"] if f["label"] == "core-1")
     assert core["source"] == {"file": INV, "line": 2, "offset": None, "pointer": None}
-    assert core["entity"] == {"id": "redco", "name": "RedCo Networks Co., Ltd.", "country": "CN"}
+    assert core["entity"] == {"id": "redco", "name": "RedCo Networks Co., Ltd.", "country": "CN",
+                              "group": "redco-holding", "group_name": "Crimson Holding Ltd."}
     assert core["verdict"] == "FAIL" and core["rule_ids"] == ["t.listed"]
     assert core["identifier"]["kind"] == "oid"
     code, _, _ = run(capsys, "audit", INV, "--policy", PACK, "--format", "json", "--fail-on", "never", *MINI)
@@ -46,7 +47,7 @@ def test_audit_csv_and_output_file(capsys, tmp_path):
     rows = list(csv.DictReader(io.StringIO(out_file.read_text())))
     assert len(rows) == 7
     assert {(r["label"], r["verdict"]) for r in rows} == {
-        ("core-1", "FAIL"), ("cam-1", "FAIL"), ("cam-2", "REVIEW"), ("cam-3", "PASS"), ("cam-4", "PASS"),
+        ("core-1", "FAIL"), ("cam-1", "FAIL"), ("cam-2", "REVIEW"), ("cam-3", "PASS"), ("cam-4", "UNKNOWN"),
         ("sw-1", "PASS"), ("laptop", "UNKNOWN")}
 
 
@@ -120,7 +121,9 @@ def test_registry_show_and_list(capsys):
 def test_policies_list_show(capsys):
     code, out, _ = run(capsys, "policies", "list", "--format", "json")
     ids = {p["id"] for p in json.loads(out)}
-    assert ids == {"fcc-covered-list", "ndaa-889", "clean-network", "eu-5g-toolbox", "vendor-neutral-risk"}
+    assert ids == {"fcc-covered-list", "ndaa-889", "clean-network", "eu-5g-toolbox", "vendor-neutral-risk",
+                   "uk-designated-vendors", "de-critical-components", "fr-5g-authorisations", "se-pts-2020",
+                   "jp-critical-infrastructure"}
     code, out, _ = run(capsys, "policies", "show", "fcc-covered-list", "--format", "json")
     assert "fcc.covered.conditional.role-unknown" in {r["id"] for r in json.loads(out)["rules"]}
 

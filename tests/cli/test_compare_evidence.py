@@ -13,7 +13,7 @@ CASES = [
     ("inputs/cyclonedx/bom-examples_HBOM_PCIe-SATA-adapter-board.bom.json", [], 7, 0, 0),
     ("inputs/snmp/librenms_vrp.snmprec", [], 1, 1, 0),
     ("inputs/cli_outputs/huawei_vrp_display_version.raw", [], 1, 1, 0),
-    ("mrt/updates.20160811.1600.gz", [], 634, 5, 0),
+    ("mrt/updates.20160811.1600.gz", [], 634, 11, 0),  # every curated China Telecom/Unicom/Mobile ASN
     ("bgpdump-expect/bview.ipv4_unicast_add_path.gz.bgp.gz", [], 31, 0, 0),
     ("inputs/traceroutes/ripe_atlas_sagan_traceroute_ipv6_mtu_options.jsonl",
      ["--asn-db", "ipasn/ipasn6_20151101.dat.gz"], 7, 0, 0),

@@ -45,7 +45,8 @@ def test_json_document(capsys):
     ten = f["10.10.0.0/16"]
     assert (ten["verdict"], ten["clean"], ten["routes"], ten["clean_routes"], ten["origins"]) == (
         "REVIEW", "some", 2, 1, [64998])
-    assert ten["entity"] == {"id": "redtel", "name": "RedTel Communications Co., Ltd.", "country": "CN"}
+    assert ten["entity"] == {"id": "redtel", "name": "RedTel Communications Co., Ltd.", "country": "CN",
+                             "group": "redtel", "group_name": "RedTel Communications Co., Ltd."}
     assert ten["entities"][0]["asns"] == [64497] and ten["entities"][0]["positions"] == ["transit"]
     assert ten["entities"][0]["rule_ids"] == ["r.cn", "r.listed"]
     assert ten["reasons"][0] == "RedTel Communications Co., Ltd. (AS64497) at transit on 1 of 2 route(s)"
@@ -107,7 +108,8 @@ def test_traceroutes_with_an_asn_db(capsys):
     assert code == 1 and "6 input problem(s)" in err
     doc = json.loads(out)
     inp = doc["inputs"][0]
-    assert (inp["format"], inp["read"], inp["malformed"]) == ("atlas-traceroute", 5, 6)
+    # 3 results could not be read; 3 bad hops inside results that were read are damage, not lost results
+    assert (inp["format"], inp["read"], inp["malformed"], inp["damaged"]) == ("atlas-traceroute", 5, 3, 3)
     assert inp["traceroutes"] == {"results": 2, "hops": 8, "hop_errors": 1, "replies": 11, "timeouts": 5,
                                   "error_replies": 1, "private_replies": 4, "addresses": 9, "private_addresses": 3}
     assert [(f["prefix"], f["verdict"], f["entities"][0]["positions"]) for f in doc["findings"]] == [

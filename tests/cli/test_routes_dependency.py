@@ -35,7 +35,8 @@ def test_asn_scope_json_with_exposure(capsys):
     v4, v6 = doc["results"]
     assert (v4["family"], v4["viewpoints"], v4["trimmed_each_end"], v4["routes"], v4["prefixes"]) == (4, 10, 1, 21, 2)
     assert hegemonies(v4) == {3356: 0.625, 174: 0.375, 2914: 0.0}  # 2914: mean 0.0125 but trimmed away
-    assert v4["ases"][1]["entity"] == {"id": "redtel", "name": "RedTel Communications Co., Ltd.", "country": "CN"}
+    assert v4["ases"][1]["entity"] == {"id": "redtel", "name": "RedTel Communications Co., Ltd.", "country": "CN",
+                                       "group": "redtel", "group_name": "RedTel Communications Co., Ltd."}
     assert v4["ases"][1]["verdict"] == "FAIL"
     assert v4["exposure"] == {"hegemony": 0.375, "sum": 0.375, "max": 0.375, "viewpoints": 5, "asns": [174],
                               "by_entity": {"redtel": 0.375}}

@@ -162,9 +162,9 @@ def test_real_conn_logs_against_real_routing_data(registry, shared):
     got = {r["id"]: (r["verdicts"]["clean-network"], r["entity"]["id"], r["bytes"]) for r in res.document["remotes"]}
     assert got == {
         "flow:AS6939": ("PASS", "hurricane-electric", 13574), "flow:AS8075": ("PASS", "microsoft", 398),
-        "flow:AS13041": ("PASS", None, 8498), "flow:AS15169": ("PASS", "google", 13574),
-        "flow:AS29259": ("PASS", None, 14302), "flow:AS35377": ("PASS", None, 8498),
-        "flow:AS36351": ("PASS", None, 6694), "flow:AS36692": ("PASS", None, 219),
+        "flow:AS13041": ("UNKNOWN", None, 8498), "flow:AS15169": ("PASS", "google", 13574),
+        "flow:AS29259": ("UNKNOWN", None, 14302), "flow:AS35377": ("UNKNOWN", None, 8498),
+        "flow:AS36351": ("UNKNOWN", None, 6694), "flow:AS36692": ("UNKNOWN", None, 219),
         "flow:unrouted": ("UNKNOWN", None, 672)}
     assert [(s["read"], s["attributed"], s["unattributed"], s["skipped"]) for s in res.document["inputs"]] == [
         (21, 14, 0, 7), (2, 1, 0, 1), (4, 2, 2, 0)]

@@ -29,7 +29,7 @@ def test_verdicts(report):
         ("cam-1", "FAIL", ("t.conditional.in-scope",)),
         ("cam-2", "REVIEW", ("t.conditional.role-unknown",)),
         ("cam-3", "PASS", ()),
-        ("cam-4", "PASS", ()),
+        ("cam-4", "UNKNOWN", ()),  # a relabel whose maker is not established never passes
         ("sw-1", "PASS", ()),
         ("laptop", "UNKNOWN", ()),
     }
@@ -43,7 +43,8 @@ def test_reasons_and_citations(report):
     ]
     assert [(c.label, c.url) for c in by["core-1"].citations] == [("test-list entry 1", "https://example.org/list")]
     assert by["cam-1"].reasons[0] == "CamCo Vision Inc. used as public-safety"
-    assert by["core-1"].entity == {"id": "redco", "name": "RedCo Networks Co., Ltd.", "country": "CN"}
+    assert by["core-1"].entity == {"id": "redco", "name": "RedCo Networks Co., Ltd.", "country": "CN",
+                                   "group": "redco-holding", "group_name": "Crimson Holding Ltd."}
     assert by["core-1"].source.line == 2
     assert by["laptop"].reasons[0] == "no attribution: the maker could not be established"
     assert by["cam-3"].reasons == ["no rule of test-pack applies to CamCo Vision Inc."]
@@ -51,8 +52,10 @@ def test_reasons_and_citations(report):
 
 def test_counts(report):
     (stats,) = report.inputs
-    assert (stats.read, stats.attributed, stats.unattributed, stats.malformed) == (7, 6, 1, 0)
+    assert (stats.read, stats.attributed, stats.unattributed, stats.malformed) == (7, 5, 2, 0)
+    assert stats.balanced()
     s = report.summary()
-    assert s["per_policy"] == {"test-pack": {"PASS": 3, "REVIEW": 1, "FAIL": 2, "UNKNOWN": 1, "WAIVED": 0}}
-    assert s["per_site"] == {"branch": {"test-pack:PASS": 2}, "hq": {"test-pack:FAIL": 2, "test-pack:PASS": 1,
+    assert s["per_policy"] == {"test-pack": {"PASS": 2, "REVIEW": 1, "FAIL": 2, "UNKNOWN": 2, "WAIVED": 0}}
+    assert s["per_site"] == {"branch": {"test-pack:PASS": 1, "test-pack:UNKNOWN": 1},
+                             "hq": {"test-pack:FAIL": 2, "test-pack:PASS": 1,
                                                                      "test-pack:REVIEW": 1, "test-pack:UNKNOWN": 1}}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from netvet.model import IdKind, Strength
+from netvet.model import Identifier, IdKind, Strength
 from netvet.readers import load_all
 from netvet.readers.base import detect
 from netvet.readers.device_cli import (
@@ -17,8 +17,8 @@ from netvet.readers.device_cli import (
     abbreviation_regex,
     banner_vendors,
     clean_line,
+    find_spec,
     fingerprint,
-    name_hint,
     parse_records,
     split_sections,
 )
@@ -26,17 +26,27 @@ from netvet.readers.device_cli import (
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "device_cli"
 OTHER_FIX = Path(__file__).resolve().parents[1] / "fixtures" / "readers"
 CLI = "inputs/cli_outputs/"
-NAME, MAC = IdKind.NAME, IdKind.MAC
+NAME, MAC, TEXT = IdKind.NAME, IdKind.MAC, IdKind.TEXT
 S, M, W = Strength.STRONG, Strength.MODERATE, Strength.WEAK
-SAMPLES = (
-    "cisco_ios_show_inventory", "cisco_ios_show_mac-address-table8", "cisco_ios_show_version",
-    "hp_comware_display_device_manuinfo", "huawei_vrp_display_device", "huawei_vrp_display_lldp_neighbor4",
-    "huawei_vrp_display_mac-address", "huawei_vrp_display_version",
-)
+SAMPLES = {  # stem -> (platform, command): the file names are the ground truth; the reader never reads them
+    "cisco_ios_show_inventory": ("cisco_ios", "show inventory"),
+    "cisco_ios_show_mac-address-table8": ("cisco_ios", "show mac address-table"),
+    "cisco_ios_show_version": ("cisco_ios", "show version"),
+    "hp_comware_display_device_manuinfo": ("hp_comware", "display device manuinfo"),
+    "huawei_vrp_display_device": ("huawei_vrp", "display device"),
+    "huawei_vrp_display_lldp_neighbor4": ("huawei_vrp", "display lldp neighbor"),
+    "huawei_vrp_display_mac-address": ("huawei_vrp", "display mac-address"),
+    "huawei_vrp_display_version": ("huawei_vrp", "display version"),
+}
 
 
 def ids(obs) -> list[tuple]:
-    return [(i.kind, i.value, i.field, i.strength) for i in obs.identifiers]
+    """NAME and MAC identifiers (TEXT ones: ``texts``)."""
+    return [(i.kind, i.value, i.field, i.strength) for i in obs.identifiers if i.kind != TEXT]
+
+
+def texts(obs) -> list[tuple]:
+    return [(i.value, i.field, i.strength, i.context) for i in obs.identifiers if i.kind == TEXT]
 
 
 def issues(res) -> list[tuple]:
@@ -64,8 +74,8 @@ def mac(text: str) -> str:
 @pytest.mark.parametrize("stem", SAMPLES)
 def test_records_equal_the_ntc_expected_parse(shared, stem):
     raw = shared(CLI + stem + ".raw").read_text()
-    platform, spec, _ = name_hint(Path(stem + ".raw"))
-    assert spec is not None and spec.platform == platform
+    spec = find_spec(*SAMPLES[stem])
+    assert spec is not None
     lines = [clean_line(line) for line in raw.split("\n")]
     records, rejected, failure = parse_records(spec, lines)
     assert (rejected, failure) == ([], None)
@@ -77,7 +87,12 @@ def test_cisco_show_version(shared):
     assert counts(res) == (1, 0, 0) and issues(res) == []
     [dev] = res.observations
     assert (dev.id, dev.kind, dev.source.line, dev.parent) == ("cisco_ios_show_version.raw#device", "device", 1, None)
-    assert ids(dev) == [(NAME, "Cisco", "cli:banner", S)]  # the platform's vendor is the same: kept once
+    assert ids(dev) == []  # many OSes print Cisco-like output: the banner text is the evidence (fingerprints)
+    raw = shared(CLI + "cisco_ios_show_version.raw").read_text()
+    version_text = "\n".join(line.rstrip() for line in raw.split("\n") if line.strip())
+    assert texts(dev) == [(version_text[:4096], "cli:version", S, "cli-version"),
+                          ("WS-C4948E", "cli:version@hardware", M, "model")]
+    assert texts(dev)[0][0].startswith("Cisco IOS Software, Catalyst 4500 L3 Switch Software")
     [exp] = expected(shared, "cisco_ios_show_version")
     assert dev.attributes == {
         "platform": "cisco_ios", "vendor": "Cisco", "model": exp["hardware"][0], "serial": exp["serial"][0],
@@ -88,15 +103,18 @@ def test_cisco_show_version(shared):
 
 def test_cisco_show_inventory(shared):
     res = read(shared(CLI + "cisco_ios_show_inventory.raw"))
-    assert counts(res) == (4, 0, 0)
+    assert counts(res) == (5, 0, 0)  # the device and 4 components
     assert issues(res) == [(4, "warning", "serial '7720321' appears on 3 components (lines 4, 7, 10)")]
     dev, *parts = res.observations
     assert dev.id == "cisco_ios_show_inventory.raw#device" and dev.source.line == 1
-    assert ids(dev) == [(NAME, "Cisco", "cli:platform", S)]  # named by the file name
-    assert dev.attributes == {"platform": "cisco_ios", "vendor": "Cisco", "serial": "FF1045C5"}  # chassis: no PID
+    assert dev.identifiers == []  # the file name is no evidence; the format is printed by many OSes
+    assert dev.attributes == {"platform": "cisco_ios", "serial": "FF1045C5"}  # chassis: no PID
     assert [(p.id, p.source.line, p.kind, p.parent) for p in parts] == [
         (f"cisco_ios_show_inventory.raw:{n}", n, "component", dev.id) for n in (1, 4, 7, 10)]
-    assert all(p.identifiers == [] for p in parts)  # show inventory names no vendor
+    assert all(ids(p) == [] for p in parts)  # show inventory names no vendor: its texts are the evidence
+    assert texts(parts[0]) == [("3640 chassis", "cli:inventory@DESCR", M, "cli-inventory")]
+    assert texts(parts[1]) == [("One port Fastethernet TX", "cli:inventory@DESCR", M, "cli-inventory"),
+                               ("NM-1FE-TX", "cli:inventory@PID", M, "model")]
     assert [p.attributes["component_type"] for p in parts] == ["chassis", "module", "module", "module"]
     for part, exp in zip(parts, expected(shared, "cisco_ios_show_inventory"), strict=True):
         a = part.attributes
@@ -107,10 +125,10 @@ def test_cisco_show_inventory(shared):
 
 def test_cisco_mac_address_table_with_three_earl_tables(shared):
     res = read(shared(CLI + "cisco_ios_show_mac-address-table8.raw"))
-    assert counts(res) == (49, 0, 0) and issues(res) == []
+    assert counts(res) == (50, 0, 0) and issues(res) == []
     dev, *entries = res.observations
-    assert ids(dev) == [(NAME, "Cisco", "cli:platform", S)]
-    assert dev.attributes == {"platform": "cisco_ios", "vendor": "Cisco"}
+    assert dev.identifiers == []
+    assert dev.attributes == {"platform": "cisco_ios"}
     lines = [*range(15, 26), *range(32, 52), *range(58, 76)]
     assert [e.source.line for e in entries] == lines
     assert [e.id for e in entries] == [f"cisco_ios_show_mac-address-table8.raw:{n}" for n in lines]
@@ -129,7 +147,12 @@ def test_huawei_display_version(shared):
     assert counts(res) == (1, 0, 0) and issues(res) == []
     [dev] = res.observations
     assert (dev.id, dev.source.line) == ("huawei_vrp_display_version.raw#device", 1)
-    assert ids(dev) == [(NAME, "Huawei", "cli:banner", S)]
+    assert ids(dev) == [(NAME, "Huawei", "cli:output-format", M)]  # only Huawei's VRP prints this format
+    [(version, *_), model] = texts(dev)
+    assert version.startswith("Huawei Versatile Routing Platform Software\nVRP (R) software, Version 8.180")
+    raw = shared(CLI + "huawei_vrp_display_version.raw").read_text()
+    assert version == "\n".join(line.rstrip() for line in raw.split("\n") if line.strip())  # under 4,096 chars
+    assert model == ("NE40E-X2-M8A", "cli:version@model", M, "model")
     [exp] = expected(shared, "huawei_vrp_display_version")
     assert dev.attributes == {"platform": "huawei_vrp", "vendor": "Huawei", "model": exp["model"],
                               "software_version": exp["vrp_version"], "product_version": exp["product_version"]}
@@ -138,9 +161,10 @@ def test_huawei_display_version(shared):
 
 def test_huawei_display_device(shared):
     res = read(shared(CLI + "huawei_vrp_display_device.raw"))
-    assert counts(res) == (23, 0, 0) and issues(res) == []
+    assert counts(res) == (24, 0, 0) and issues(res) == []
     dev, *parts = res.observations
-    assert ids(dev) == [(NAME, "Huawei", "cli:platform", S)]
+    assert ids(dev) == [(NAME, "Huawei", "cli:output-format", M)]
+    assert texts(dev) == [("CE12808S", "cli:device@header", M, "model")]
     assert dev.attributes == {"platform": "huawei_vrp", "vendor": "Huawei", "model": "CE12808S"}  # the header
     assert [p.source.line for p in parts] == list(range(5, 28))
     exp = expected(shared, "huawei_vrp_display_device")
@@ -150,22 +174,25 @@ def test_huawei_display_device(shared):
         None if e["ha_status"] == "NA" else e["ha_status"] for e in exp]
     types = [p.attributes["component_type"] for p in parts]
     assert (types.count("board"), types.count("psu"), types.count("fan")) == (13, 4, 6)
-    assert all(p.parent == dev.id and p.identifiers == [] for p in parts)
+    assert all(p.parent == dev.id and ids(p) == [] for p in parts)
+    assert [texts(p) for p in parts] == [[(e["pid"], "cli:device@Type", M, "model")] for e in exp]
     assert parts[12].attributes["model"] == "CMU(MPU 10)"
 
 
 def test_huawei_lldp_neighbors(shared):
     res = read(shared(CLI + "huawei_vrp_display_lldp_neighbor4.raw"))
-    assert counts(res) == (2, 0, 0) and issues(res) == []
+    assert counts(res) == (3, 0, 0) and issues(res) == []
     dev, ap, switch = res.observations
-    assert ids(dev) == [(NAME, "Huawei", "cli:platform", S)]
+    assert dev.identifiers == [Identifier(NAME, "Huawei", "cli:output-format", M)]
     assert [(n.id, n.kind, n.source.line) for n in (ap, switch)] == [
         ("huawei_vrp_display_lldp_neighbor4.raw:3", "neighbor", 3),
         ("huawei_vrp_display_lldp_neighbor4.raw:121", "neighbor", 121)]
-    assert ids(ap) == [(MAC, "AA:AA:AA:AA:AA:AA", "cli:lldp@chassis_id", M),
-                       (NAME, "Huawei", "cli:lldp@system_description", W)]
-    assert ids(switch) == [(MAC, "BB:BB:BB:BB:BB:BB", "cli:lldp@chassis_id", M),
-                           (NAME, "Cisco", "cli:lldp@system_description", W)]
+    assert ids(ap) == [(MAC, "AA:AA:AA:AA:AA:AA", "cli:lldp@chassis_id", M)]
+    assert ids(switch) == [(MAC, "BB:BB:BB:BB:BB:BB", "cli:lldp@chassis_id", M)]
+    exp = expected(shared, "huawei_vrp_display_lldp_neighbor4")
+    assert texts(ap) == [("\n".join(exp[0]["neighbor_description"]), "cli:lldp@system_description", M,
+                          "lldp-sys-descr")]
+    assert texts(switch)[0][0].startswith("Cisco IOS Software, C3750E Software")
     for n, exp in zip((ap, switch), expected(shared, "huawei_vrp_display_lldp_neighbor4"), strict=True):
         a = n.attributes
         assert (a["hostname"], a["chassis_id"], a["chassis_id_type"], a["port_id"], a["port_description"],
@@ -179,9 +206,10 @@ def test_huawei_lldp_neighbors(shared):
 
 def test_huawei_mac_address_table(shared):
     res = read(shared(CLI + "huawei_vrp_display_mac-address.raw"))
-    assert counts(res) == (2, 0, 0) and issues(res) == []
+    assert counts(res) == (3, 0, 0) and issues(res) == []
     dev, *entries = res.observations
-    assert ids(dev) == [(NAME, "Huawei", "cli:platform", S)]
+    # the VLAN/VSI/BD layout is printed by Huawei VRP only: the device's maker, moderate evidence
+    assert ids(dev) == [(NAME, "Huawei", "cli:output-format", M)]
     assert [e.source.line for e in entries] == [4, 5]  # the second row has a leading space
     for entry, exp in zip(entries, expected(shared, "huawei_vrp_display_mac-address"), strict=True):
         m = mac(exp["destination_address"])
@@ -194,12 +222,13 @@ def test_huawei_mac_address_table(shared):
 def test_comware_manuinfo(shared):
     res = read(shared(CLI + "hp_comware_display_device_manuinfo.raw"))
     lines = [3, 10, 17, 24, 31, 38, 44, 51, 58, 65, 72, 79, 86, 92]
-    assert counts(res) == (14, 0, 0)
+    assert counts(res) == (15, 0, 0)
     assert issues(res) == [(3, "warning", "serial '11111111111111110000' appears on 14 components (lines "
                                           + ", ".join(map(str, lines)) + ")")]
     dev, *parts = res.observations
     # hp_comware names no vendor (H3C and HPE both ship Comware): the first chassis' VENDOR_NAME does
     assert ids(dev) == [(NAME, "H3C", "cli:manuinfo@VENDOR_NAME", S)]
+    assert texts(dev) == [("LS-12511-X-AC", "cli:manuinfo@DEVICE_NAME", M, "model")]
     assert dev.attributes == {"platform": "hp_comware", "vendor": "H3C", "model": "LS-12511-X-AC",
                               "serial": "11111111111111110000"}
     assert [p.source.line for p in parts] == lines  # the "Chassis self" / "Slot 0" / "Fan 1" line
@@ -210,6 +239,7 @@ def test_comware_manuinfo(shared):
             f"{e['slot_type']} {e['slot_id']}", e["chassis_id"], e["device_name"], e["device_serial_number"],
             e["manufacturing_date"], e["vendor_name"])
         want = [(NAME, "H3C", "cli:manuinfo@VENDOR_NAME", M)]
+        assert texts(part) == [(e["device_name"], "cli:manuinfo@DEVICE_NAME", M, "model")]
         if e["mac_address"] not in ("NONE", ""):  # PSUs have no MAC_ADDRESS line
             want.append((MAC, mac(e["mac_address"]), "cli:manuinfo@MAC_ADDRESS", M))
         assert ids(part) == want
@@ -217,28 +247,25 @@ def test_comware_manuinfo(shared):
         "chassis", "board", "board", "fan", "fan", "psu", "psu"]
 
 
-EXPECTED_BY_CONTENT = {  # (observations, device identifiers) when the file name says nothing
-    "cisco_ios_show_inventory": (5, []),
-    "cisco_ios_show_mac-address-table8": (50, []),
-    "cisco_ios_show_version": (1, [(NAME, "Cisco", "cli:banner", S)]),
-    "hp_comware_display_device_manuinfo": (15, [(NAME, "H3C", "cli:manuinfo@VENDOR_NAME", S)]),
-    "huawei_vrp_display_device": (24, []),
-    "huawei_vrp_display_lldp_neighbor4": (3, []),
-    "huawei_vrp_display_mac-address": (3, []),
-    "huawei_vrp_display_version": (1, [(NAME, "Huawei", "cli:banner", S)]),
-}
+def _portable(res) -> tuple:
+    """Observations, counts and issues with the file name taken out of the ids."""
+    name = Path(res.stats.file).name
+    obs = [(o.id.replace(name, "F"), o.kind, o.source.line, o.identifiers, o.attributes.get("platform"),
+            {k: v.replace(name, "F") for k, v in o.attributes.items()}, (o.parent or "").replace(name, "F"))
+           for o in res.observations]
+    return obs, counts(res), issues(res)
 
 
 @pytest.mark.parametrize("stem", SAMPLES)
-def test_samples_recognised_by_content_alone(shared, tmp_path, stem):
+def test_file_name_is_no_evidence(shared, tmp_path, stem):
+    """The same output named capture.txt gives the same observations, identifiers and problems."""
     target = tmp_path / "capture.txt"
     shutil.copyfile(shared(CLI + stem + ".raw"), target)
     assert isinstance(detect(target), DeviceCliReader)
-    res = read(target)
-    n, dev_ids = EXPECTED_BY_CONTENT[stem]
-    assert len(res.observations) == n and res.stats.malformed == 0
-    assert ids(res.observations[0]) == dev_ids  # a platform only guessed from content names no vendor
-    assert res.observations[0].attributes["platform"] == stem.split("_display")[0].split("_show")[0]
+    res, original = read(target), read(shared(CLI + stem + ".raw"))
+    assert _portable(res) == _portable(original)
+    assert res.stats.malformed == 0
+    assert res.observations[0].attributes["platform"] == SAMPLES[stem][0]
 
 
 @pytest.mark.parametrize("stem", SAMPLES)
@@ -258,7 +285,8 @@ def test_cisco_capture():
     ]
     dev, *rest = res.observations
     assert (dev.id, dev.source.line) == ("capture_cisco_ios.txt#device", 7)
-    assert ids(dev) == [(NAME, "Cisco", "cli:banner", S), (MAC, "70:DB:98:12:34:80", "cli:version@mac_address", M)]
+    assert ids(dev) == [(MAC, "70:DB:98:12:34:80", "cli:version@mac_address", M)]
+    assert [t[1:] for t in texts(dev)] == [("cli:version", S, "cli-version"), ("cli:version@hardware", M, "model")]
     assert dev.attributes == {
         "platform": "cisco_ios", "vendor": "Cisco", "model": "WS-C2960X-48FPD-L", "serial": "FOC1234X5YZ",
         "software_version": "15.2(7)E4", "hostname": "access-sw7", "software_image": "C2960X-UNIVERSALK9-M"}
@@ -279,7 +307,7 @@ def test_huawei_capture_with_pager_and_crlf():
     res = read(FIX / "capture_huawei_vrp.txt")
     assert counts(res) == (6, 0, 0) and issues(res) == []  # "quit" is a session command: ignored
     dev, *rest = res.observations
-    assert (dev.source.line, ids(dev)) == (2, [(NAME, "Huawei", "cli:banner", S)])
+    assert (dev.source.line, ids(dev)) == (2, [(NAME, "Huawei", "cli:output-format", M)])
     assert dev.attributes == {"platform": "huawei_vrp", "vendor": "Huawei", "model": "AR2240",
                               "software_version": "5.170", "hostname": "AR-EDGE-01",
                               "product_version": "AR2200 V200R010C10SPC700"}
@@ -287,11 +315,12 @@ def test_huawei_capture_with_pager_and_crlf():
         (13, "mac-table-entry"), (14, "mac-table-entry"), (15, "mac-table-entry"), (21, "neighbor"), (40, "neighbor")]
     assert rest[1].attributes["mac"] == "E0:A3:AC:12:34:02"  # the row behind "---- More ----" and its erasure
     switch, camera = rest[3], rest[4]
-    assert ids(switch) == [(MAC, "00:E0:FC:11:22:33", "cli:lldp@chassis_id", M),
-                           (NAME, "Huawei", "cli:lldp@system_description", W)]
+    assert ids(switch) == [(MAC, "00:E0:FC:11:22:33", "cli:lldp@chassis_id", M)]
+    assert [t[1:] for t in texts(switch)] == [("cli:lldp@system_description", M, "lldp-sys-descr")]
     assert switch.attributes["hostname"] == "ACCESS-S5720" and switch.attributes["ip"] == "192.0.2.10"
     # chassis id is an IP address: no MAC; LLDP-MED names the manufacturer
     assert ids(camera) == [(NAME, "Hikvision", "cli:lldp@manufacturer", M)]
+    assert texts(camera)[-1] == ("DS-2CD2185FWD-I", "cli:lldp@model", M, "model")
     assert {k: camera.attributes[k] for k in ("chassis_id", "chassis_id_type", "model", "manufacturer", "ip")} == {
         "chassis_id": "192.0.2.77", "chassis_id_type": "Network Address", "model": "DS-2CD2185FWD-I",
         "manufacturer": "Hikvision", "ip": "192.0.2.77"}
@@ -302,9 +331,12 @@ def test_comware_capture_banner_only_version_and_unsupported_slot():
     assert counts(res) == (5, 0, 1)
     assert issues(res) == [(25, "warning", "Power 1: the device reported no manufacturing information")]
     dev, *parts = res.observations
-    assert ids(dev) == [(NAME, "H3C", "cli:banner", S)]  # VENDOR_NAME of a board, not a chassis: not the device's
+    # no chassis entry: the first slot is the device (a box or a stack member); its EEPROM names H3C
+    assert ids(dev) == [(NAME, "H3C", "cli:manuinfo@VENDOR_NAME", S)]
+    assert texts(dev)[0][0].startswith("H3C Comware Software, Version 7.1.064, Release 2612P03")
     assert dev.attributes == {"platform": "hp_comware", "vendor": "H3C", "model": "S6520X-30QC-EI",
-                              "software_version": "7.1.064 Release 2612P03", "hostname": "H3C"}
+                              "software_version": "7.1.064 Release 2612P03", "hostname": "H3C",
+                              "serial": "219801A2X3820C000123"}  # the first slot's serial
     assert [(p.source.line, p.attributes["name"], p.attributes["component_type"]) for p in parts] == [
         (12, "Slot 1", "board"), (19, "Fan 1", "fan"), (28, "Power 2", "psu")]
     assert ids(parts[0]) == [(NAME, "H3C", "cli:manuinfo@VENDOR_NAME", M),
@@ -314,7 +346,7 @@ def test_comware_capture_banner_only_version_and_unsupported_slot():
 # ------------------------------------------------------------------ bad inputs
 def test_unknown_command_and_unparseable_section():
     res = read(FIX / "capture_unknown_command.txt")
-    assert counts(res) == (3, 1, 1)
+    assert counts(res) == (4, 1, 1)
     assert issues(res) == [
         (1, "warning", "command 'show frobnicate all' is not one netvet reads: its output is skipped"),
         (7, "error", "no 'show version' record found in the output"),
@@ -328,18 +360,17 @@ def test_unknown_command_and_unparseable_section():
 
 def test_truncated_inventory_keeps_the_cut_entry_with_a_warning():
     res = read(FIX / "cisco_ios_show_inventory_truncated.raw")
-    assert counts(res) == (4, 0, 0)
+    assert counts(res) == (5, 0, 0)
     assert issues(res) == [(10, "warning", "incomplete 'show inventory' entry (truncated output?): no PID/VID/SN line")]
     dev, *parts = res.observations
-    assert dev.attributes == {"platform": "cisco_ios", "vendor": "Cisco", "model": "ISR4331/K9",
-                              "serial": "FDO21520ABC"}
+    assert dev.attributes == {"platform": "cisco_ios", "model": "ISR4331/K9", "serial": "FDO21520ABC"}
     assert [(p.source.line, p.attributes["component_type"], p.attributes.get("model")) for p in parts] == [
         (1, "chassis", "ISR4331/K9"), (4, "psu", "PWR-4330-AC"), (7, "fan", "ACS-4330-FANASSY"), (10, "module", None)]
 
 
 def test_truncated_row_is_a_problem_and_the_rest_is_kept():
     res = read(FIX / "huawei_vrp_display_device_truncated.raw")
-    assert counts(res) == (4, 1, 0)
+    assert counts(res) == (5, 1, 0)
     assert issues(res) == [(8, "error", "line not understood by the ntc-templates huawei_vrp 'display device' "
                                         "template: 'FAN2  -      FAN-0'")]
     dev, *parts = res.observations
@@ -365,8 +396,8 @@ def test_garbage():
     assert counts(res) == (1, 1, 0)
     assert issues(res) == [
         (3, "warning", "not valid UTF-8: read as Latin-1"),
-        (1, "error", "cannot tell which device command produced this output (no prompt line, no "
-                     "<platform>_<command> file name, no known content)"),
+        (1, "error", "cannot tell which device command produced this output (no prompt line and no known "
+                     "output format)"),
     ]
     assert res.observations == []
 
@@ -428,7 +459,7 @@ def test_gzip_input_and_progress(shared, tmp_path):
     target.write_bytes(gzip.compress(shared(CLI + "huawei_vrp_display_device.raw").read_bytes()))
     calls = []
     res = DeviceCliReader().read(target, progress=lambda d, t: calls.append((d, t)))
-    assert len(res.observations) == 24 and ids(res.observations[0]) == [(NAME, "Huawei", "cli:platform", S)]
+    assert len(res.observations) == 24 and ids(res.observations[0]) == [(NAME, "Huawei", "cli:output-format", M)]
     assert calls[-1] == (target.stat().st_size,) * 2
 
 
@@ -437,10 +468,9 @@ def test_abbreviations():
     rx = abbreviation_regex("sh[[ow]] mac[[-address-table]]")
     assert all(rx.fullmatch(c) for c in ("sh mac", "show mac-address-table", "SHOW  MAC-addr"))
     assert not any(rx.fullmatch(c) for c in ("s mac", "show mac address-table", "show macx"))
-    assert name_hint(Path("huawei_vrp_display_lldp_neighbor4.raw"))[1].command == "display lldp neighbor"
-    assert name_hint(Path("cisco_ios_show_version_core1.txt.gz"))[1].command == "show version"
-    assert name_hint(Path("cisco_ios_show_ip_route.raw"))[:3:2] == ("cisco_ios", "show ip route")
-    assert name_hint(Path("core1.txt")) == (None, None, None)
+    assert find_spec("huawei_vrp", "dis lldp nei").command == "display lldp neighbor"
+    assert find_spec("cisco_ios", "sh ver").command == "show version"
+    assert find_spec("cisco_ios", "show ip route") is None
 
 
 def test_clean_line():

@@ -12,7 +12,7 @@ from netvet.readers.nmap_xml import REFUSED, NmapXmlReader
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "readers"
 M, W = Strength.MODERATE, Strength.WEAK
-CPE, MAC, NAME = IdKind.CPE, IdKind.MAC, IdKind.NAME
+CPE, MAC, NAME, TEXT = IdKind.CPE, IdKind.MAC, IdKind.NAME, IdKind.TEXT
 
 
 def ids(obs) -> list[tuple]:
@@ -41,8 +41,9 @@ def test_full_sudo6_four_hosts_up_of_256(shared):
     assert ids(router) == [
         (MAC, "6C:2E:85:19:AF:00", "nmap:mac", M),
         (NAME, "Sagemcom", "nmap:mac-vendor", M),
-        (NAME, "Sagem router telnetd", "nmap:service:23/tcp", M),
-        (NAME, "Sagem router telnetd", "nmap:service:992/tcp", M),
+        (TEXT, "Sagem router telnetd", "nmap:service:23/tcp", M),  # service banners: nmap-service fingerprints
+        (TEXT, "commonName=ORname_Jungo: OpenRG Products Group, countryName=US", "nmap:ssl-cert:subject", M),
+        (TEXT, "Sagem router telnetd", "nmap:service:992/tcp", M),
         (NAME, "Linux", "nmap:osclass@vendor (accuracy 100%)", W),
         (CPE, "cpe:/o:linux:linux_kernel:2.6.13", "nmap:os:cpe", W),
     ]
@@ -92,17 +93,19 @@ def test_dionaea_honeypot_contradictory_banners(shared):
     assert host.id == "libnmap_dionaea_scan.xml:23"
     assert ids(host) == [
         (MAC, "02:42:AC:1C:01:03", "nmap:mac", M),  # locally administered; no vendor attribute
-        (NAME, "Synology DiskStation NAS ftpd", "nmap:service:21/tcp", M),
-        (NAME, "nginx", "nmap:service:80/tcp", M),
+        (TEXT, "Synology DiskStation NAS ftpd", "nmap:service:21/tcp", M),
+        (TEXT, "nginx", "nmap:service:80/tcp", M),
         (CPE, "cpe:/a:igor_sysoev:nginx", "nmap:service:80/tcp", M),
         (NAME, "dionaea.carnivore.it", "nmap:ssl-cert:subject-org", M),
-        (NAME, "Windows XP microsoft-ds", "nmap:service:445/tcp", M),
-        (NAME, "Microsoft SQL Server 2000", "nmap:service:1433/tcp", M),
-        (NAME, "MySQL", "nmap:service:3306/tcp", M),
+        (TEXT, "commonName=Nepenthes Development Team, countryName=DE, organizationName=dionaea.carnivore.it, "
+               "organizationalUnitName=anv", "nmap:ssl-cert:subject", M),
+        (TEXT, "Windows XP microsoft-ds", "nmap:service:445/tcp", M),
+        (TEXT, "Microsoft SQL Server 2000 8.00.528.00; SP1+", "nmap:service:1433/tcp", M),
+        (TEXT, "MySQL 5.7.16", "nmap:service:3306/tcp", M),
         (CPE, "cpe:/a:mysql:mysql:5.7.16", "nmap:service:3306/tcp", M),
-        (NAME, "Memcached", "nmap:service:11211/tcp", M),
+        (TEXT, "Memcached 1.4.25 uptime 132 seconds", "nmap:service:11211/tcp", M),
         (CPE, "cpe:/a:memcached:memcached:1.4.25", "nmap:service:11211/tcp", M),
-        (NAME, "MongoDB", "nmap:service:27017/tcp", M),
+        (TEXT, "MongoDB", "nmap:service:27017/tcp", M),
         (NAME, "Linux", "nmap:osclass@vendor (accuracy 100%)", W),
         (CPE, "cpe:/o:linux:linux_kernel:4", "nmap:os:cpe", W),
         (CPE, "cpe:/o:linux:linux_kernel:5", "nmap:os:cpe", W),
@@ -129,10 +132,11 @@ def test_hand_written_camera_report():
     assert ids(cam) == [
         (MAC, "44:19:B6:12:34:56", "nmap:mac", M),
         (NAME, "Hangzhou Hikvision Digital Technology", "nmap:mac-vendor", M),
-        (NAME, "Hikvision IP camera httpd", "nmap:service:80/tcp", M),
+        (TEXT, "Hikvision IP camera httpd", "nmap:service:80/tcp", M),
         (CPE, "cpe:/h:hikvision:ds-2cd2185fwd-i", "nmap:service:80/tcp", M),
         (NAME, "Hikvision", "nmap:ssl-cert:subject-org", M),  # self-signed: no separate issuer identifier
-        (NAME, "Hikvision 7513 POE IP camera rtspd", "nmap:service:554/tcp", M),
+        (TEXT, "commonName=10.9.0.2, countryName=CN, organizationName=Hikvision", "nmap:ssl-cert:subject", M),
+        (TEXT, "Hikvision 7513 POE IP camera rtspd", "nmap:service:554/tcp", M),
         (CPE, "cpe:/h:hikvision:7513_poe", "nmap:service:554/tcp", M),
         (NAME, "Linux", "nmap:osclass@vendor (accuracy 95%)", W),
         (NAME, "Hikvision", "nmap:osclass@vendor (accuracy 90%)", W),
@@ -143,8 +147,10 @@ def test_hand_written_camera_report():
     # old-style ssl-cert (text output only), a CA issuer, IPv4 + IPv6
     assert esight.source.pointer == "/nmaprun/host[3]"
     assert ids(esight) == [
-        (NAME, "Huawei eSight httpd", "nmap:service:8443/tcp", M),
+        (TEXT, "Huawei eSight httpd", "nmap:service:8443/tcp", M),
         (NAME, "Example Operations Ltd", "nmap:ssl-cert:subject-org", M),
+        (TEXT, "commonName=esight.example.net, organizationName=Example Operations Ltd, countryName=GB",
+         "nmap:ssl-cert:subject", M),
         (NAME, "DigiCert Inc", "nmap:ssl-cert:issuer-org", W),
     ]
     assert esight.attributes == {

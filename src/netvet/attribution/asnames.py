@@ -95,17 +95,23 @@ def _parse_asn(text: str) -> int:
     t = text.strip()
     if t.upper().startswith("AS"):
         t = t[2:]
+    shown = repr(text) if len(text) <= 40 else f"{text[:40]!r}... ({len(text)} characters)"
     if not (t.isascii() and t.isdigit()):
-        raise ValueError(f"bad AS number {text!r}")
+        raise ValueError(f"bad AS number {shown}")
+    if len(t.lstrip("0")) > 10 or int(t) > MAX_ASN:
+        raise ValueError(f"AS number {shown} is larger than 4294967295")
     value = int(t)
-    if value > MAX_ASN:
-        raise ValueError(f"AS number {text!r} is larger than 4294967295")
     return value
 
 
 def _country(text: str | None) -> str | None:
     c = (text or "").strip().upper()
     return c if _COUNTRY.fullmatch(c) and c not in _UNKNOWN_COUNTRIES else None
+
+
+def _text(value) -> str | None:
+    """A JSON value that should be a string: the string, or None (a number, list or object is no name)."""
+    return value if isinstance(value, str) and value else None
 
 
 def _read_text(path: Path, name: str) -> str:
@@ -141,6 +147,9 @@ def read_pyasn_asnames(path: str | Path) -> AsNames:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(name, f"not JSON: {exc.msg}", line=exc.lineno, offset=exc.pos) from None
+    except (ValueError, RecursionError) as exc:  # a number of more than 4,300 digits; nesting too deep
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise InputError(name, f"not JSON: {why}"[:300]) from None
     if not isinstance(data, dict):
         raise InputError(name, 'expected a JSON object {asn: "NAME description, CC"}')
     out = AsNames(stats=[stats])
@@ -189,7 +198,8 @@ def read_as2org(path: str | Path) -> AsNames:
             if body.lower().startswith("format:"):
                 columns = [c.strip() for c in body[len("format:") :].split("|")]
                 if "aut" not in columns and "org_id" not in columns:
-                    stats.problem(f"format line names neither 'aut' nor 'org_id': {body}", line=number)
+                    stats.read += 1  # a bad format line counts as one malformed record
+                    stats.problem(f"format line names neither 'aut' nor 'org_id': {body[:80]}", line=number)
                     columns = None
             continue
         stats.read += 1
@@ -237,6 +247,10 @@ def read_as2org_jsonl(path: str | Path) -> AsNames:
         except json.JSONDecodeError as exc:
             stats.problem(f"not JSON: {exc.msg}", line=number)
             continue
+        except (ValueError, RecursionError) as exc:  # a number of more than 4,300 digits; nesting too deep
+            stats.problem("not JSON: " + ("nested too deeply" if isinstance(exc, RecursionError) else
+                                          str(exc)[:200]), line=number)
+            continue
         kind = obj.get("type") if isinstance(obj, dict) else None
         if kind == "ASN":
             try:
@@ -244,12 +258,12 @@ def read_as2org_jsonl(path: str | Path) -> AsNames:
             except ValueError as exc:
                 stats.problem(str(exc), line=number)
                 continue
-            auts.append((number, asn, obj.get("name") or None, obj.get("organizationId") or None))
+            auts.append((number, asn, _text(obj.get("name")), _text(obj.get("organizationId"))))
         elif kind == "Organization":
-            if not obj.get("organizationId"):
+            if not _text(obj.get("organizationId")):
                 stats.problem("organisation without an organizationId", line=number)
                 continue
-            orgs[obj["organizationId"]] = (obj.get("name") or None, _country(obj.get("country")))
+            orgs[obj["organizationId"]] = (_text(obj.get("name")), _country(_text(obj.get("country"))))
         else:
             stats.problem(f"unknown record type {kind!r} (expected 'ASN' or 'Organization')", line=number)
     return _join(auts, orgs, stats, dataset)

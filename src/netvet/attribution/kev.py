@@ -39,15 +39,27 @@ def load_kev(path: str | Path, registry) -> KevCounts:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InputError(str(p), f"invalid JSON: {exc.msg}", line=exc.lineno) from None
+        except (ValueError, RecursionError) as exc:  # a number of more than 4,300 digits; nesting too deep
+            why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            raise InputError(str(p), f"invalid JSON: {why}"[:300]) from None
         if not isinstance(doc, dict) or not isinstance(doc.get("vulnerabilities"), list):
             raise InputError(str(p), "not a KEV catalogue: no 'vulnerabilities' list")
         version = str(doc.get("catalogVersion", "unknown"))
         rows = [(None, v) for v in doc["vulnerabilities"]]
     else:
         reader = csv.DictReader(io.StringIO(text))
-        if not reader.fieldnames or "vendorProject" not in reader.fieldnames:
+        try:
+            fields = reader.fieldnames
+        except csv.Error as exc:
+            raise InputError(str(p), f"not a KEV catalogue: CSV syntax error in the header: {exc}", line=1) from None
+        if not fields or "vendorProject" not in fields:
             raise InputError(str(p), "not a KEV catalogue: CSV has no 'vendorProject' column", line=1)
-        rows = [(reader.line_num, r) for r in reader]
+        try:
+            for r in reader:
+                rows.append((reader.line_num, r))
+        except csv.Error as exc:  # an over-long field, a NUL: the rest of the file cannot be read
+            stats.read += 1
+            stats.problem(f"CSV syntax error: {exc}; rest of file not read", line=reader.line_num)
     per_entity: Counter[str] = Counter()
     unmatched: Counter[str] = Counter()
     for i, (line, row) in enumerate(rows):

@@ -162,6 +162,14 @@ class LoadReport:
     def malformed(self) -> int:
         return self.stats.malformed if self.stats else 0
 
+    def counted(self) -> LoadReport:
+        """Fill the counts of ``stats`` (unit: one registry record): read = records + malformed + skipped."""
+        if self.stats is not None:
+            self.stats.unit = "record"
+            self.stats.skipped = self.skipped
+            self.stats.read = self.records + self.stats.malformed + self.skipped
+        return self
+
     @property
     def issues(self) -> list:
         return self.stats.issues if self.stats else []
@@ -430,7 +438,7 @@ class MacRegistry:
             raise InputError(str(path), "no IEEE '(hex)' records found: not an IEEE registry text file")
         label = dataset or f"{Path(path).name} (IEEE {'/'.join(k for k in KINDS if kinds[k]) or 'MA-L'})"
         self._ingest(report, pending, label, replace)
-        return report
+        return report.counted()
 
     # ------------------------------------------------------------- IEEE CSV
     def load_ieee_csv(self, path: str | Path, dataset: str | None = None, replace: bool = True) -> LoadReport:
@@ -481,7 +489,7 @@ class MacRegistry:
             raise InputError(str(path), "empty file: no IEEE CSV header")
         label = dataset or f"{Path(path).name} (IEEE {'/'.join(k for k in KINDS if kinds[k]) or 'MA-L'})"
         self._ingest(report, pending, label, replace)
-        return report
+        return report.counted()
 
     # ------------------------------------------------------------- Wireshark manuf
     def load_wireshark_manuf(self, path: str | Path, dataset: str | None = None,
@@ -529,7 +537,7 @@ class MacRegistry:
             raise InputError(str(path), "no MAC prefixes found: not a Wireshark manuf file")
         label = dataset or ("Wireshark manuf" + (f" (IEEE data of {max(modified)})" if modified else ""))
         self._ingest(report, pending, label, replace)
-        return report
+        return report.counted()
 
     # ------------------------------------------------------------- queries
     def __len__(self) -> int:
@@ -757,8 +765,8 @@ def _manuf_prefix(text: str) -> tuple[int, int] | str:
     if not all(len(p) == 2 and all(c in _HEXDIGITS for c in p) for p in parts):
         return f"bad MAC prefix {text!r}"
     if mask:
-        if not mask.isdigit():
-            return f"bad mask in {text!r}"
+        if not (mask.isascii() and mask.isdigit() and len(mask) <= 3):
+            return f"bad mask in {text[:60]!r}"
         bits = int(mask)
     else:
         bits = 8 * len(parts)

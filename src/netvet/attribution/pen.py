@@ -243,10 +243,10 @@ class PenRegistry:
             if re.fullmatch(r"\d+", stripped) and line[0].isdigit():
                 finish()
                 started = True
-                pen = int(stripped)
+                pen = _number(stripped)
                 cur, skipping = None, pen > PEN_MAX
                 if skipping:
-                    stats.problem(f"PEN {pen} is above 2^32-1", n)
+                    stats.problem(f"PEN {_shown(stripped)} is above 2^32-1", n)
                 else:
                     cur = [pen, n, []]
                 continue
@@ -266,7 +266,7 @@ class PenRegistry:
             raise InputError(str(path), "no PEN records: not IANA's enterprise-numbers file")
         report.dataset = label
         self.reports.append(report)
-        return report
+        return report.counted()
 
     # ------------------------------------------------------------- Wireshark TSV
     def load_wireshark_tsv(self, path: str | Path, dataset: str | None = None, *,
@@ -287,7 +287,10 @@ class PenRegistry:
             if not m:
                 stats.problem("expected 'number<TAB>name'", n)
                 continue
-            pen = int(m.group(1))
+            pen = _number(m.group(1))
+            if pen > PEN_MAX:
+                stats.problem(f"PEN {_shown(m.group(1))} is above 2^32-1", n)
+                continue
             name, _, note = (m.group(2) or "").partition("\t#")
             name = name.strip()
             if not name:
@@ -302,7 +305,17 @@ class PenRegistry:
             raise InputError(str(path), "no PEN entries: not a Wireshark enterprises.tsv file")
         report.dataset = label
         self.reports.append(report)
-        return report
+        return report.counted()
+
+
+def _number(digits: str) -> int:
+    """A decimal number of the file; past 12 digits (beyond any PEN, and int() refuses 4,301 digits) a value
+    above PEN_MAX stands for it."""
+    return int(digits) if len(digits.lstrip("0")) <= 12 else PEN_MAX + 1
+
+
+def _shown(digits: str) -> str:
+    return digits if len(digits) <= 20 else f"{digits[:20]}... ({len(digits)} digits)"
 
 
 def _field(fields: list[str], i: int) -> str | None:

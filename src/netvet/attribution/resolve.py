@@ -25,10 +25,16 @@ from ..model import (
 from .names import NameMatch
 from .pen import parse_sysobjectid
 from .registry import Registry
+from .sdk_signatures import SDK_FIELD, sdk_attribution
 
 # Confidence that an identifier names the maker of the observed thing, by method and strength.
 CONFIDENCE = {
     "sysobjectid-pen": 0.9,
+    "package-prefix": 0.8,  # a developer's package namespace
+    "package-prefix-oem": 0.7,  # a handset maker's pre-installed namespace
+    ("fingerprint", Strength.STRONG): 0.85,
+    ("fingerprint", Strength.MODERATE): 0.65,
+    ("fingerprint", Strength.WEAK): 0.25,
     "sysobjectid-pen-registry": 0.6,
     "asn": 0.95,
     "domain": 0.8,
@@ -41,6 +47,7 @@ CONFIDENCE = {
     ("cpe", Strength.MODERATE): 0.7,
     ("cpe", Strength.WEAK): 0.25,
 }
+POSITIVE_CONFIDENCE = 0.5  # an attribution below this never lets an asset PASS
 _STRENGTH_RANK = {Strength.STRONG: 2, Strength.MODERATE: 1, Strength.WEAK: 0}
 _CPE23 = re.compile(r"^cpe:2\.3:([aho\*\-]):([^:]*):([^:]*)")
 _CPE22 = re.compile(r"^cpe:/([aho]):([^:]*)(?::([^:]*))?")
@@ -53,6 +60,10 @@ def _cpe_vendor(value: str) -> tuple[str, str] | None:
         return None
     vendor = m.group(2).replace("\\", "")
     return (vendor, (m.group(3) or "").replace("\\", "")) if vendor not in ("", "*", "-") else None
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
 def parse_pen(oid: str) -> tuple[int | None, str | None]:
@@ -69,6 +80,9 @@ class Attributor:
     macs: object | None = None  # MacRegistry (oui.py)
     pens: object | None = None  # PenRegistry (pen.py)
     asnames: object | None = None  # AsNames (asnames.py): AS -> name and country for ASes no entity claims
+    fingerprints: object | None = None  # FingerprintDB (fingerprints.py): device texts and OID subtrees -> maker
+    packages: object | None = None  # PackageRules (packages.py): app package names -> developer
+    sdks: object | None = None  # SdkSignatures (sdk_signatures.py): SDKs embedded in an app -> their vendor
     on: date = field(default_factory=date.today)
     _methods: dict[IdKind, Callable[[Identifier], IdentifierAttribution]] = field(init=False, repr=False)
 
@@ -80,6 +94,8 @@ class Attributor:
             IdKind.CPE: self._cpe,
             IdKind.ASN: self._asn,
             IdKind.DOMAIN: self._domain,
+            IdKind.TEXT: self._text,
+            IdKind.PACKAGE: self._package,
         }
 
     # --------------------------------------------------------------- helpers
@@ -118,6 +134,13 @@ class Attributor:
         relation = "brand" if match.relation == "brand" else extra.pop("relation", "maker")
         ia = IdentifierAttribution(ident, AttributionStatus.ATTRIBUTED, method, confidence, entity.id,
                                    relation=relation, chain=steps, **extra)
+        return self._follow_manufacturer(ia)
+
+    def _follow_manufacturer(self, ia: IdentifierAttribution) -> IdentifierAttribution:
+        """A brand whose manufacturer is established resolves to it; otherwise the maker stays undetermined.
+        Appends the entity's own steps (parents, designations) to the chain."""
+        reg = self.registry
+        entity = reg.entities[ia.entity_id]
         if entity.manufacturer is not None:
             m = entity.manufacturer
             if m.status == "established" and m.entity:
@@ -144,6 +167,9 @@ class Attributor:
                     steps: list[EvidenceStep], registry_name: bool = False, **extra) -> IdentifierAttribution | None:
         """Match ``name`` through the curated rules: registry organisation names (IEEE, IANA) only through
         the registry-name index, free text through every alias and brand."""
+        generic = self.fingerprints.generic_name(name) if registry_name and self.fingerprints is not None else None
+        if generic is not None:
+            return self._unknown(ident, method, f"{name!r} is {generic.what}: it names no maker", org_name=name)
         index = self.registry.registry_index if registry_name else self.registry.aliases
         matches = index.match(name)
         if len(matches) > 1:
@@ -182,6 +208,15 @@ class Attributor:
         if pen is None:
             return self._unknown(ident, "sysobjectid-pen", why)
         steps = [EvidenceStep("identifier", f"sysObjectID {ident.value} ({ident.field}) -> enterprise {pen}")]
+        fps = self.fingerprints
+        agent = fps.agent_pen(pen) if fps is not None else None
+        if agent is not None:
+            return self._unknown(ident, "sysobjectid-pen", f"enterprise {pen} ({agent.name}) is {agent.what}: "
+                                 "it does not name the device's maker", org_name=agent.name)
+        if fps is not None:
+            hit = fps.matches("sys-object-id", ident.value)
+            if hit:
+                return self._fingerprinted(ident, hit, steps)
         eid = self.registry.by_pen.get(pen)
         if eid:
             e = self.registry.entities[eid]
@@ -233,10 +268,70 @@ class Attributor:
         return hit or self._unknown(ident, method, f"CPE vendor {vendor!r} matches no curated entity",
                                     org_name=vendor)
 
+    def _text(self, ident: Identifier) -> IdentifierAttribution:
+        context = ident.context or ""
+        if self.fingerprints is None:
+            return self._unknown(ident, "fingerprint", "no fingerprint database loaded")
+        hits = self.fingerprints.matches(context, ident.value)
+        if not hits:
+            return self._unknown(ident, "fingerprint", f"no fingerprint of {context or 'this context'} matches "
+                                 f"{_quote(ident.value)}")
+        return self._fingerprinted(ident, hits, [])
+
+    def _fingerprinted(self, ident: Identifier, hits, steps: list[EvidenceStep]) -> IdentifierAttribution:
+        """The attribution a fingerprint match gives: the most specific match decides; makers that disagree
+        at the same strength leave the identifier ambiguous (UNKNOWN)."""
+        best = hits[0]
+        spec = best.fingerprint.spec
+        rivals = sorted({h.entity for h in hits if h.entity != best.entity
+                         and h.fingerprint.spec.strength == spec.strength})
+        if rivals:
+            ids = ", ".join([best.entity, *rivals])
+            return self._unknown(ident, "fingerprint", f"{_quote(ident.value)} is claimed by fingerprints of "
+                                 f"several makers ({ids})")
+        what = ", ".join(x for x in (spec.product, spec.device_class) if x)
+        src = self.fingerprints.sources.get(spec.source)
+        steps = steps or [EvidenceStep("identifier", f"{ident.context or ident.kind} {_quote(ident.value)} "
+                                                     f"({ident.field})")]
+        steps = steps + [EvidenceStep(
+            "fingerprint", f"fingerprint {spec.id} matched {best.text[:80]!r}" + (f" ({what})" if what else "")
+            + f" -> {spec.entity}", "netvet-fingerprints",
+            spec.source + (f" <{src.url}>" if src is not None else ""), spec.as_of.isoformat())]
+        method = "fingerprint" if ident.kind == IdKind.TEXT else "sysobjectid-fingerprint"
+        strength = spec.strength if _STRENGTH_RANK[spec.strength] <= _STRENGTH_RANK[ident.strength] \
+            else ident.strength
+        ia = IdentifierAttribution(ident, AttributionStatus.ATTRIBUTED, method, CONFIDENCE[("fingerprint",
+                                                                                          strength)],
+                                   spec.entity, chain=steps, product=spec.product, device_class=spec.device_class)
+        return self._follow_manufacturer(ia)
+
+    def _package(self, ident: Identifier) -> IdentifierAttribution:
+        if ident.field == SDK_FIELD and self.sdks is not None:  # an SDK found inside an app: its vendor
+            return sdk_attribution(self, self.sdks, ident)
+        if self.packages is None:
+            return self._unknown(ident, "package-prefix", "no package-prefix rules loaded")
+        rule = self.packages.match(ident.value)
+        if rule is None:
+            return self._unknown(ident, "package-prefix", f"package {ident.value} matches no package-prefix rule")
+        src = self.packages.source(rule.source)
+        kind = "exact package" if rule.exact else "prefix"
+        steps = [
+            EvidenceStep("identifier", f"package {ident.value} ({ident.field})"),
+            EvidenceStep("package-rule", f"{kind} {rule.prefix} -> {rule.entity} ({rule.relation})"
+                         + (f": {rule.note}" if rule.note else ""), "netvet-package-prefixes",
+                         rule.source + (f" <{src.url}>" if src else ""), rule.as_of.isoformat()),
+        ]
+        developer = rule.relation == "developer"
+        ia = IdentifierAttribution(ident, AttributionStatus.ATTRIBUTED, "package-prefix",
+                                   CONFIDENCE["package-prefix" if developer else "package-prefix-oem"], rule.entity,
+                                   relation="maker" if developer else "oem-preinstalled", chain=steps)
+        ia.chain.extend(self._entity_steps(rule.entity))
+        return ia
+
     def _asn(self, ident: Identifier) -> IdentifierAttribution:
         text = ident.value.upper().removeprefix("AS")
-        if not text.isdigit():
-            return self._unknown(ident, "asn", f"not an AS number: {ident.value!r}")
+        if not (text.isascii() and text.isdigit() and len(text) <= 10) or int(text) > 0xFFFFFFFF:
+            return self._unknown(ident, "asn", f"not an AS number: {ident.value[:40]!r}")
         asn = int(text)
         eid = self.registry.by_asn.get(asn)
         if not eid:
@@ -312,17 +407,26 @@ def decide(evidence: list[IdentifierAttribution], registry: Registry, on: date) 
             note = (f"evidence disagrees: {others}; decided by {best.method} ({best.identifier.field}, "
                     f"{best.identifier.strength}) -> {best.entity_id}")
         undetermined = best.relation == "brand-undetermined"
+        weakness = None
+        if best.identifier.strength == Strength.WEAK or best.method.endswith("-guess"):
+            weakness = (f"only weak evidence ({best.method}, {best.identifier.field}) names "
+                        f"{registry.entities[best.entity_id].legal_name}")
+        elif confidence < POSITIVE_CONFIDENCE:
+            weakness = f"evidence too weak (confidence {confidence:.2f} < {POSITIVE_CONFIDENCE})"
+        elif undetermined:
+            weakness = "brand whose maker is not established"
         return Attribution(
             AttributionStatus.ATTRIBUTED, best.entity_id, confidence, best, evidence, bool(disagree),
             brand_entity_id=best.entity_id if best.relation.startswith("brand") else None,
             manufacturer_status="undetermined" if undetermined else ("established" if best.relation == "brand"
                                                                      else None),
-            note=note, registry_version=version)
+            note=note, registry_version=version, positive=weakness is None, weakness=weakness)
     registry_only = [e for e in evidence if e.status == AttributionStatus.REGISTRY_ONLY]
     if registry_only:
         best = max(registry_only, key=lambda e: e.confidence)
+        note = (f"only public-registry evidence: {best.org_name!r}" + (f" ({best.country})" if best.country else "")
+                + "; no curated entity, so its owners and designations are unknown")
         return Attribution(AttributionStatus.REGISTRY_ONLY, None, best.confidence, best, evidence,
-                           note=f"only public-registry evidence: {best.org_name!r}"
-                                + (f" ({best.country})" if best.country else ""), registry_version=version)
+                           note=note, registry_version=version, weakness=note)
     reasons = "; ".join(dict.fromkeys(e.reason for e in evidence if e.reason)) or "no identifiers in the evidence"
     return Attribution(AttributionStatus.UNKNOWN, None, 0.0, None, evidence, note=reasons, registry_version=version)

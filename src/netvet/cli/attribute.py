@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from ..model import Identifier, IdKind, Strength
-from .common import OutFormat, console, load_id_registries
+from .common import OutFormat, console, load_id_registries, usage_error
 
 _MAC = re.compile(r"^(?:[0-9A-Fa-f]{2}([:\-]?)(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}|"
                   r"[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})$")
@@ -46,6 +46,9 @@ def register(app: typer.Typer) -> None:
         value: str = typer.Argument(..., help="A MAC, sysObjectID, CPE, ASN (AS4134), domain, IP or "
                                     "organisation name."),
         kind: IdKind | None = typer.Option(None, "--kind", help="Identifier kind (default: guessed)."),
+        context: str | None = typer.Option(None, "--context", help="For text a device reports (kind 'text'): where "
+                                           "it was read (sys-descr, lldp-sys-descr, cli-version, model, ...); "
+                                           "the fingerprints of that context are matched."),
         fmt: OutFormat = typer.Option(OutFormat.table, "--format", "-f"),
         on: str | None = typer.Option(None, "--on", help="Ownership as of this date (YYYY-MM-DD)."),
         registry_dir: Path | None = typer.Option(None, "--registry"),
@@ -68,8 +71,17 @@ def register(app: typer.Typer) -> None:
             from ..attribution.asnames import load_asnames
 
             names = load_asnames(as_names)
-        attributor = Attributor(registry, macs=macs, pens=pens, asnames=names, **({"on": when} if when else {}))
-        k = kind or guess_kind(value)
+        from ..pipeline import load_fingerprints
+
+        fingerprints = load_fingerprints(registry) if registry_dir is None else None
+        attributor = Attributor(registry, macs=macs, pens=pens, asnames=names, fingerprints=fingerprints,
+                                **({"on": when} if when else {}))
+        k = kind or (IdKind.TEXT if context else guess_kind(value))
+        if context is not None:
+            from ..model import TextContext
+
+            if context not in {c.value for c in TextContext}:
+                usage_error(f"unknown --context {context!r} (known: {', '.join(c.value for c in TextContext)})")
         prefix_steps = []
         if k == IdKind.IP:
             from ._ipasn import resolve_ip
@@ -77,7 +89,7 @@ def register(app: typer.Typer) -> None:
             asn, prefix_steps = resolve_ip(value, asn_db)
             if asn is not None:
                 value, k = f"AS{asn}", IdKind.ASN
-        ia = attributor.identifier(Identifier(k, value.strip(), "cli", Strength.STRONG))
+        ia = attributor.identifier(Identifier(k, value.strip(), "cli", Strength.STRONG, context or ""))
         if k == IdKind.IP:  # unrouted: no origin AS
             ia.reason, ia.chain = "unrouted: no prefix covers this address", []
         data = ia.to_dict()

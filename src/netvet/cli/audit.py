@@ -8,12 +8,11 @@ from pathlib import Path
 import typer
 
 from .common import (
-    EXIT_INPUT,
     FailOn,
     OutFormat,
     console,
-    console_err,
     exit_code_for,
+    input_exit_code,
     load_id_registries,
     progress_reader,
     use_asn_db,
@@ -69,6 +68,11 @@ def register(app: typer.Typer) -> None:
                                            "(traceroute and flow evidence; default: the active dataset)."),
         record: bool = typer.Option(False, "--record", help="Record this run in the history database "
                                     "(see `netvet history`, `netvet diff`)."),
+        platform: str | None = typer.Option(None, "--platform", help="Declare the platform of device CLI output "
+                                            "(e.g. huawei_vrp, cisco_ios): the operator's word is evidence; file "
+                                            "names never are."),
+        fingerprints: list[Path] = typer.Option(None, "--fingerprints", help="Extra fingerprint file(s) (see "
+                                                "`netvet fingerprints test`)."),
     ) -> None:
         """Audit device evidence under one or more policies."""
         from ..attribution.registry import Registry
@@ -80,22 +84,16 @@ def register(app: typer.Typer) -> None:
         registry = Registry.load(registry_dir)
         macs, pens, used = load_id_registries(mac_db, pen_db)
         ctx = Context.build(policy or ([] if framework else list(bundled_pack_paths())), registry, when, macs=macs,
-                            pens=pens, kev=kev, frameworks=framework or (), waivers=waivers)
+                            pens=pens, kev=kev, frameworks=framework or (), waivers=waivers,
+                            fingerprint_files=fingerprints or ())
         ctx.datasets = used + ctx.datasets
         warn_stale(ctx.datasets)
         prog, cb = progress_reader()
         with prog:
-            report = run_audit(inputs, ctx, input_format, progress=cb)
+            report = run_audit(inputs, ctx, input_format, progress=cb, reader_options={"platform": platform})
         emit(report, str(fmt), output)
         if record:
             from .history import record_run
 
             record_run(report, inputs)
-        problems = [i for s in report.inputs for i in s.issues if i.severity == "error"]
-        if problems:
-            console_err.print(f"[yellow]{len(problems)} input problem(s)[/]; first: {problems[0]}", highlight=False)
-            if strict:
-                for p in problems[1:20]:
-                    console_err.print(f"  {p}", highlight=False, markup=False)
-                raise typer.Exit(EXIT_INPUT)
-        raise typer.Exit(exit_code_for(report, fail_on))
+        raise typer.Exit(input_exit_code(report, strict) or exit_code_for(report, fail_on))

@@ -60,6 +60,23 @@ def exit_code_for(report, fail_on: FailOn) -> int:
     return EXIT_FINDINGS if any(str(f.verdict) in levels for f in report.findings) else EXIT_OK
 
 
+def input_exit_code(report, strict: bool) -> int:
+    """2 when an input of the batch could not be read at all (the others were), or, with ``strict``, when any
+    record was malformed or damaged; else 0. Tells the user on stderr either way."""
+    failed = [s for s in report.inputs if s.failed]
+    for s in failed:
+        console_err.print(f"[bold red]input error:[/] {s.file}: {s.failed}", highlight=False)
+    problems = [i for s in report.inputs for i in s.issues if i.severity == "error"]
+    errors = sum(s.errors for s in report.inputs)
+    if errors:
+        console_err.print(f"[yellow]{errors} input problem(s)[/]; first: {problems[0] if problems else '?'}",
+                          highlight=False)
+        if strict:
+            for p in problems[1:20]:
+                console_err.print(f"  {p}", highlight=False, markup=False)
+    return EXIT_INPUT if failed or (strict and errors) else EXIT_OK
+
+
 def load_id_registries(mac_db: list[Path] | None, pen_db: list[Path] | None):
     """MAC and PEN registries (bundled, `netvet data` datasets, the user's files) and the datasets used."""
     from ..pipeline import identifier_registries

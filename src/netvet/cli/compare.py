@@ -8,7 +8,16 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from .common import console, console_err, load_id_registries, progress_reader, usage_error, use_asn_db, write_output
+from .common import (
+    console,
+    console_err,
+    input_exit_code,
+    load_id_registries,
+    progress_reader,
+    usage_error,
+    use_asn_db,
+    write_output,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -46,16 +55,17 @@ def register(app: typer.Typer) -> None:
         prog, cb = progress_reader()
         with prog:
             report = run_audit(inputs, ctx, input_format, progress=cb)
+        code = input_exit_code(report, strict=False)
         cmp = compare(report, weight)
         cmp["headline"] = headline(cmp)
         if fmt == "json":
             write_output(json.dumps(cmp, indent=2, default=str) + "\n", output)
-            return
+            raise typer.Exit(code)
         if fmt == "html":
             from ..reporters.html import render_compare_html
 
             write_output(render_compare_html(report, cmp), output)
-            return
+            raise typer.Exit(code)
         for line in cmp["headline"]:
             console.print("• " + line, highlight=False)
         t = Table(title="Per policy", title_justify="left")
@@ -80,3 +90,4 @@ def register(app: typer.Typer) -> None:
         console.print(d)
         if output is not None:
             console_err.print("--output with --format table is ignored; use json or html")
+        raise typer.Exit(code)

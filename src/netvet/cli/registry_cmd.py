@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from .common import OutFormat, console, usage_error
+from .common import OutFormat, console, console_err, usage_error
+
+
+class CandidateFormat(StrEnum):
+    """Output formats of `registry asn-candidates`."""
+
+    table = "table"
+    json = "json"
 
 
 def entity_view(registry, entity_id: str, on: date) -> dict:
@@ -189,4 +197,89 @@ def register(app: typer.Typer) -> None:
         t.add_column("registry organisation name")
         for n, c in shown:
             t.add_row(str(c), n)
+        console.print(t)
+
+    @reg_app.command("asn-candidates")
+    def asn_candidates(
+        asnames: list[Path] = typer.Option(None, "--asnames", help="AS-names file(s): pyasn asnames.json(.gz) or "
+                                           "CAIDA as2org (default: the active `netvet data` caida-as2org)."),
+        fmt: CandidateFormat = typer.Option(CandidateFormat.table, "--format", "-f"),
+        show_all: bool = typer.Option(False, "--all", help="Also list the matching ASNs that are claimed or excluded."),
+        claimed: bool = typer.Option(False, "--claimed", help="List the ASNs the registry claims per carrier group, "
+                                     "with their sources (no AS-names data needed)."),
+        registry_dir: Path | None = typer.Option(None, "--registry"),
+        on: str | None = typer.Option(None, "--on", help="Ownership as of this date (YYYY-MM-DD)."),
+    ) -> None:
+        """ASNs whose AS name or organisation points at a designated carrier group but that no entity claims."""
+        from ..attribution import asn_candidates as ac
+        from ..attribution.asnames import AsNames, load_asnames
+        from ..attribution.registry import Registry
+        from ..model import InputError
+        from .audit import parse_date
+
+        registry = Registry.load(registry_dir)
+        rules = ac.load_rules(registry, ac.rules_path(registry_dir))
+        when = parse_date(on) or date.today()
+        groups = rules.group_ids
+        if claimed:
+            rows = ac.claimed_asns(registry, groups, when)
+            if fmt == CandidateFormat.json:
+                typer.echo(json.dumps({"rules": rules.file, "groups": {g: sum(r.group == g for r in rows)
+                                                                       for g in groups},
+                                       "claimed": [r.to_dict() for r in rows]}, indent=2))
+                return
+            t = Table(title=f"{len(rows)} ASNs claimed by the carrier groups ({', '.join(groups)})",
+                      title_justify="left")
+            for col in ("ASN", "group", "entity", "source", "as of", "note"):
+                t.add_column(col, overflow="fold")
+            for r in rows:
+                t.add_row(f"AS{r.asn}", r.group, r.entity, r.source, r.as_of.isoformat(), r.note or "")
+            console.print(t)
+            return
+        files = list(asnames or [])
+        if not files:
+            from ..flows.sources import ASNAMES_DATASETS, active_paths
+
+            files = active_paths(ASNAMES_DATASETS)
+            if not files:
+                raise usage_error("no AS-names data: give --asnames FILE (pyasn asnames.json or CAIDA as2org), or "
+                                  f"fetch one with `netvet data fetch {ASNAMES_DATASETS[0]}`")
+        names = AsNames()
+        try:
+            for p in files:
+                if not Path(p).is_file():
+                    raise InputError(str(p), "--asnames: file not found")
+                names.update(load_asnames(p))
+        except InputError as exc:
+            raise usage_error(f"input error: {exc}") from None
+        malformed = sum(s.malformed for s in names.stats)
+        if malformed:
+            console_err.print(f"[yellow]warning:[/] {malformed} malformed AS-names record(s) skipped", highlight=False)
+        matches = ac.classify(rules, registry, names, when)
+        counts = ac.summary(matches, groups)
+        shown = [m for m in matches if show_all or m.status in (ac.UNCLAIMED, ac.CLAIMED_ELSEWHERE)]
+        if fmt == CandidateFormat.json:
+            typer.echo(json.dumps({"asnames": [str(p) for p in files], "records": len(names), "rules": rules.file,
+                                   "summary": counts, "candidates": [m.to_dict() for m in shown]}, indent=2))
+            return
+        per_group = "; ".join(f"{g}: {c['matched']} matched, {c['claimed']} claimed, {c['excluded']} excluded, "
+                              f"{c['unclaimed']} unclaimed" + (f", {c['claimed-elsewhere']} claimed by another "
+                                                               "entity" if c["claimed-elsewhere"] else "")
+                              for g, c in counts.items())
+        console.print(f"{len(names)} AS-names records ({', '.join(str(p) for p in files)})", highlight=False)
+        console.print(per_group, highlight=False)
+        if not shown:
+            console.print("no candidates: every matching ASN is claimed by its group or excluded with a reason")
+            return
+        t = Table(title=f"{len(shown)} ASN(s)" + ("" if show_all else " no entity of their group claims"),
+                  title_justify="left")
+        for col in ("ASN", "group", "status", "AS name", "organisation", "CC", "why it matched"):
+            t.add_column(col, overflow="fold")
+        for m in shown:
+            why = "; ".join(m.reasons)
+            if m.status == ac.CLAIMED_ELSEWHERE or (m.status == ac.CLAIMED and show_all):
+                why += f" [claimed by {m.entity}]"
+            if m.exclusion:
+                why += f" [excluded: {m.exclusion}]"
+            t.add_row(f"AS{m.asn}", m.group, m.status, m.name or "", m.org or "", m.country or "", why)
         console.print(t)

@@ -56,14 +56,16 @@ class Engine(StrEnum):
 
 def parse_asn(text: str) -> int:
     t = text.strip().upper().removeprefix("AS")
-    if not t.isdigit() or not 0 < int(t) <= 0xFFFFFFFF:
+    if not (t.isascii() and t.isdigit()) or not 0 < int(t) <= 0xFFFFFFFF:
         raise typer.BadParameter(f"not an AS number: {text!r}")
     return int(t)
 
 
 # ----------------------------------------------------------------------------- inputs
 def load_inputs(paths: list[Path], asn_db: Path | None, engine: str = "auto"):
-    """(route table, read stats per file, extra per-file facts) of every input; traceroutes need ``asn_db``."""
+    """(route table, read stats per file, extra per-file facts) of every input; traceroutes need ``asn_db``.
+    An input that yields no route at all is an InputError (exit 2)."""
+    from ..model import InputError
     from ..model.route import RouteTable
     from ..readers.atlas_traceroute import default_prefix_index, load_traceroute_routes
     from ..readers.route_evidence import detect_route_format, load_prefix_index, load_routes
@@ -83,6 +85,9 @@ def load_inputs(paths: list[Path], asn_db: Path | None, engine: str = "auto"):
         else:
             table, st = load_routes(p, fmt, engine)
             extra.append({})
+        if len(table) == 0:  # evidence that yields nothing must never look clean
+            first = next((i.reason for i in st.issues if i.severity == "error"), None)
+            raise InputError(str(p), "no routes in this input" + (f" (first problem: {first})" if first else ""))
         tables.append(table)
         stats.append(st)
     return RouteTable.concat(tables), stats, extra

@@ -119,7 +119,11 @@ def detect(path: str | Path, fmt: str | None = None) -> FlowFormat:
         head = b""  # binary: none of the text formats
     for name in sorted(FORMATS, key=lambda n: SNIFF_ORDER.index(n) if n in SNIFF_ORDER else len(SNIFF_ORDER)):
         f = FORMATS[name]()
-        if f.sniff(p, head):
+        try:
+            claimed = f.sniff(p, head)
+        except (RecursionError, ValueError, UnicodeError):  # a head a sniffer cannot judge is not its format
+            claimed = False
+        if claimed:
             return f
     raise InputError(str(path), "not a flow or DNS log netvet reads (Zeek conn/dns TSV or JSON, AWS VPC flow "
                                 "log, nfdump CSV or nfcapd file, CSV or Parquet flow table); name the format with "

@@ -72,7 +72,10 @@ class CsvFlowTable(FlowFormat):
                     found = _split_header(line)
                     if found is None:
                         delim = next((d for d in DELIMITERS if d in line), ",")
-                        cols_any = next(csv.reader([line], delimiter=delim))
+                        try:
+                            cols_any = next(csv.reader([line], delimiter=delim))
+                        except csv.Error as exc:  # a stray CR or NUL in the first line
+                            raise InputError(part.path, f"bad header row: {exc}", line=first_line) from None
                         mapping.resolve(cols_any, part.options.map, part.path)  # raises with the reason
                         found = (delim, [c.strip() for c in cols_any])
                     delim, header = found

@@ -14,9 +14,9 @@ from .entity import (
     StateOwnership,
     TextFact,
 )
-from .finding import VERDICT_RANK, Citation, Finding, Verdict, worst
+from .finding import VERDICT_RANK, Citation, Finding, Verdict, control_state, worst
 from .issues import InputError, InputIssue, ReadStats
-from .observation import Identifier, IdKind, Observation, Strength
+from .observation import Identifier, IdKind, Observation, Strength, TextContext
 from .report import REPORT_SCHEMA, PolicyInfo, Report
 from .route import MrtType, PathAttributes, RouteKind, RouteRecord, RouteTable, RouteTableBuilder
 from .source import Source, SourceRef
@@ -26,7 +26,7 @@ __all__ = [
     "Designation", "Entity", "EntityKind",
     "EvidenceStep", "Finding", "IdKind", "Identifier", "IdentifierAttribution", "InputError", "InputIssue",
     "Jurisdiction", "Manufacturer", "NumberFact", "Observation", "Ownership", "ReadStats", "RegistryNames",
-    "Source", "SourceRef", "StateOwnership", "Strength", "TextFact", "VERDICT_RANK", "Verdict",
-    "worst",
+    "Source", "SourceRef", "StateOwnership", "Strength", "TextContext", "TextFact", "VERDICT_RANK", "Verdict",
+    "worst", "control_state",
     "MrtType", "PathAttributes", "RouteKind", "RouteRecord", "RouteTable", "RouteTableBuilder",
 ]

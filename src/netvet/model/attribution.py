@@ -43,10 +43,14 @@ class IdentifierAttribution:
     reason: str | None = None
     chain: list[EvidenceStep] = field(default_factory=list)
     dataset: str | None = None
+    product: str | None = None  # product family a fingerprint names
+    device_class: str | None = None  # device class a fingerprint names
 
     def to_dict(self) -> dict:
         return {
             "identifier": self.identifier.to_dict(),
+            **({"product": self.product} if self.product else {}),
+            **({"device_class": self.device_class} if self.device_class else {}),
             "status": str(self.status),
             "method": self.method,
             "confidence": round(self.confidence, 3),
@@ -74,6 +78,8 @@ class Attribution:
     manufacturer_status: str | None = None  # established | undetermined, for brand/relabel evidence
     note: str | None = None
     registry_version: str | None = None
+    positive: bool = False  # a curated entity established by evidence strong enough to let an asset PASS
+    weakness: str | None = None  # why an attribution is not positive (weak or registry-only evidence, ...)
 
     @property
     def method(self) -> str | None:
@@ -92,4 +98,6 @@ class Attribution:
             "manufacturer_status": self.manufacturer_status,
             "note": self.note,
             "registry_version": self.registry_version,
+            "positive": self.positive,
+            "weakness": self.weakness,
         }

@@ -28,6 +28,16 @@ def worst(verdicts) -> Verdict:
     return best
 
 
+def control_state(counts: dict[str, int]) -> str:
+    """A framework control's status from its findings' verdict counts: not-satisfied (a FAIL), needs-review (a
+    REVIEW or UNKNOWN), satisfied (only PASS / WAIVED), not-assessed (no evidence bears on it at all)."""
+    if counts.get("FAIL"):
+        return "not-satisfied"
+    if counts.get("REVIEW") or counts.get("UNKNOWN"):
+        return "needs-review"
+    return "satisfied" if counts.get("PASS") or counts.get("WAIVED") else "not-assessed"
+
+
 @dataclass(frozen=True, slots=True)
 class Citation:
     label: str
@@ -54,6 +64,16 @@ class Finding:
     role: str | None = None
     site: str | None = None
     controls: list[str] = field(default_factory=list)
+    # dated rules that matched: {rule, title, kind, date, status: pending|passed|upcoming, days, verdict}
+    deadlines: list[dict] = field(default_factory=list)
+    # share caps the asset counts in: {cap, group, share, limit, exceeded, population_assets, subjects ...}
+    caps: list[dict] = field(default_factory=list)
+
+    @property
+    def compliant_until(self) -> str | None:
+        """The next pending deadline: the asset is compliant until then."""
+        pending = [d["date"] for d in self.deadlines if d.get("status") == "pending"]
+        return min(pending) if pending else None
 
     def to_dict(self) -> dict:
         return {
@@ -71,4 +91,7 @@ class Finding:
             "role": self.role,
             "site": self.site,
             "controls": list(self.controls),
+            "compliant_until": self.compliant_until,
+            "deadlines": [dict(d) for d in self.deadlines],
+            "caps": [dict(c) for c in self.caps],
         }

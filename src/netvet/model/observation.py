@@ -16,6 +16,26 @@ class IdKind(StrEnum):
     ASN = "asn"
     IP = "ip"
     DOMAIN = "domain"
+    TEXT = "text"  # free text a device or scanner reports (sysDescr, banner, model); matched by fingerprints
+    PACKAGE = "package"  # an app's package name (Android), matched by curated package-prefix rules
+
+
+class TextContext(StrEnum):
+    """Where a TEXT identifier (or an OID matched by subtree) was read; fingerprints name the contexts they
+    apply to."""
+
+    SYS_DESCR = "sys-descr"  # SNMP sysDescr
+    SYS_OBJECT_ID = "sys-object-id"  # SNMP sysObjectID (OID identifiers only)
+    ENT_MFG_NAME = "ent-mfg-name"  # ENTITY-MIB entPhysicalMfgName
+    ENT_MODEL_NAME = "ent-model-name"  # ENTITY-MIB entPhysicalModelName
+    ENT_DESCR = "ent-descr"  # ENTITY-MIB entPhysicalDescr
+    LLDP_SYS_DESCR = "lldp-sys-descr"  # LLDP system description (a neighbour's, or the device's own)
+    CLI_VERSION = "cli-version"  # show/display version output and banners
+    CLI_INVENTORY = "cli-inventory"  # inventory / manuinfo / board descriptions
+    NMAP_SERVICE = "nmap-service"  # nmap service product / extrainfo / devicetype
+    TLS_SUBJECT = "tls-subject"  # a certificate's subject or issuer
+    HTTP_SERVER = "http-server"  # an HTTP Server header
+    MODEL = "model"  # a model or part number as written (inventory column, PID, entPhysicalModelName)
 
 
 class Strength(StrEnum):
@@ -32,9 +52,13 @@ class Identifier:
     value: str
     field: str  # which input field it came from, e.g. "csv:mac", "nmap:osclass@vendor"
     strength: Strength = Strength.MODERATE
+    context: str = ""  # a TextContext for TEXT identifiers (and sysObjectIDs): which fingerprints apply
 
     def to_dict(self) -> dict:
-        return {"kind": str(self.kind), "value": self.value, "field": self.field, "strength": str(self.strength)}
+        out = {"kind": str(self.kind), "value": self.value, "field": self.field, "strength": str(self.strength)}
+        if self.context:
+            out["context"] = self.context
+        return out
 
 
 @dataclass(slots=True)

@@ -47,24 +47,33 @@ class Report:
         """Counts per policy and verdict, per entity and per site."""
         per_policy: dict[str, Counter] = defaultdict(Counter)
         per_entity: dict[str, Counter] = defaultdict(Counter)
+        per_group: dict[str, Counter] = defaultdict(Counter)
         per_site: dict[str, Counter] = defaultdict(Counter)
         names: dict[str, str] = {}
+        group_names: dict[str, str] = {}
         for f in self.findings:
             per_policy[f.policy][str(f.verdict)] += 1
-            key = (f.entity or {}).get("id") or "(unattributed)"
-            names[key] = (f.entity or {}).get("name") or key
+            ent = f.entity or {}
+            key = ent.get("id") or "(unattributed)"
+            names[key] = ent.get("name") or key
             per_entity[key][f"{f.policy}:{f.verdict}"] += 1
+            group = ent.get("group") or key
+            group_names[group] = ent.get("group_name") or names[key]
+            per_group[group][f"{f.policy}:{f.verdict}"] += 1
             per_site[f.site or "(no site)"][f"{f.policy}:{f.verdict}"] += 1
         verdicts = [str(v) for v in Verdict]
         return {
             "observations": len(self.observations),
             "attributed": sum(1 for a in self.attributions.values() if a.status == "attributed"),
+            "positive": sum(1 for a in self.attributions.values() if a.positive),
             "registry_only": sum(1 for a in self.attributions.values() if a.status == "registry-only"),
             "unknown": sum(1 for a in self.attributions.values() if a.status == "unknown"),
             "input_issues": sum(len(s.issues) for s in self.inputs),
             "malformed": sum(s.malformed for s in self.inputs),
             "per_policy": {p: {v: c.get(v, 0) for v in verdicts} for p, c in sorted(per_policy.items())},
             "per_entity": {k: {"name": names[k], **dict(sorted(c.items()))} for k, c in sorted(per_entity.items())},
+            "per_group": {k: {"name": group_names[k], **dict(sorted(c.items()))}
+                          for k, c in sorted(per_group.items())},
             "per_site": {k: dict(sorted(c.items())) for k, c in sorted(per_site.items())},
         }
 

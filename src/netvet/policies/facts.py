@@ -7,9 +7,15 @@ Top-level variables:
                  country of a public registry record).
 ``designations`` list of designations applying to the entity: its own and (where the list covers subsidiaries
                  and affiliates) those of its controlling owners; each says ``via`` which entity carried it.
-``asset``        the observation: id, kind, role, role_known, site, attributes.
+``asset``        the observation: id, kind, role (as written), role_known, roles (the scope roles the role text
+                 places, see data/roles/roles.yaml) and role_placed, site, function, domain (core, ran, transport,
+                 management, access, enterprise; "" when unknown), technology, installed (ISO date or ""),
+                 operator, approval (a registered plan or authorisation reference) and approved_until, attributes.
 ``attribution``  status, method, confidence, conflict, org_name, registry_country, manufacturer_status.
-``analysis``     analysis results for route/flow subjects: position, share, exposure (zero values otherwise).
+``analysis``     analysis results for route/flow subjects: position, share, exposure (zero values otherwise);
+                 for assets: concentration, supplier_share, group_size, and per share cap a pack declares
+                 (``caps:``) ``cap_share[cap]`` (the share of the asset's supplier in the cap's population) and
+                 ``cap_exceeded[cap]`` (that share is above the cap's limit).
 ``now``          the evaluation date as an ISO string (YYYY-MM-DD).
 """
 
@@ -57,12 +63,22 @@ ASSET_FIELDS: dict[str, tuple[str, Any]] = {
     "kind": ("string", "device"),
     "role": ("string", "public-safety"),
     "role_known": ("bool", True),
+    "roles": ("list<string>", ["critical-infrastructure"]),
+    "role_placed": ("bool", True),
     "site": ("string", "hq"),
     "function": ("string", "switch"),
+    "domain": ("string", "core"),
+    "technology": ("string", "5g"),
+    "installed": ("string", "2021-06-30"),
+    "operator": ("string", "op-1"),
+    "approval": ("string", "plan-2024-001"),
+    "approved_until": ("string", "2028-12-31"),
     "attributes": ("map<string,string>", {"model": "x"}),
 }
 ATTRIBUTION_FIELDS: dict[str, tuple[str, Any]] = {
     "status": ("string", "attributed"),
+    "positive": ("bool", True),
+    "weakness": ("string", ""),
     "method": ("string", "mac-oui"),
     "confidence": ("double", 0.9),
     "conflict": ("bool", False),
@@ -79,6 +95,8 @@ ANALYSIS_FIELDS: dict[str, tuple[str, Any]] = {
     "concentration": ("double", 0.5),
     "supplier_share": ("double", 0.5),
     "group_size": ("int", 10),
+    "cap_share": ("map<string,double>", {}),
+    "cap_exceeded": ("map<string,bool>", {}),
 }
 TOP_LEVEL: dict[str, dict[str, tuple[str, Any]] | tuple[str, Any]] = {
     "entity": ENTITY_FIELDS,
@@ -132,22 +150,22 @@ def entity_facts(registry, entity_id: str | None, on: date, registry_country: st
     up = chain_entities[-1]
     countries: list[str] = []
     for ce in chain_entities:
-        for c in (ce.hq_country, ce.registration_country):
+        for c in (ce.hq_country_on(on), ce.registration_country_on(on)):
             if c and c not in countries:
                 countries.append(c)
-    state_countries = sorted({s.state for ce in chain_entities for s in ce.state_ownership})
+    state_countries = sorted({s.state for ce in chain_entities for s in ce.state_ownership_on(on)})
     facts.update(
         known=True,
         id=e.id,
         name=e.legal_name,
         kind=str(e.kind),
-        hq_country=e.hq_country or "",
-        registration_country=e.registration_country or "",
+        hq_country=e.hq_country_on(on) or "",
+        registration_country=e.registration_country_on(on) or "",
         ultimate_parent=up.id,
-        ultimate_parent_country=up.hq_country or up.registration_country or "",
+        ultimate_parent_country=up.hq_country_on(on) or up.registration_country_on(on) or "",
         chain=chain,
         chain_countries=countries,
-        production_countries=sorted({p.country for p in e.production}),
+        production_countries=sorted({p.country for p in e.production if p.valid_on(on)}),
         state_owned=bool(state_countries),
         state_owner_countries=state_countries,
     )
@@ -155,7 +173,7 @@ def entity_facts(registry, entity_id: str | None, on: date, registry_country: st
         profile = risk.profile(registry, entity_id, on)
         facts.update(risk=profile.values(), risk_score=profile.score, risk_explained=profile.explain())
     if not facts["registry_country"]:
-        facts["registry_country"] = e.hq_country or ""
+        facts["registry_country"] = e.hq_country_on(on) or ""
     return facts
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import cel
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..model import control_state
 from ..util.yamlfile import DataFileError, DataValidationError, read_yaml, validate
 from .pack import _check_expression
 
@@ -135,15 +136,15 @@ def resolve_framework_path(name_or_path: str) -> Path:
 
 
 def control_status(framework: Framework, findings) -> list[dict]:
-    """Per control: counts of findings by verdict and a status satisfied / needs-review / not-satisfied."""
+    """Per control: counts of findings by verdict and a status satisfied / needs-review / not-satisfied, or
+    not-assessed when no finding bears on it (no evidence is never "satisfied")."""
     out = []
     for c in framework.controls:
         counts = {"FAIL": 0, "REVIEW": 0, "UNKNOWN": 0, "WAIVED": 0, "PASS": 0}
         for f in findings:
             if f"{framework.id}:{c.id}" in f.controls:
                 counts[str(f.verdict)] += 1
-        status = ("not-satisfied" if counts["FAIL"] else
-                  "needs-review" if counts["REVIEW"] or counts["UNKNOWN"] else "satisfied")
+        status = control_state(counts)
         out.append({"framework": framework.id, "control": c.id, "title": c.title, "pack": c.pack,
                     "status": status, "counts": counts})
     return out

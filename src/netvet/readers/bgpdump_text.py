@@ -428,6 +428,8 @@ class _TextLoad:
             schema=dict.fromkeys(cols, pl.String),
             truncate_ragged_lines=True,
             missing_columns="insert",
+            extra_columns="ignore",  # a line with more fields than any bgpdump line: its first 16 are read
+            encoding="utf8-lossy",  # invalid UTF-8 is replaced (as text_lines does), never an exception
             raise_if_empty=False,
         )
         n_lines = df.height

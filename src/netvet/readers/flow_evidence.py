@@ -95,9 +95,12 @@ class FlowEvidenceReader(Reader):
         cells = unit_cells(merged.cells)
         if not len(cells):
             return ReadResult([], stats)
+        from ..flows.attribution import TRANSIT_SRC
+
         per = cells.group_by("unit").agg(
             [pl.col(c).sum() for c in ("records", "flows", "to_bytes", "from_bytes", "to_packets", "from_packets")]
-            + [pl.col("first").min(), pl.col("last").max(), pl.col("ref").min()]).sort("unit")
+            + [pl.col("records").filter(pl.col("cls") != TRANSIT_SRC).sum().alias("counted"),
+               pl.col("first").min(), pl.col("last").max(), pl.col("ref").min()]).sort("unit")
         hosts = dict(merged.hosts.group_by("unit").agg(pl.len()).iter_rows())
         observations = []
         for row in per.iter_rows(named=True):
@@ -110,6 +113,7 @@ class FlowEvidenceReader(Reader):
                 "bytes": str(int(row["to_bytes"]) + int(row["from_bytes"])), "to_bytes": str(row["to_bytes"]),
                 "from_bytes": str(row["from_bytes"]), "packets": str(int(row["to_packets"]) + int(row["from_packets"])),
                 "flows": str(row["flows"]), "records": str(row["records"]), "hosts": str(hosts.get(row["unit"], 0)),
+                "counted_records": str(row["counted"]),  # a transit record counts once, for its first side
                 "first_seen": iso_time(row["first"]) or "", "last_seen": iso_time(row["last"]) or "",
             })
             line = int(row["ref"]) & ((1 << 40) - 1)

@@ -148,18 +148,31 @@ def parse_asn(text: str) -> int:
         t = t[2:]
     if "." in t:
         high, _, low = t.partition(".")
-        if not (high.isdigit() and low.isdigit()) or int(high) > 0xFFFF or int(low) > 0xFFFF:
-            raise BadRecord(f"bad AS number {text!r}")
+        if not (_digits(high, 5) and _digits(low, 5)) or int(high) > 0xFFFF or int(low) > 0xFFFF:
+            raise BadRecord(f"bad AS number {_short(text)}")
         value = (int(high) << 16) | int(low)
     elif t.isdigit() and t.isascii():
+        if not _digits(t, 10):
+            raise BadRecord(f"AS number {_short(text)} is larger than 4294967295")
         value = int(t)
     else:
-        raise BadRecord(f"bad AS number {text!r}")
+        raise BadRecord(f"bad AS number {_short(text)}")
     if value == 0:
         raise BadRecord("AS0 is not a valid origin (RFC 7607)")
     if value > MAX_ASN:
-        raise BadRecord(f"AS number {text!r} is larger than 4294967295")
+        raise BadRecord(f"AS number {_short(text)} is larger than 4294967295")
     return value
+
+
+def _digits(text: str, most: int) -> bool:
+    """ASCII digits only, at most ``most`` of them after leading zeros (``int()`` of a 5,000-digit text
+    raises ValueError, and such a number is out of range anyway)."""
+    return text.isascii() and text.isdigit() and len(text.lstrip("0")) <= most
+
+
+def _short(text: str) -> str:
+    """A bad value as a message quotes it: at most 40 characters."""
+    return repr(text) if len(text) <= 40 else f"{text[:40]!r}... ({len(text)} characters)"
 
 
 def _unique(origins: Iterable[int]) -> tuple[int, ...]:
@@ -174,7 +187,7 @@ def parse_origins_ipasn(text: str) -> tuple[int, ...]:
     if t.startswith("{") and t.endswith("}"):
         parts = [p for p in t[1:-1].split(",")]
         if not parts or any(not p.strip() for p in parts):
-            raise BadRecord(f"bad origin AS set {text!r}")
+            raise BadRecord(f"bad origin AS set {_short(text)}")
         return _unique(parse_asn(p) for p in parts)
     if not t:
         raise BadRecord("empty origin AS field")
@@ -188,7 +201,7 @@ def parse_origins_pfx2as(text: str) -> tuple[int, ...]:
         raise BadRecord("empty origin AS field")
     parts = [p for chunk in t.split("_") for p in chunk.split(",")]
     if any(not p for p in parts):
-        raise BadRecord(f"bad origin AS list {text!r}")
+        raise BadRecord(f"bad origin AS list {_short(text)}")
     return _unique(parse_asn(p) for p in parts)
 
 
@@ -197,10 +210,10 @@ def parse_network(address: str, length: int | str) -> tuple[int, int, int, bool]
     try:
         ip = ipaddress.ip_address(address.strip())
     except ValueError:
-        raise BadRecord(f"bad IP address {address.strip()!r}") from None
+        raise BadRecord(f"bad IP address {_short(address.strip())}") from None
     if isinstance(length, str):
-        if not (length.strip().isdigit() and length.strip().isascii()):
-            raise BadRecord(f"bad prefix length {length.strip()!r}")
+        if not _digits(length.strip(), 3):
+            raise BadRecord(f"bad prefix length {_short(length.strip())}")
         length = int(length)
     bits = 32 if ip.version == 4 else 128
     if not 0 <= length <= bits:
@@ -214,11 +227,19 @@ def parse_prefix(text: str) -> tuple[int, int, int, bool]:
     """(version, network, length, host_bits_were_set) of ``"a.b.c.d/len"`` or ``"x::/len"``."""
     address, slash, length = text.strip().partition("/")
     if not slash:
-        raise BadRecord(f"bad prefix {text.strip()!r} (no '/length')")
+        raise BadRecord(f"bad prefix {_short(text.strip())} (no '/length')")
     return parse_network(address, length)
 
 
 # --------------------------------------------------------------------------- file readers
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
 def sniff(head: bytes) -> str | None:
     """``ipasn``, ``pfx2as`` or None, from the first bytes of a (decompressed) file."""
     text = head.decode("utf-8", errors="replace")
@@ -230,9 +251,10 @@ def sniff(head: bytes) -> str | None:
         if not s or s.startswith(("#", ";")):
             continue
         fields = s.split()
-        if len(fields) == 2 and "/" in fields[0]:
+        if len(fields) == 2 and "/" in fields[0] and _is_address(fields[0].split("/", 1)[0]):
             return FORMAT_IPASN
-        if len(fields) == 3 and fields[1].isdigit() and "/" not in fields[0]:
+        if (len(fields) == 3 and fields[1].isascii() and fields[1].isdigit() and "/" not in fields[0]
+                and _is_address(fields[0])):
             return FORMAT_PFX2AS
         return None
     if text.startswith("; IP-ASN32-DAT"):

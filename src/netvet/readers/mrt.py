@@ -15,6 +15,18 @@ the reader scans forward for the next valid header and goes on. Records of unkno
 types, routes of other address families (VPN, flowspec ...) and non-UPDATE BGP messages are counted
 in :class:`MrtStats` and reported as warnings, never dropped silently.
 
+**Counts** (``ReadStats``, unit ``record``): ``read`` counts MRT records, and each stretch of damaged data
+as one record: garbage the reader skipped to reach the next valid header, a header or record cut off by
+the end of the input, a stream ended by a decompression error. Every record counted in ``read`` is exactly
+one of: decoded (its routes, state changes or peer table are used), ``malformed`` (the damaged stretches and
+the records whose body could not be decoded; one count per record however many problems it has) or
+``skipped`` (records of unknown MRT types and of types or subtypes netvet counts but does not decode). So
+``malformed + skipped <= read`` always, and ``read - malformed - skipped`` records were decoded. Errors
+inside a record whose routes are still read (a bad RIB entry among good ones, bytes after the BGP message,
+an entry naming a peer the index lacks) are counted in ``damaged``, not ``malformed``. Routes or entries
+of other address families are counted per reason in :attr:`MrtStats.skipped` (warnings), not in
+``ReadStats.skipped``, whose unit is the record.
+
 Entry points: :func:`iter_routes` / :func:`read_routes` (per-route :class:`RouteRecord` objects) and
 :func:`read_route_table` (a columnar :class:`RouteTable`, faster and leaner for large RIBs).
 """
@@ -22,7 +34,6 @@ Entry points: :func:`iter_routes` / :func:`read_routes` (per-route :class:`Route
 from __future__ import annotations
 
 import gc
-import gzip
 import lzma
 import re
 import socket
@@ -51,7 +62,7 @@ from ..model.route import (
     encode_segments,
     flatten_segments,
 )
-from .base import open_input
+from .base import bounded, open_input
 
 FORMAT = "mrt"
 
@@ -238,6 +249,7 @@ class MrtStats:
     bgp_messages: Counter = field(default_factory=Counter)  # BGP message type name -> count
     skipped: Counter = field(default_factory=Counter)  # reason -> routes/entries deliberately not produced
     undecoded: Counter = field(default_factory=Counter)  # "TYPE/SUBTYPE" -> records counted, not decoded
+    unknown_records: int = 0  # records of MRT types netvet does not know (counted in stats.skipped)
     bytes_read: int = 0  # decompressed bytes consumed
     truncated: bool = False
     _capped: Counter = field(default_factory=Counter)
@@ -245,7 +257,7 @@ class MrtStats:
     @property
     def damaged(self) -> bool:
         """True when the file has damage: a malformed or truncated record, garbage, a decompression error."""
-        return self.stats.malformed > 0 or self.truncated
+        return self.stats.malformed > 0 or self.stats.damaged > 0 or self.truncated
 
     @property
     def total_routes(self) -> int:
@@ -260,6 +272,16 @@ class MrtStats:
         else:
             self.stats.malformed += 1
 
+    def damage(self, reason: str, offset: int | None, category: str = "") -> None:
+        """Count an error inside a record whose routes are still read (``stats.damaged``); capped like
+        :meth:`problem`."""
+        key = "d:" + (category or reason)
+        self._capped[key] += 1
+        if self._capped[key] <= 50:
+            self.stats.damage(reason, offset=offset)
+        else:
+            self.stats.damaged += 1
+
     def warn(self, reason: str, offset: int | None = None, category: str = "") -> None:
         key = "w:" + (category or reason)
         self._capped[key] += 1
@@ -271,12 +293,12 @@ class MrtStats:
         for key, n in sorted(self._capped.items()):
             limit = 20 if key.startswith("w:") else 50
             if n > limit:
-                self.stats.warn(f"{n - limit} more like: {key.removeprefix('w:')}")
+                self.stats.warn(f"{n - limit} more like: {key.removeprefix('w:').removeprefix('d:')}")
         for reason, n in sorted(self.skipped.items()):
             self.stats.warn(f"{n} skipped: {reason}")
         for name, n in sorted(self.undecoded.items()):
             self.stats.warn(f"{n} {name} record(s) counted but not decoded (no routes in them for netvet)")
-        self.stats.skipped = sum(self.skipped.values())
+        self.stats.skipped = sum(self.undecoded.values()) + self.unknown_records
 
     def to_dict(self) -> dict:
         return {
@@ -289,7 +311,7 @@ class MrtStats:
             "undecoded": dict(sorted(self.undecoded.items())),
             "bytes_read": self.bytes_read,
             "truncated": self.truncated,
-            "damaged": self.damaged,
+            "has_damage": self.damaged,  # "damaged" (from ReadStats) counts errors inside records read
         }
 
 
@@ -577,9 +599,10 @@ class _PartialError(Exception):
 def _open(path: Path):
     """The decompressed stream of ``path`` (gzip through :class:`_GzipStream`, the rest via open_input)."""
     fh = open_input(path)  # raises InputError for a missing file, a directory ...
-    if isinstance(fh, gzip.GzipFile):
+    if getattr(fh, "compression", None) == "gzip":
         fh.close()
-        return _GzipStream(path)
+        stream = _GzipStream(path)
+        return bounded(stream, stream.raw, path, "gzip")  # the decompression limits of open_input
     return fh
 
 
@@ -646,7 +669,7 @@ class MrtParser:
     def __init__(self, path: str | Path, name: str | None = None) -> None:
         self.path = Path(path)
         self.name = name or str(path)
-        self.mstats = MrtStats(ReadStats(self.name, FORMAT))
+        self.mstats = MrtStats(ReadStats(self.name, FORMAT, unit="record"))
         self._peers: list[tuple[str, int]] | None = None
         self._attr_cache: dict[tuple[bytes, int, bool, bool], tuple] = {}
         # TDv2 attribute block -> cache slot [attrs, next hop, path index, origin]
@@ -759,6 +782,7 @@ class MrtParser:
             for m in _RESYNC.finditer(data0, max(pos - base0 + 4, 0)):
                 cand = base0 + m.start() - 4
                 if cand != bad and self._valid_at(inp, cand, 2):
+                    st.stats.read += 1  # the damaged stretch counts as one record, malformed
                     st.problem(
                         f"invalid MRT record header at byte offset {bad} ({what}); resumed at the next "
                         f"valid record, byte offset {cand}",
@@ -771,6 +795,7 @@ class MrtParser:
                 break
             pos = max(pos, scanned_to - 16)
             inp.keep = pos
+        st.stats.read += 1
         st.problem(
             f"invalid MRT record header at byte offset {bad} ({what}); no valid record follows "
             f"({inp.end - bad} bytes skipped)",
@@ -796,8 +821,11 @@ class MrtParser:
             h = self._header(inp, pos)
             if h is None:
                 rem = inp.end - pos
+                if rem > 0 and pos == 0 and inp.error is None:
+                    raise InputError(self.name, f"not an MRT file: {rem} byte(s), shorter than one MRT record header")
                 if rem > 0:
                     st.truncated = True
+                    st.stats.read += 1
                     st.problem(
                         f"truncated MRT header at byte offset {pos}: the input ends {rem} byte(s) after "
                         f"record {index - 1}",
@@ -826,6 +854,7 @@ class MrtParser:
                             "unknown type",
                         )
                         st.skipped[f"records of unknown MRT type {typ}"] += 1
+                        st.unknown_records += 1
                     prev = (pos, hl)
                     index += 1
                     pos += hl + length
@@ -841,6 +870,7 @@ class MrtParser:
                 continue
             if not inp.ensure(pos + hl + length):
                 st.truncated = True
+                st.stats.read += 1
                 avail = max(inp.end - pos - hl, 0)
                 why = f" ({inp.error})" if inp.error else ""
                 st.problem(
@@ -870,9 +900,10 @@ class MrtParser:
             if inp.end == 0:
                 raise InputError(self.name, f"cannot decompress: {inp.error}")
             st.truncated = True
+            st.stats.read += 1
             st.problem(f"decompression failed after {inp.end} bytes: {inp.error}", inp.end, "decompress")
         st.bytes_read = inp.end
-        if bad_start and st.stats.read == 0:
+        if bad_start and not st.records:
             raise InputError(self.name, f"not an MRT file: no valid MRT record in its {inp.end} bytes")
         if inp.end == 0:
             st.warn("the file is empty")
@@ -1165,7 +1196,7 @@ class MrtParser:
         if p > len(body):
             raise _Bad(f"PEER_INDEX_TABLE of {count} peers needs {p} bytes, has {len(body)}")
         if p < len(body):
-            self.mstats.problem(
+            self.mstats.damage(
                 f"record at byte offset {self._off}: {len(body) - p} bytes after the PEER_INDEX_TABLE",
                 self._off,
                 "peer index trailing",
@@ -1239,7 +1270,7 @@ class MrtParser:
                     if slot is None:
                         continue
                 if pidx >= npeers:
-                    st.problem(
+                    st.damage(
                         f"record at byte offset {off}: entry {i} refers to peer {pidx}, the peer index "
                         f"table has {npeers}",
                         off,
@@ -1268,7 +1299,7 @@ class MrtParser:
             try:
                 attrs, mp_reach, _ = self._parse_attrs(blob, 4, False, True)
             except (_Bad, struct.error, IndexError, ValueError, OSError) as exc:
-                self.mstats.problem(
+                self.mstats.damage(
                     f"record at byte offset {self._off}: entry {i} of {count}: {exc}", self._off, "bad rib entry"
                 )
                 return None
@@ -1382,7 +1413,7 @@ class MrtParser:
             routes = self._update(body, p + 19, p + blen, 4 if as4 else 2, addpath)
             self._emit_update(sink, MrtType.BGP4MP, ts, usec, peer_ip, peer_as, routes, local)
         if blen < msg_len:
-            self.mstats.problem(
+            self.mstats.damage(
                 f"record at byte offset {self._off}: {msg_len - blen} bytes after the BGP "
                 f"message (record length does not match its content)",
                 self._off,

@@ -272,7 +272,7 @@ class FastMrtParser(MrtParser):
             return self._rib_slot(blob, sink, i, count)
 
         def bad_peer(i: int, pidx: int, off: int) -> None:
-            st.problem(
+            st.damage(
                 f"record at byte offset {off}: entry {i} refers to peer {pidx}, the peer index table has "
                 f"{len(self._peers or ())}",
                 off,

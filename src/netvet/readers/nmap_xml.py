@@ -7,8 +7,9 @@ before the damage and records the parse error with its line. A root element othe
 ``<nmaprun>`` raises ``InputError``.
 
 One observation of kind ``host`` per ``<host>`` whose status is ``up``; other hosts are counted in
-``stats.skipped``. ``stats.read`` counts ``<host>`` elements. Source: the line of the ``<host>``
-tag and the pointer ``/nmaprun/host[N]`` (1-based); the id is ``<file name>:<line>``.
+``stats.skipped``. The unit is the host: ``stats.read`` counts ``<host>`` elements (complete, or cut short
+by damage: then malformed); damage outside any host is an error that loses no host (``stats.damaged``).
+Source: the line of the ``<host>`` tag and the pointer ``/nmaprun/host[N]`` (1-based); the id is ``<file name>:<line>``.
 
 What is taken from a host:
 
@@ -18,15 +19,20 @@ What is taken from a host:
   its ``vendor`` (nmap's OUI lookup) -> NAME identifier (MODERATE, field ``nmap:mac-vendor``),
   attribute ``mac_vendor``;
 - ``hostnames/hostname`` -> attribute ``hostname`` (first), ``hostnames`` (all, comma-separated);
-- ``port/service@product`` -> NAME identifier and ``port/service/cpe`` -> CPE identifier (MODERATE,
-  field ``nmap:service:<port>/<proto>``); ``service@devicetype`` -> attribute ``kind`` (distinct
-  values comma-separated, in port order);
+- ``port/service@product`` (with ``@version`` and ``@extrainfo``) -> TEXT identifier matched by the
+  ``nmap-service`` fingerprints and ``port/service/cpe`` -> CPE identifier (MODERATE, field
+  ``nmap:service:<port>/<proto>``); ``service@devicetype`` -> attribute ``kind`` (distinct values
+  comma-separated, in port order); an ``http-server-header`` script -> TEXT identifier
+  (``http-server`` fingerprints, MODERATE, field ``nmap:http-server-header:<port>/<proto>``);
 - ``port/script[@id=ssl-cert]`` subject/issuer ``organizationName`` and ``countryName`` ->
   attributes ``ssl_subject_org``, ``ssl_subject_country``, ``ssl_issuer_org``,
   ``ssl_issuer_country`` (first certificate); each subject organisation -> NAME identifier (MODERATE,
-  field ``nmap:ssl-cert:subject-org``); an issuer organisation different from the subject's (a CA,
+  field ``nmap:ssl-cert:subject-org``) and the whole subject -> TEXT identifier (``tls-subject``
+  fingerprints, MODERATE, field ``nmap:ssl-cert:subject``); an issuer organisation different from the subject's (a CA,
   possibly the maker's own) -> NAME identifier (WEAK, field ``nmap:ssl-cert:issuer-org``);
-- ``os//osclass@vendor`` -> NAME identifier (WEAK, field ``nmap:osclass@vendor (accuracy N%)`` with
+- OS guesses never decide a verdict (they are WEAK evidence and an attribution from them alone is not
+  positive, so the host stays UNKNOWN):
+  ``os//osclass@vendor`` -> NAME identifier (WEAK, field ``nmap:osclass@vendor (accuracy N%)`` with
   the best accuracy seen for that vendor); ``os//cpe`` -> CPE identifier (WEAK, field
   ``nmap:os:cpe``); the first ``osmatch`` -> attributes ``os_match`` and ``os_accuracy``.
 """
@@ -44,7 +50,7 @@ from xml.etree.ElementTree import Element, TreeBuilder
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import DefusedXMLParser, ParseError
 
-from ..model import Identifier, IdKind, InputError, Observation, ReadStats, SourceRef, Strength
+from ..model import Identifier, IdKind, InputError, Observation, ReadStats, SourceRef, Strength, TextContext
 from .base import Progress, Reader, ReadResult, input_position, open_input, register
 from .csv_inventory import parse_mac
 
@@ -116,7 +122,7 @@ class NmapXmlReader(Reader):
     def read(self, path: Path, progress: Progress | None = None) -> ReadResult:
         path = Path(path)
         file = str(path)
-        stats = ReadStats(file=file, format=self.format)
+        stats = ReadStats(file=file, format=self.format, unit="host")
         observations: list[Observation] = []
         total = os.path.getsize(path) if path.is_file() else 0
 
@@ -171,11 +177,12 @@ class NmapXmlReader(Reader):
         if not collector.root_seen:
             raise InputError(file, f"not well-formed XML: {reason}", line=line)
         complete = stats.read
-        if collector.open_host_line is not None:
+        if collector.open_host_line is not None:  # a host was cut short: one unit lost
             stats.read += 1
             reason += f"; the host starting on line {collector.open_host_line} is incomplete"
-        reason += f"; the {complete} complete hosts before it were read"
-        stats.problem(reason, line=line)
+            stats.problem(reason + f"; the {complete} complete hosts before it were read", line=line)
+        else:  # damage outside any host: no host lost, but the input is not whole
+            stats.damage(reason + f"; the {complete} complete hosts before it were read", line=line)
 
 
 def _message(exc: ParseError) -> str:
@@ -188,12 +195,12 @@ class _Idents:
         self.items: list[Identifier] = []
         self._seen: set[tuple] = set()
 
-    def add(self, kind: IdKind, value: str, field: str, strength: Strength) -> None:
+    def add(self, kind: IdKind, value: str, field: str, strength: Strength, context: str = "") -> None:
         value = value.strip()
         key = (kind, value, field)
         if value and key not in self._seen:
             self._seen.add(key)
-            self.items.append(Identifier(kind, value, field, strength))
+            self.items.append(Identifier(kind, value, field, strength, context))
 
 
 def _host(elem: Element, path: Path, line: int, index: int, stats: ReadStats) -> Observation | None:
@@ -247,7 +254,9 @@ def _host(elem: Element, path: Path, line: int, index: int, stats: ReadStats) ->
             field = f"nmap:service:{where}"
             product = (service.get("product") or "").strip()
             if product:
-                ids.add(IdKind.NAME, product, field, Strength.MODERATE)
+                banner = " ".join(x for x in (product, (service.get("version") or "").strip(),
+                                              (service.get("extrainfo") or "").strip()) if x)
+                ids.add(IdKind.TEXT, banner, field, Strength.MODERATE, TextContext.NMAP_SERVICE)
             for cpe in service.iterfind("cpe"):
                 ids.add(IdKind.CPE, cpe.text or "", field, Strength.MODERATE)
             devicetype = (service.get("devicetype") or "").strip()
@@ -256,6 +265,10 @@ def _host(elem: Element, path: Path, line: int, index: int, stats: ReadStats) ->
         for script in port.iterfind("script"):
             if script.get("id") == "ssl-cert":
                 _ssl_cert(script, ids, attrs)
+            elif script.get("id") == "http-server-header":
+                for header in [e.text or "" for e in script.iter("elem")] or [script.get("output") or ""]:
+                    ids.add(IdKind.TEXT, header, f"nmap:http-server-header:{where}", Strength.MODERATE,
+                            TextContext.HTTP_SERVER)
     if kinds:
         attrs["kind"] = ",".join(kinds)
 
@@ -314,5 +327,8 @@ def _ssl_cert(script: Element, ids: _Idents, attrs: dict[str, str]) -> None:
             attrs.setdefault(key, value.strip())
     if s_org:
         ids.add(IdKind.NAME, s_org, "nmap:ssl-cert:subject-org", Strength.MODERATE)
+    if subject:
+        text = ", ".join(f"{k}={v}" for k, v in subject.items() if v)
+        ids.add(IdKind.TEXT, text, "nmap:ssl-cert:subject", Strength.MODERATE, TextContext.TLS_SUBJECT)
     if i_org and i_org != s_org:
         ids.add(IdKind.NAME, i_org, "nmap:ssl-cert:issuer-org", Strength.WEAK)

@@ -157,8 +157,16 @@ def detect_route_format(path: str | Path) -> str:
 
 
 # ----------------------------------------------------------------------------- loading
+UNITS = {FORMAT_MRT: "record", FORMAT_BGPDUMP: "line", FORMAT_AS_PATHS: "route", FORMAT_IPASN: "prefix",
+         FORMAT_PFX2AS: "prefix"}
+
+
 def load_routes(path: str | Path, fmt: str | None = None, engine: str = "auto") -> tuple[RouteTable, ReadStats]:
-    """Routes of one route evidence file as a :class:`RouteTable` and its reading statistics.
+    """Routes of one route evidence file as a :class:`RouteTable` and its reading statistics (``unit``: see
+    :data:`UNITS`; ``read`` = records turned into routes + ``malformed`` + ``skipped``).
+
+    The registered readers make one observation per AS, not per record: for them the pipeline's
+    attributed/unattributed counts (per observation) do not add up to ``read``.
 
     ``engine`` chooses the MRT decoder (``python``: netvet's parser, exact, damage with byte offsets;
     ``fast``: the same parser with its hot loop in C, identical results; ``bgpdump``: Debian's bgpdump plus
@@ -167,6 +175,13 @@ def load_routes(path: str | Path, fmt: str | None = None, engine: str = "auto") 
     """
     p = Path(path)
     fmt = fmt or detect_route_format(p)
+    table, stats = _load_routes(p, fmt, engine)
+    stats.unit = UNITS.get(fmt, stats.unit)
+    return table, stats
+
+
+def _load_routes(p: Path, fmt: str, engine: str) -> tuple[RouteTable, ReadStats]:
+    path = p
     if fmt == FORMAT_MRT:
         from .mrt_bgpdump import auto_engine, bgpdump_route_table
 
@@ -426,6 +441,7 @@ class AsPathListReader(_RouteReader):
 class IpasnReader(_RouteReader):
     format = FORMAT_IPASN
     route_format = FORMAT_IPASN
+    priority = 80  # "prefix asn" lines: a loose shape, after the specific formats
     description = "pyasn IPASN file (prefix -> origin AS): one observation per origin AS"
 
 
@@ -433,4 +449,5 @@ class IpasnReader(_RouteReader):
 class Pfx2asReader(_RouteReader):
     format = FORMAT_PFX2AS
     route_format = FORMAT_PFX2AS
+    priority = 80  # "address length asn" lines: a loose shape, after the specific formats
     description = "CAIDA RouteViews pfx2as file (prefix -> origin ASes): one observation per origin AS"

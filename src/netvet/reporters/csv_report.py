@@ -12,6 +12,7 @@ COLUMNS = [
     "policy", "verdict", "severity", "rule_ids", "subject", "label", "source_file", "source_line", "source_pointer",
     "entity_id", "entity_name", "entity_country", "identifier_kind", "identifier_value", "identifier_field",
     "attribution_status", "attribution_method", "confidence", "role", "site", "reasons", "citations",
+    "group_id", "group_name", "positive",
 ]
 
 
@@ -31,5 +32,6 @@ def render_csv(report: Report) -> str:
             ident.get("field", ""), str(att.status) if att else "", (att.method or "") if att else "",
             f"{att.confidence:.3f}" if att else "", f.role or "", f.site or "", " | ".join(f.reasons),
             " | ".join(c.label + (f" <{c.url}>" if c.url else "") for c in f.citations),
+            ent.get("group") or "", ent.get("group_name") or "", ("yes" if att.positive else "no") if att else "",
         ])
     return buf.getvalue()

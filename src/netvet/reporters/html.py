@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from ..model import Report
+from ..model import Report, control_state
 from . import reporter
 
 VERDICTS = ["FAIL", "REVIEW", "UNKNOWN", "PASS", "WAIVED"]
@@ -152,6 +152,7 @@ class FindingView:
     controls: list[str]
     anchor: str
     rank: int
+    group_name: str = NO_ENTITY  # the entity's corporate group (ultimate non-state owner)
 
 
 @dataclass
@@ -159,16 +160,14 @@ class ControlView:
     framework: str
     control: str
     title: str
-    status: str  # satisfied | needs-review | not-satisfied
+    status: str  # satisfied | needs-review | not-satisfied | not-assessed
     counts: dict[str, int]
     total: int
     policies: str
 
 
 def control_status(counts: dict[str, int]) -> str:
-    if counts.get("FAIL"):
-        return "not-satisfied"
-    return "needs-review" if counts.get("REVIEW") or counts.get("UNKNOWN") else "satisfied"
+    return control_state(counts)
 
 
 def split_control(ref: str) -> tuple[str, str]:
@@ -289,6 +288,7 @@ def finding_view(idx: int, f: dict) -> FindingView:
                    for c in f.get("citations") or []],
         controls=list(f.get("controls") or []), anchor=anchor_for(f.get("subject", "")),
         rank=VERDICT_RANK.get(f.get("verdict", ""), -1),
+        group_name=ent.get("group_name") or ent.get("name") or NO_ENTITY,
     )
 
 
@@ -337,6 +337,7 @@ def _exposure_chart(cid: str, findings: list[FindingView], exposure: dict[str, f
 def charts_for(prefix: str, findings: list[FindingView], exposure: dict[str, float]) -> list[Chart]:
     charts = [
         _count_chart(f"{prefix}-entity", "Findings by entity", findings, lambda f: f.entity_name),
+        _count_chart(f"{prefix}-group", "Findings by group (ultimate owner)", findings, lambda f: f.group_name),
         _count_chart(f"{prefix}-country", "Findings by country (entity headquarters)", findings,
                      lambda f: f.country),
         _count_chart(f"{prefix}-site", "Findings by site", findings, lambda f: f.site),
@@ -373,7 +374,12 @@ def build_view(data: dict) -> ReportView:
     for v in VERDICTS:
         totals[v] = sum(1 for f in findings if f.verdict == v)
     entities = sorted({(f.entity_id, f.entity_name) for f in findings}, key=lambda e: e[1].lower())
-    issues = [i for s in data.get("inputs") or [] for i in s.get("issues") or []]
+    issues = []
+    for s in data.get("inputs") or []:
+        issues.extend(s.get("issues") or [])
+        if s.get("problems_not_shown"):  # past the per-input cap: counted, not itemised
+            issues.append({"file": s.get("file"), "line": None, "offset": None, "severity": "",
+                           "reason": f"\u2026 and {s['problems_not_shown']} more problems of this input"})
     return ReportView(
         meta={k: data.get(k) for k in ("schema", "generated_at", "evaluated_on", "netvet_version",
                                        "registry_version", "sample_data")},

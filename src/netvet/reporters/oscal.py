@@ -27,7 +27,7 @@ from collections import defaultdict
 from urllib.parse import quote
 
 from ..history.keys import basename, observation_keys
-from ..model import Report
+from ..model import Report, control_state
 from . import reporter
 
 OSCAL_VERSION = "1.2.3"
@@ -354,7 +354,7 @@ class _Builder:
         risks = list(dict.fromkeys(r for _, r in members if r))
         out = {
             "uuid": self.u("finding", kind, policy or "", control),
-            "title": line(f"{what}: {'not satisfied' if bad else 'satisfied'}"),
+            "title": line(f"{what}: {control_state(counts).replace('-', ' ')}"),
             "description": line(f"{len(members)} finding(s) evaluated under {what}: {summary or 'none'}"),
             "props": props(
                 prop("target-kind", kind),

@@ -24,24 +24,30 @@ def summary_table(report: Report) -> Table:
 
 
 def inputs_table(report: Report) -> Table:
-    t = Table(title="Inputs", title_justify="left")
-    for col in ("file", "format", "read", "attributed", "unattributed", "malformed", "skipped"):
-        t.add_column(col, justify="left" if col in ("file", "format") else "right")
+    t = Table(title="Inputs (read = attributed + unattributed + malformed + skipped, in the unit shown)",
+              title_justify="left")
+    for col in ("file", "format", "unit", "read", "attributed", "unattributed", "malformed", "skipped", "errors"):
+        t.add_column(col, justify="left" if col in ("file", "format", "unit") else "right")
     for s in report.inputs:
-        t.add_row(s.file, s.format, str(s.read), str(s.attributed), str(s.unattributed),
-                  Text(str(s.malformed), style="red" if s.malformed else ""), str(s.skipped))
+        if s.failed:
+            t.add_row(s.file, s.format, "", "", "", "", "", "", Text(f"not read: {s.failed}", style="bold red"))
+            continue
+        t.add_row(s.file, s.format, s.unit, str(s.read), str(s.attributed), str(s.unattributed),
+                  Text(str(s.malformed), style="red" if s.malformed else ""), str(s.skipped),
+                  Text(str(s.errors), style="red" if s.errors else ""))
     return t
 
 
-def entity_table(report: Report, limit: int = 15) -> Table:
+def entity_table(report: Report, limit: int = 15, key: str = "per_entity") -> Table:
     s = report.summary()
     pols = [p.id for p in report.policies]
-    t = Table(title="Findings per entity (FAIL/REVIEW per policy)", title_justify="left")
-    t.add_column("entity")
+    what = "group (ultimate parent)" if key == "per_group" else "entity"
+    t = Table(title=f"Findings per {what} (FAIL/REVIEW per policy)", title_justify="left")
+    t.add_column(what)
     for p in pols:
         t.add_column(p, justify="right")
     rows = []
-    for counts in s["per_entity"].values():
+    for counts in s[key].values():
         cells = [f"{counts.get(f'{p}:FAIL', 0)}/{counts.get(f'{p}:REVIEW', 0)}" for p in pols]
         weight = sum(counts.get(f"{p}:FAIL", 0) * 10 + counts.get(f"{p}:REVIEW", 0) for p in pols)
         rows.append((weight, counts["name"], cells))
@@ -75,13 +81,17 @@ def issues_table(report: Report, limit: int = 20) -> Table | None:
     issues = [i for s in report.inputs for i in s.issues]
     if not issues:
         return None
-    t = Table(title=f"Input problems ({len(issues)})", title_justify="left")
+    not_shown = sum(s.problems_not_shown for s in report.inputs)
+    t = Table(title=f"Input problems ({len(issues) + not_shown})", title_justify="left")
     t.add_column("where")
     t.add_column("severity")
     t.add_column("reason", overflow="fold")
     for i in issues[:limit]:
         where = i.file + (f":{i.line}" if i.line is not None else "") + (f"@{i.offset}" if i.offset is not None else "")
         t.add_row(where, i.severity, i.reason)
+    for s in report.inputs:  # past the per-input cap: counted, not itemised
+        if s.problems_not_shown:
+            t.add_row(s.file, "", s.not_shown_line())
     return t
 
 
@@ -91,7 +101,7 @@ def controls_table(report: Report) -> Table | None:
     t = Table(title="Framework controls", title_justify="left")
     for col in ("framework", "control", "status", "FAIL", "REVIEW", "UNKNOWN", "WAIVED", "PASS", "title"):
         t.add_column(col, overflow="fold")
-    style = {"not-satisfied": "bold red", "needs-review": "yellow", "satisfied": "green"}
+    style = {"not-satisfied": "bold red", "needs-review": "yellow", "satisfied": "green", "not-assessed": "magenta"}
     for c in report.controls:
         n = c["counts"]
         t.add_row(c["framework"], c["control"], Text(c["status"], style=style[c["status"]]), str(n["FAIL"]),
@@ -100,7 +110,8 @@ def controls_table(report: Report) -> Table | None:
 
 
 def render_renderables(report: Report) -> list:
-    parts = [inputs_table(report), summary_table(report), entity_table(report), findings_table(report)]
+    parts = [inputs_table(report), summary_table(report), entity_table(report),
+             entity_table(report, key="per_group"), findings_table(report)]
     ctl = controls_table(report)
     if ctl is not None:
         parts.insert(2, ctl)
