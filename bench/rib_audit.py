@@ -278,10 +278,10 @@ def audit_once(table: RouteTable, out_file: Path) -> dict[str, float]:
     from netvet.analyses.carrier import scan, seen_asns, select_rows, summarise
     from netvet.attribution.oui import MacRegistry
     from netvet.attribution.registry import Registry
-    from netvet.cli.routes_analysis import audit_document
     from netvet.enforce.classify import classify_asns
     from netvet.model import ReadStats
     from netvet.pipeline import Context
+    from netvet.reporters.routes import audit_document
 
     st: dict[str, float] = {}
 

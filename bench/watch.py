@@ -114,32 +114,35 @@ def main() -> int:
         return alerts
 
     n = len(msgs)
-    best_a = best_n = float("inf")
+    best_a = best_n = best_c = float("inf")
     for _ in range(args.repeat):
         t = time.perf_counter()
         alerts = anchor()
         best_a = min(best_a, time.perf_counter() - t)
-    cold = None
     book_info = None
-    for i in range(args.repeat):
+    classified = evaluated = 0
+    for _ in range(args.repeat):
+        # cold: a fresh policy context (built untimed) and a fresh engine: every AS met is classified on the way
+        cctx = Context.build(["clean-network"], on=date(2026, 11, 24))
+        eng = make_engine(cfg, cctx)
+        t = time.perf_counter()
+        replay(cfg, files, Dispatcher([Count()]), engine=eng)
+        best_c = min(best_c, time.perf_counter() - t)
+        book_info = eng.book.info, eng.book.flagged
+        classified, evaluated = len(eng.book.info), eng.book.evaluated
+    for _ in range(args.repeat):
         eng = make_engine(cfg, ctx)
-        if i:  # warm: ASes already classified (a long-running watcher's steady state)
-            eng.book.info, eng.book.flagged = book_info
+        eng.book.info, eng.book.flagged = book_info  # warm: ASes already classified (a running watcher)
         out = Count()
         t = time.perf_counter()
         replay(cfg, files, Dispatcher([out]), engine=eng)
-        dt = time.perf_counter() - t
-        book_info = eng.book.info, eng.book.flagged
-        if cold is None:
-            cold = dt
-        else:
-            best_n = min(best_n, dt)
-    if best_n == float("inf"):
-        best_n = cold
+        best_n = min(best_n, time.perf_counter() - t)
+    cold = best_c
     print(f"messages: {n:,} ({len(files)} RIS update files), watched prefixes: {len(watched):,}, "
           f"excluded ASes: {len(excluded)}")
     print(f"anchor (per-message JSON, BGPalerter-style): {best_a:.3f} s  {n / best_a:,.0f} msg/s  ({alerts} alerts)")
-    print(f"netvet watch --replay (cold: ASes classified on the way): {cold:.3f} s  {n / cold:,.0f} msg/s")
+    print(f"netvet watch --replay (cold: {classified} ASes classified on the way, {evaluated} of them through "
+          f"the policy engine): {cold:.3f} s  {n / cold:,.0f} msg/s")
     print(f"netvet watch --replay (warm): {best_n:.3f} s  {n / best_n:,.0f} msg/s  ({out.n} events)")
     print(f"ratio netvet/anchor: cold {best_a / cold:.1f}x, warm {best_a / best_n:.1f}x")
     return 0

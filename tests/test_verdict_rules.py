@@ -173,3 +173,21 @@ def test_file_names_are_not_evidence(tmp_path, shared):
         got.append(sorted((f.subject.split("#")[-1].split(":")[-1], str(f.verdict)) for f in report.findings))
     assert got[0] == got[1]
     assert ("device", "FAIL") in got[1]
+
+
+def test_a_rib_with_no_route_is_an_input_error(tmp_path, capsys):
+    empty = tmp_path / "empty.bgp"
+    empty.write_text("TABLE_DUMP2|1400000000|B|192.0.2.1|64500|not-a-prefix|64500 4134|IGP|192.0.2.1|0|0||NAG||\n")
+    assert main(["routes", "audit", str(empty), "--policy", "clean-network"]) == 2
+    assert "no routes in this input" in capsys.readouterr().err
+
+
+def test_a_traceroute_that_did_not_run_is_read_not_malformed(tmp_path):
+    from netvet.readers.atlas_traceroute import load_traceroute_routes
+
+    f = tmp_path / "t.jsonl"
+    f.write_text('{"type": "traceroute", "msm_id": 1, "prb_id": 2, "dst_name": "no.such.name", '
+                 '"error": "getaddrinfo: name does not resolve"}\n')
+    _table, stats, _counts = load_traceroute_routes(f, None)
+    assert (stats.read, stats.malformed, stats.skipped) == (1, 0, 1)
+    assert stats.issues[0].severity == "warning" and "did not run" in stats.issues[0].reason

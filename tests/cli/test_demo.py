@@ -89,3 +89,56 @@ def test_compare_national_on_demo(demo, capsys):
     assert code == 0
     assert {p: v["excluded_assets"] for p, v in cmp["per_policy"].items()} == {
         "clean-network": 33, "uk-designated-vendors": 24, "jp-critical-infrastructure": 0}
+
+
+def test_demo_phone_fleet(demo):
+    """Four SAMPLE handsets (`pm list packages -f -i`): the makers' system packages and the apps of PRC stores."""
+    out, _ = demo
+    phones = sorted((out / "SAMPLE-DATA-phones").iterdir())
+    assert [p.name for p in phones] == [f"SAMPLE-DATA-{m}-pm-list-packages.txt" for m in (
+        "google-pixel-8", "huawei-nova-12", "samsung-galaxy-s24", "xiaomi-redmi-note-13")]
+    doc = json.loads((out / "netvet-demo-phones-report.json").read_text())
+    assert doc["sample_data"] is True and (out / "netvet-demo-phones-report.html").exists()
+    s = doc["summary"]
+    assert (s["observations"], s["attributed"], s["registry_only"], s["unknown"]) == (31, 28, 0, 3)
+    assert {p: (v["FAIL"], v["REVIEW"], v["UNKNOWN"], v["PASS"]) for p, v in s["per_policy"].items()} == {
+        "clean-network": (15, 0, 3, 13), "de-critical-components": (0, 3, 3, 25), "eu-5g-toolbox": (0, 5, 3, 23),
+        "fcc-covered-list": (3, 0, 3, 25), "fr-5g-authorisations": (0, 5, 3, 23),
+        "jp-critical-infrastructure": (0, 5, 3, 23), "ndaa-889": (3, 0, 3, 25), "se-pts-2020": (0, 3, 3, 25),
+        "uk-designated-vendors": (0, 3, 3, 25), "vendor-neutral-risk": (0, 14, 3, 14)}
+    cn = {f["label"]: f for f in doc["findings"] if f["policy"] == "clean-network"}
+    xiaomi = "SAMPLE-DATA-xiaomi-redmi-note-13-pm-list-packages.txt"
+    huawei = "SAMPLE-DATA-huawei-nova-12-pm-list-packages.txt"
+    # a Xiaomi system package; WeChat from the Xiaomi store; Teams (Microsoft) from Huawei AppGallery
+    assert "clean.apps.oem-preinstalled" in cn[f"{xiaomi}:1"]["rule_ids"]
+    assert "clean.apps.untrusted-store" in cn[f"{xiaomi}:7"]["rule_ids"]
+    teams = cn[f"{huawei}:7"]
+    assert (teams["entity"]["id"], teams["verdict"], teams["rule_ids"]) == (
+        "microsoft", "FAIL", ["clean.apps.untrusted-store"])
+    pixel = [f for lbl, f in cn.items() if lbl.startswith("SAMPLE-DATA-google-pixel-8")]
+    assert [f["verdict"] for f in pixel] == ["PASS"] * 6 + ["FAIL", "UNKNOWN"]
+
+
+def test_demo_cables(demo):
+    """The cables of the demo country (US) from the synthetic SAMPLE cable map, through `cables audit`."""
+    out, _ = demo
+    assert (out / "SAMPLE-DATA-cables" / "cable" / "sample-pacific-light.json").exists()
+    doc = json.loads((out / "netvet-demo-cables.json").read_text())
+    assert doc["sample_data"] is True and doc["country"] == "US" and doc["policy"]["id"] == "clean-network"
+    assert "SAMPLE DATA" in doc["data"]["licence"] and "TeleGeography data)" in doc["data"]["licence"]
+    assert doc["summary"] == {"cables": 4, "landing_points": 3, "parties": 12, "parties_attributed": 11,
+                              "cable_verdicts": {"FAIL": 1, "REVIEW": 1, "UNKNOWN": 1, "PASS": 1},
+                              "landing_point_verdicts": {"FAIL": 1, "REVIEW": 0, "UNKNOWN": 1, "PASS": 1}}
+    st = doc["input"]
+    assert (st["read"], st["attributed"], st["unattributed"], st["malformed"], st["skipped"]) == (5, 4, 0, 0, 1)
+    assert {c["id"]: c["verdict"] for c in doc["cables"]} == {
+        "sample-atlantic-crossing": "PASS", "sample-caribbean-loop": "UNKNOWN",
+        "sample-harbour-express": "REVIEW", "sample-pacific-light": "FAIL"}
+    assert [u["name"] for u in doc["unmatched"]["owner"]] == ["Islands Sample Cable Ltd"]
+    html = (out / "netvet-demo-cables.html").read_text()
+    assert "<svg" in html and "SAMPLE DATA" in html and "CC BY-NC-SA" not in html
+    # the same data through the command itself
+    assert main(["cables", "audit", "--country", "US", "--data", str(out / "SAMPLE-DATA-cables"),
+                 "--format", "json", "--on", "2026-11-24", "-o", str(out / "cables-cli.json")]) == 0
+    cli = json.loads((out / "cables-cli.json").read_text())
+    assert cli["summary"] == doc["summary"]

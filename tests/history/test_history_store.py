@@ -17,7 +17,7 @@ import pytest
 from netvet.cli import main
 from netvet.history.drift import diff_runs
 from netvet.history.keys import finding_keys, identity, observation_keys
-from netvet.history.store import PAUSE_ENV, History, HistoryError, data_dir, db_path
+from netvet.history.store import History, HistoryError, data_dir, db_path
 from tests.fixtures.reports.reportkit import FIX, HOSTILE, INVENTORY_V1, INVENTORY_V2, PACK, mini_report
 
 T1 = datetime(2024, 6, 1, 9, 0, 0, tzinfo=UTC)
@@ -169,8 +169,16 @@ import importlib.util
 spec = importlib.util.spec_from_file_location("reportkit", {kit!r})
 kit = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(kit)
+import os, pathlib, time
 from netvet.history.store import History
-History({db!r}).record(kit.mini_report(kit.HOSTILE), [str(kit.HOSTILE)])
+
+
+def pause():  # inside the open transaction: say so, then wait to be killed
+    pathlib.Path({marker!r}).write_text(str(os.getpid()), encoding="utf-8")
+    time.sleep(60)
+
+
+History({db!r}).record(kit.mini_report(kit.HOSTILE), [str(kit.HOSTILE)], before_commit=pause)
 print("committed")
 """
 
@@ -183,9 +191,8 @@ def test_writer_killed_mid_write_leaves_earlier_runs_intact(tmp_path, reports):
     before = (h.runs(), h.findings(a), h.findings(b))
 
     marker = tmp_path / "in-transaction"
-    env = {**os.environ, PAUSE_ENV: str(marker), "NETVET_TEST_PAUSE_SECONDS": "60"}
-    code = WRITER.format(kit=str(FIX / "reports" / "reportkit.py"), db=str(db))
-    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    code = WRITER.format(kit=str(FIX / "reports" / "reportkit.py"), db=str(db), marker=str(marker))
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 30
         while not marker.exists():

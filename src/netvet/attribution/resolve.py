@@ -48,6 +48,7 @@ CONFIDENCE = {
     ("cpe", Strength.WEAK): 0.25,
 }
 POSITIVE_CONFIDENCE = 0.5  # an attribution below this never lets an asset PASS
+MAX_REMEMBERED = 200_000  # identifier attributions an attributor keeps for reuse (bounded memory)
 _STRENGTH_RANK = {Strength.STRONG: 2, Strength.MODERATE: 1, Strength.WEAK: 0}
 _CPE23 = re.compile(r"^cpe:2\.3:([aho\*\-]):([^:]*):([^:]*)")
 _CPE22 = re.compile(r"^cpe:/([aho]):([^:]*)(?::([^:]*))?")
@@ -85,6 +86,9 @@ class Attributor:
     sdks: object | None = None  # SdkSignatures (sdk_signatures.py): SDKs embedded in an app -> their vendor
     on: date = field(default_factory=date.today)
     _methods: dict[IdKind, Callable[[Identifier], IdentifierAttribution]] = field(init=False, repr=False)
+    # per attributor (never module-level): identical identifiers are attributed once, each entity's steps built once
+    _seen: dict[Identifier, IdentifierAttribution] = field(default_factory=dict, init=False, repr=False)
+    _steps: dict[str, tuple[EvidenceStep, ...]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._methods = {
@@ -100,6 +104,13 @@ class Attributor:
 
     # --------------------------------------------------------------- helpers
     def _entity_steps(self, entity_id: str) -> list[EvidenceStep]:
+        """The chain from an entity up: the entity, its controlling owners, the designations that reach it."""
+        steps = self._steps.get(entity_id)
+        if steps is None:
+            steps = self._steps[entity_id] = tuple(self._build_entity_steps(entity_id))
+        return list(steps)
+
+    def _build_entity_steps(self, entity_id: str) -> list[EvidenceStep]:
         reg = self.registry
         e = reg.entities[entity_id]
         steps = []
@@ -378,10 +389,19 @@ class Attributor:
 
     # --------------------------------------------------------------- public
     def identifier(self, ident: Identifier) -> IdentifierAttribution:
+        """What ``ident`` says about who is behind it. The result is shared by every identical identifier of
+        this attributor's run: treat it as read-only."""
+        hit = self._seen.get(ident)
+        if hit is not None:
+            return hit
         method = self._methods.get(ident.kind)
         if method is None:
             return self._unknown(ident, str(ident.kind), f"no attribution method for {ident.kind} identifiers")
-        return method(ident)
+        ia = method(ident)
+        if len(self._seen) >= MAX_REMEMBERED:
+            self._seen.clear()
+        self._seen[ident] = ia
+        return ia
 
     def observation(self, obs: Observation) -> Attribution:
         evidence = [self.identifier(i) for i in obs.identifiers]

@@ -17,6 +17,7 @@ import pkgutil
 import sys
 
 import typer
+from rich.markup import escape
 
 from .common import EXIT_INPUT, console_err
 
@@ -99,6 +100,14 @@ def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
     return False
 
 
+def _missing_extra(exc: ModuleNotFoundError):
+    """The MissingExtra of an optional package's import failing deep inside a command (None: not an extra)."""
+    from .common import EXTRAS, MissingExtra
+
+    top = (exc.name or "").split(".")[0]
+    return MissingExtra(top, EXTRAS[top]) if top in EXTRAS else None
+
+
 def _internal_error(exc: BaseException) -> int:
     if _debug:
         import traceback
@@ -133,6 +142,12 @@ def main(argv: list[str] | None = None) -> int:
         console_err.print("error: the input is nested too deeply to process (Python's recursion limit was "
                           "reached); rerun with --debug for the trace", style="bold red", markup=False,
                           highlight=False)
+        return EXIT_INPUT
+    except ModuleNotFoundError as exc:
+        missing = _missing_extra(exc)
+        if missing is None or _debug:
+            return _internal_error(exc)
+        console_err.print(f"[bold red]error:[/] {escape(str(missing))}", highlight=False)
         return EXIT_INPUT
     except MemoryError:
         console_err.print("error: out of memory: the input is too large for this machine's memory (split it, "

@@ -15,6 +15,7 @@ from .common import (
     input_exit_code,
     load_id_registries,
     progress_reader,
+    usage_error,
     use_asn_db,
     warn_stale,
     write_output,
@@ -76,11 +77,21 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Audit device evidence under one or more policies."""
         from ..attribution.registry import Registry
-        from ..pipeline import Context, run_audit
+        from ..pipeline import Context, build_report, read_inputs
         from ..policies import bundled_pack_paths
 
         when = parse_date(on)
+        if platform is not None:
+            from ..readers.device_cli import KNOWN_PLATFORMS
+
+            if platform not in KNOWN_PLATFORMS:
+                raise usage_error(f"unknown --platform {platform!r} (known: {', '.join(KNOWN_PLATFORMS)})")
         use_asn_db(asn_db)
+        # the evidence first: an input that cannot be read is refused before any reference data is loaded
+        prog, cb = progress_reader()
+        with prog:
+            observations, stats = read_inputs(inputs, input_format, progress=cb,
+                                              reader_options={"platform": platform})
         registry = Registry.load(registry_dir)
         macs, pens, used = load_id_registries(mac_db, pen_db)
         ctx = Context.build(policy or ([] if framework else list(bundled_pack_paths())), registry, when, macs=macs,
@@ -88,9 +99,7 @@ def register(app: typer.Typer) -> None:
                             fingerprint_files=fingerprints or ())
         ctx.datasets = used + ctx.datasets
         warn_stale(ctx.datasets)
-        prog, cb = progress_reader()
-        with prog:
-            report = run_audit(inputs, ctx, input_format, progress=cb, reader_options={"platform": platform})
+        report = build_report(ctx, observations, stats)
         emit(report, str(fmt), output)
         if record:
             from .history import record_run

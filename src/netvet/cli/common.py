@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -27,10 +28,26 @@ class OutFormat(StrEnum):
 
 
 class FailOn(StrEnum):
+    """``--fail-on``: the lowest verdict that makes a command exit 1. The one definition every command uses."""
+
     fail = "fail"
     review = "review"
     unknown = "unknown"
     never = "never"
+
+    @property
+    def verdicts(self) -> frozenset[str]:
+        """The verdicts at or above this level (FAIL > REVIEW > UNKNOWN; WAIVED and PASS never fail)."""
+        return _FAIL_LEVELS[self]
+
+
+_FAIL_LEVELS = {
+    FailOn.fail: frozenset({"FAIL"}),
+    FailOn.review: frozenset({"FAIL", "REVIEW"}),
+    FailOn.unknown: frozenset({"FAIL", "REVIEW", "UNKNOWN"}),
+    FailOn.never: frozenset(),
+}
+FAIL_ON_HELP = "Exit 1 when a finding is at or above this verdict (fail, review, unknown; never: always 0)."
 
 
 def write_output(text: str, output: Path | None) -> None:
@@ -49,15 +66,47 @@ def usage_error(message: str) -> typer.Exit:
     return typer.Exit(EXIT_INPUT)
 
 
-def exit_code_for(report, fail_on: FailOn) -> int:
-    """1 when any finding is at or above ``fail_on``, else 0."""
-    levels = {
-        FailOn.fail: {"FAIL"},
-        FailOn.review: {"FAIL", "REVIEW"},
-        FailOn.unknown: {"FAIL", "REVIEW", "UNKNOWN"},
-        FailOn.never: set(),
-    }[fail_on]
-    return EXIT_FINDINGS if any(str(f.verdict) in levels for f in report.findings) else EXIT_OK
+def exit_code_for(result, fail_on: FailOn) -> int:
+    """1 when any finding of ``result`` is at or above ``fail_on``, else 0.
+
+    ``result`` is a Report (its findings), a result with a ``verdicts`` list (a RoutesAudit: one verdict per
+    prefix) or an iterable of verdict names."""
+    if hasattr(result, "findings") and not hasattr(result, "verdicts"):
+        verdicts = (str(f.verdict) for f in result.findings)
+    else:
+        verdicts = (str(v) for v in getattr(result, "verdicts", result))
+    levels = FailOn(fail_on).verdicts
+    return EXIT_FINDINGS if any(v in levels for v in verdicts) else EXIT_OK
+
+
+def emit(result, fmt: str, output: Path | None) -> None:
+    """Write ``result`` (any command's typed result) in format ``fmt`` through its registered reporter; the table
+    format goes to the terminal, with colour, when not written to a file."""
+    from ..reporters import render, renderables
+
+    if str(fmt) == "table" and output is None:
+        for part in renderables(result):
+            console.print(part)
+        return
+    write_output(render(result, str(fmt)), output)
+
+
+# optional package (import name) -> the extra that installs it
+EXTRAS = {
+    "polars": "flows", "pyarrow": "flows", "duckdb": "history", "fastapi": "web", "uvicorn": "web",
+    "ntc_templates": "cli-parsers", "dask": "dask", "distributed": "dask", "exabgp": "watch",
+    "websockets": "watch", "androguard": "apps", "pysnmp": "collect", "netmiko": "collect",
+    "pynetbox": "collect", "keyring": "collect", "requests": "collect",
+}
+
+
+class MissingExtra(Exception):
+    """An optional package a command needs is not installed."""
+
+    def __init__(self, module: str, extra: str):
+        self.module, self.extra = module, extra
+        super().__init__(f"this command needs the optional package {module!r}: install netvet's {extra!r} extra "
+                         f"(python3 -m pip install 'netvet[{extra}]')")
 
 
 def input_exit_code(report, strict: bool) -> int:
@@ -116,3 +165,19 @@ def use_asn_db(path: Path | None) -> None:
 
             raise InputError(str(path), "--asn-db: file not found")
         os.environ["NETVET_ASN_DB"] = str(path)
+
+
+def require_extra(module: str, extra: str | None = None):
+    """Import ``module`` (an optional dependency, or a netvet module that needs one) and return it. When the
+    optional package is missing, say which extra installs it and exit 2: a clean message, never a traceback."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        missing = (getattr(exc, "name", None) or module).split(".")[0]
+        if missing not in EXTRAS and missing != module.split(".")[0]:
+            raise  # not a missing optional package: a real error
+        err = MissingExtra(missing, extra or EXTRAS.get(missing, "all"))
+        console_err.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False)
+        raise typer.Exit(EXIT_INPUT) from None

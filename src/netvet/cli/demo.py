@@ -45,6 +45,8 @@ def register(app: typer.Typer) -> None:
         console.print(f"full report (JSON): {out}")
         console.print(f"full report (HTML, opens offline): {html_out}")
         _operator_network(registry, macs, output_dir, on)
+        _phone_fleet(ctx, output_dir)
+        _cables(ctx, output_dir)
 
 
 NATIONAL = ["fcc-covered-list", "clean-network", "uk-designated-vendors", "de-critical-components",
@@ -84,3 +86,57 @@ def _operator_network(registry, macs, output_dir: Path, on: str | None) -> None:
     tl_out = output_dir / "netvet-demo-timeline.html"
     tl_out.write_text(timeline_html(tl), encoding="utf-8")
     console.print(f"operator network: {inventory}; compliance timeline (HTML): {tl_out}")
+
+
+def _phone_fleet(ctx, output_dir: Path) -> None:
+    """Four sample handsets (Xiaomi, Huawei, Samsung, Google Pixel): their `pm list packages -f -i` outputs under
+    every bundled pack (Clean Apps / Clean Store: makers' system packages, apps from untrusted stores)."""
+    from rich.table import Table
+
+    from ..demo import generate_phones
+    from ..pipeline import run_audit
+    from ..reporters import render
+
+    phones = generate_phones(output_dir)
+    report = run_audit(phones, ctx, sample_data=True)
+    report.notes.append("SAMPLE DATA: generated `pm list packages -f -i` outputs of four handsets; not real phones.")
+    s = report.summary()
+    t = Table(title=f"SAMPLE phone fleet: {s['observations']} apps on {len(phones)} handsets (Xiaomi, Huawei, "
+              f"Samsung, Google Pixel), {s['attributed']} attributed", title_justify="left")
+    for col in ("policy", "FAIL", "REVIEW", "UNKNOWN", "PASS"):
+        t.add_column(col)
+    for pol, v in sorted(s["per_policy"].items()):
+        t.add_row(pol, str(v["FAIL"]), str(v["REVIEW"]), str(v["UNKNOWN"]), str(v["PASS"]))
+    console.print(t)
+    (output_dir / "netvet-demo-phones-report.json").write_text(render(report, "json"), encoding="utf-8")
+    html_out = output_dir / "netvet-demo-phones-report.html"
+    html_out.write_text(render(report, "html"), encoding="utf-8")
+    console.print(f"phone fleet: {phones[0].parent}/; report (HTML): {html_out}")
+
+
+def _cables(ctx, output_dir: Path) -> None:
+    """The cables of the demo country from a tiny synthetic cable map (SAMPLE DATA, not the CC BY-NC-SA cable
+    map), through the `netvet cables audit` logic under clean-network, with the offline map."""
+    import dataclasses
+    import json
+
+    from ..cable_audit import audit_country
+    from ..demo import CABLE_COUNTRY, CABLE_NOTE, generate_cables
+    from ..readers.cables import load_cable_map
+    from ..reporters.cable_map import render_cable_html
+
+    root = generate_cables(output_dir)
+    ctx = dataclasses.replace(ctx, packs=[p for p in ctx.packs if p.id == "clean-network"])
+    cmap = load_cable_map(root)
+    doc, _report = audit_country(ctx, cmap, CABLE_COUNTRY)
+    doc["sample_data"] = True
+    doc["data"]["licence"] = CABLE_NOTE + " (no TeleGeography data)"
+    (output_dir / "netvet-demo-cables.json").write_text(
+        json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    html_out = output_dir / "netvet-demo-cables.html"
+    html_out.write_text(render_cable_html(doc, cmap.routes({c["id"] for c in doc["cables"]})), encoding="utf-8")
+    s = doc["summary"]
+    console.print(f"SAMPLE cables landing in {CABLE_COUNTRY} under clean-network: {s['cables']} cables, "
+                  f"{s['landing_points']} landing points; " + ", ".join(
+                      f"{k} {v}" for k, v in s["cable_verdicts"].items()) + f"; map (HTML): {html_out}",
+                  highlight=False)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from .common import EXIT_INPUT, FailOn, console, console_err, exit_code_for, usage_error, write_output
+from .common import EXIT_INPUT, FAIL_ON_HELP, FailOn, console_err, emit, exit_code_for, require_extra, usage_error
 
 flows_app = typer.Typer(
     name="flows",
@@ -63,7 +63,7 @@ def audit(
     fmt: FlowFormat = typer.Option(FlowFormat.table, "--format", "-f", help="Output format."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file."),
     strict: bool = typer.Option(False, "--strict", help="Exit 2 when any input record is malformed."),
-    fail_on: FailOn = typer.Option(FailOn.fail, "--fail-on", help="Exit 1 when a finding is at or above this."),
+    fail_on: FailOn = typer.Option(FailOn.fail, "--fail-on", help=FAIL_ON_HELP),
     top: int = typer.Option(20, "--top", help="Internal hosts to list per policy."),
     on: str | None = typer.Option(None, "--on", help="Evaluate ownership and designations as of this date."),
     registry_dir: Path | None = typer.Option(None, "--registry", help="Use this registry directory."),
@@ -74,10 +74,13 @@ def audit(
     Per excluded entity and per Clean Network line (clean-cloud for clouds, clean-carrier for carriers):
     bytes, packets, flows, internal hosts and time span; the internal hosts talking to them; traffic per hour.
     """
+    require_extra("polars", "flows")
+    require_extra("pyarrow", "flows")
+    if engine == Engine.dask:
+        require_extra("distributed", "dask")
     from ..attribution.registry import Registry
     from ..flows import audit as flow_audit
     from ..flows import mapping, sources
-    from ..flows import output as flow_output
     from ..flows.inputs import ReadOptions
     from ..pipeline import Context
     from .audit import parse_date
@@ -98,20 +101,7 @@ def audit(
     result = flow_audit.run(list(inputs), ctx, src, options=options, input_format=input_format,
                             dns_logs=list(dns or []), engine_name=str(engine), scheduler=scheduler,
                             workers=workers, top=top)
-    if fmt == FlowFormat.table:
-        if output is None:
-            for part in flow_output.renderables(result):
-                console.print(part)
-        else:
-            write_output(flow_output.to_text(result), output)
-    elif fmt == FlowFormat.json:
-        write_output(flow_output.to_json(result), output)
-    elif fmt == FlowFormat.csv:
-        write_output(flow_output.to_csv(result), output)
-    else:
-        from ..reporters import render
-
-        write_output(render(result.report, "html"), output)
+    emit(result, fmt, output)
     problems = [i for s in result.report.inputs for i in s.issues if i.severity == "error"]
     malformed = sum(s.malformed for s in result.report.inputs)
     if problems or malformed:

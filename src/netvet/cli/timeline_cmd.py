@@ -2,43 +2,42 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 
 import typer
 
-from .common import console, input_exit_code, load_id_registries, usage_error, write_output
+from .common import emit, input_exit_code, load_id_registries
+
+
+class TimelineFormat(StrEnum):
+    table = "table"
+    json = "json"
+    html = "html"
+
+
+def timeline_cmd(
+    inputs: list[Path] = typer.Argument(..., help="Evidence files (any format netvet reads)."),
+    policy: list[str] = typer.Option(..., "--policy", "-p", help="Pack ids or files (one or more)."),
+    fmt: TimelineFormat = typer.Option(TimelineFormat.table, "--format", "-f", help="table, json or html."),
+    output: Path | None = typer.Option(None, "--output", "-o"),
+    input_format: str | None = typer.Option(None, "--input-format"),
+    on: str | None = typer.Option(None, "--on", help="Evaluate as of this date (YYYY-MM-DD)."),
+) -> None:
+    """The compliance timeline: dated rules of each pack, the assets and sites they affect, dates passed."""
+    from ..analyses.timeline import build_timeline
+    from ..attribution.registry import Registry
+    from ..pipeline import Context, run_audit
+    from .audit import parse_date
+
+    registry = Registry.load()
+    macs, pens, used = load_id_registries(None, None)
+    ctx = Context.build(policy, registry, parse_date(on), macs=macs, pens=pens)
+    report = run_audit(inputs, ctx, input_format)
+    code = input_exit_code(report, strict=False)
+    emit(build_timeline(report, ctx.packs), fmt, output)
+    raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("timeline")
-    def timeline_cmd(
-        inputs: list[Path] = typer.Argument(..., help="Evidence files (any format netvet reads)."),
-        policy: list[str] = typer.Option(..., "--policy", "-p", help="Pack ids or files (one or more)."),
-        fmt: str = typer.Option("table", "--format", "-f", help="table, json or html."),
-        output: Path | None = typer.Option(None, "--output", "-o"),
-        input_format: str | None = typer.Option(None, "--input-format"),
-        on: str | None = typer.Option(None, "--on", help="Evaluate as of this date (YYYY-MM-DD)."),
-    ) -> None:
-        """The compliance timeline: dated rules of each pack, the assets and sites they affect, dates passed."""
-        from ..analyses.timeline import build_timeline
-        from ..attribution.registry import Registry
-        from ..pipeline import Context, run_audit
-        from ..reporters.timeline import timeline_html, timeline_json, timeline_tables
-        from .audit import parse_date
-
-        if fmt not in ("table", "json", "html"):
-            raise usage_error(f"unknown format {fmt!r} (table, json, html)")
-        registry = Registry.load()
-        macs, pens, used = load_id_registries(None, None)
-        ctx = Context.build(policy, registry, parse_date(on), macs=macs, pens=pens)
-        report = run_audit(inputs, ctx, input_format)
-        code = input_exit_code(report, strict=False)
-        tl = build_timeline(report, ctx.packs)
-        if fmt == "json":
-            write_output(timeline_json(tl), output)
-        elif fmt == "html":
-            write_output(timeline_html(tl), output)
-        else:
-            for t in timeline_tables(tl):
-                console.print(t)
-        raise typer.Exit(code)
+    app.command("timeline")(timeline_cmd)

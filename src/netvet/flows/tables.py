@@ -368,6 +368,7 @@ class ParquetFlowTable(FlowFormat):
         import pyarrow as pa
         import pyarrow.parquet as pq
 
+        key = None
         try:
             st = Path(path).stat()
             key = (path, st.st_mtime_ns, st.st_size)
@@ -378,9 +379,13 @@ class ParquetFlowTable(FlowFormat):
                     if len(_META) > 64:
                         _META.clear()
                     _META[key] = meta
-        except (OSError, pa.ArrowException) as exc:
+            names = meta.schema.to_arrow_schema().names
+        except (OSError, ValueError, pa.ArrowException) as exc:  # ValueError: a damaged footer (bad UTF-8 names)
+            if key is not None:
+                with _META_LOCK:
+                    _META.pop(key, None)
             raise InputError(path, f"cannot read Parquet: {exc}") from None
-        cols = mapping.resolve(meta.schema.to_arrow_schema().names, options.map, path)
+        cols = mapping.resolve(names, options.map, path)
         return meta, cols
 
     def parts(self, path: Path, options: ReadOptions) -> list[Part]:
@@ -437,7 +442,7 @@ class ParquetFlowTable(FlowFormat):
                     lines = np.arange(row + 1, row + n + 1, dtype=np.int64)
                     row += n
                     yield self._chunk(batch, cols, lines, stats, coded)
-        except (OSError, pa.ArrowException, pl.exceptions.PolarsError) as exc:
+        except (OSError, ValueError, pa.ArrowException, pl.exceptions.PolarsError) as exc:
             raise InputError(part.path, f"cannot read Parquet: {exc}", line=row + 1) from None
 
     @staticmethod

@@ -13,7 +13,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,9 +23,6 @@ from .keys import basename, finding_keys
 
 DB_NAME = "history.duckdb"
 SCHEMA_VERSION = "1"
-# Test hook: when set to a file path, ``record`` creates that file inside the open transaction and waits
-# (so a test can kill the writer mid-write deterministically).
-PAUSE_ENV = "NETVET_TEST_PAUSE_IN_RECORD"
 
 _DDL = [
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
@@ -187,11 +184,13 @@ class History:
         inputs: Iterable[str | Path] | None = None,
         command: str = "audit",
         now: datetime | None = None,
+        before_commit: Callable[[], None] | None = None,
     ) -> str:
         """Store ``report`` (a Report or its dictionary) as a new run in one transaction; return its run id.
 
         ``inputs`` are the evidence files as given on the command line (hashed here); by default the files
-        named in the report's inputs.
+        named in the report's inputs. ``before_commit`` is called inside the open transaction, after every row is
+        written and before the commit (a caller can observe or interrupt a write in progress).
         """
         data = report if isinstance(report, dict) else report.to_dict()
         text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
@@ -300,7 +299,8 @@ class History:
                     columns = [list(col) for col in zip(*rows, strict=True)]
                     columns[0] = [run_id] * len(rows)
                     con.execute(f"INSERT INTO findings SELECT {', '.join(_UNNEST)}", columns)
-                _pause_for_tests()
+                if before_commit is not None:
+                    before_commit()
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
@@ -418,11 +418,3 @@ def _iso(value) -> str | None:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%dT%H:%M:%SZ")
     return str(value)
-
-
-def _pause_for_tests() -> None:
-    marker = os.environ.get(PAUSE_ENV)
-    if not marker:
-        return
-    Path(marker).write_text(str(os.getpid()), encoding="utf-8")
-    time.sleep(float(os.environ.get("NETVET_TEST_PAUSE_SECONDS", "60")))

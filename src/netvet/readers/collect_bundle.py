@@ -23,7 +23,7 @@ import hashlib
 from pathlib import Path
 
 from ..model import InputError, Observation, ReadStats, SourceRef
-from .base import READERS, Progress, Reader, ReadResult, register
+from .base import Progress, Reader, ReadResult, register, sniff_order
 
 MANIFEST = "manifest.json"
 FORMAT_TAG = b'"netvet-collect-bundle"'
@@ -37,8 +37,8 @@ def _bundle():
 
 
 def _inner_reader(path: Path, head: bytes) -> Reader:
-    for fmt, cls in READERS.items():
-        if fmt in ("bundle-member", "bundle-manifest"):
+    for cls in sniff_order():
+        if cls.format in ("bundle-member", "bundle-manifest"):
             continue
         reader = cls()
         if reader.sniff(path, head):
@@ -49,6 +49,7 @@ def _inner_reader(path: Path, head: bytes) -> Reader:
 @register
 class BundleManifestReader(Reader):
     format = "bundle-manifest"
+    priority = 0  # a bundle's manifest is known by name and tag: before every content sniff
     description = "netvet collect bundle manifest (manifest.json): verified and cited, not itself evidence"
     extensions = (".json",)
 
@@ -83,6 +84,7 @@ class BundleManifestReader(Reader):
 @register
 class BundleMemberReader(Reader):
     format = "bundle-member"
+    priority = 0  # a file listed in a bundle manifest: its own reader runs inside this one
     description = "a file of a netvet collect bundle: read by its own reader, citing the bundle manifest"
 
     def sniff(self, path: Path, head: bytes) -> bool:
@@ -209,14 +211,3 @@ def drift(path: Path, manifest: dict, stats: ReadStats) -> list[Observation]:
         stats.warn(f"inventory drift: {host}: source of truth says {manuf} ({a_sot.entity_id}), the device "
                    f"reports {a_dev.entity_id} ({rel})")
     return out
-
-
-def _first() -> None:
-    """Put ``bundle-member`` first: a bundle's files must be read through it to cite the manifest."""
-    items = list(READERS.items())
-    READERS.clear()
-    READERS["bundle-member"] = BundleMemberReader
-    READERS.update((k, v) for k, v in items if k != "bundle-member")
-
-
-_first()

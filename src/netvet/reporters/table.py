@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..model import Report, Verdict
-from . import reporter
+from . import reporter, terminal
 
 VERDICT_STYLE = {"FAIL": "bold red", "REVIEW": "yellow", "UNKNOWN": "magenta", "PASS": "green", "WAIVED": "cyan"}
 
@@ -109,6 +109,7 @@ def controls_table(report: Report) -> Table | None:
     return t
 
 
+@terminal()
 def render_renderables(report: Report) -> list:
     parts = [inputs_table(report), summary_table(report), entity_table(report),
              entity_table(report, key="per_group"), findings_table(report)]

@@ -7,9 +7,15 @@ import json
 from datetime import date
 from html import escape
 
+from rich.console import Console, Group
 from rich.table import Table
 
+from . import reporter, terminal
 
+KIND = "Timeline"  # analyses.timeline.Timeline
+
+
+@reporter("json", kind=KIND)
 def timeline_json(tl) -> str:
     return json.dumps(tl.to_dict(), indent=2) + "\n"
 
@@ -20,6 +26,7 @@ def _sites(m, limit: int = 4) -> str:
     return text + (f", +{len(items) - limit} more" if len(items) > limit else "")
 
 
+@terminal(KIND)
 def timeline_tables(tl) -> list[Table]:
     tables = []
     for p in tl.packs:
@@ -84,6 +91,7 @@ def timeline_svg(tl, width: int = 960) -> str:
     return "".join(parts)
 
 
+@reporter("html", kind=KIND)
 def timeline_html(tl) -> str:
     body = [f"<h1>Compliance timeline (as of {escape(tl.evaluated_on)})</h1>"]
     if tl.sample_data:
@@ -115,3 +123,12 @@ def timeline_html(tl) -> str:
              ".sample{color:#b00;font-weight:bold}")
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>netvet timeline</title>"
             f"<style>{style}</style></head><body>" + "".join(body) + "</body></html>\n")
+
+
+@reporter("table", kind=KIND)
+def timeline_text(tl) -> str:
+    """The terminal tables as plain text (``--format table --output FILE``)."""
+    con = Console(record=True, width=160, force_terminal=False, color_system=None)
+    with con.capture() as cap:
+        con.print(Group(*timeline_tables(tl)))
+    return cap.get()

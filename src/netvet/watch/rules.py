@@ -9,11 +9,12 @@ per rule, the ASes that make it violate.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..analyses.carrier import EXCLUDED, REVIEW
-from ..enforce.classify import classify_asns
+from ..enforce.classify import as_observation, classify_asns
 from ..policies.facts import entity_facts
 from .config import Rule, WatchConfig
 
@@ -48,37 +49,141 @@ class AsInfo:
         }
 
 
+# What an AS observation's facts hold that differs from one AS to the next: ``asset.id`` (``AS<n>``) and the
+# attribute ``asn``. A pack whose rules and reasons read neither judges two ASes with the same attribution alike.
+_ASSET_REF = re.compile(r"(?<![\w.])asset\b")
+_ATTR_KEY = re.compile(r"""\.attributes(?:\[\s*["']([^"']*)["']\s*\]|\.([A-Za-z_]\w*)\b(?!\s*\())""")
+_IN_LITERAL = re.compile(r"""["'][^"']*["']\s+in\s+$""")
+_PER_AS_KEYS = {"asn"}
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")  # the fact paths a reason template interpolates
+
+
+def _as_independent_text(text: str) -> bool:
+    """True when ``text`` (a CEL expression or a reason template) reads no fact that differs between two AS
+    observations: every ``asset`` reference is a field other than ``id``, or ``attributes`` indexed by a literal
+    key other than ``asn``, or the right side of a literal-key ``in`` test. Anything else counts as dependent."""
+    for m in _ASSET_REF.finditer(text):
+        rest = text[m.end():]
+        if not rest.startswith("."):
+            return False  # the whole asset map
+        if rest.startswith(".attributes"):
+            k = _ATTR_KEY.match(rest)
+            if k is not None:
+                if (k.group(1) or k.group(2)) in _PER_AS_KEYS:
+                    return False
+                continue
+            if _IN_LITERAL.search(text[:m.start()]) and not re.match(r"\.attributes\s*[\[.(]", rest):
+                continue
+            return False
+        field_ = re.match(r"\.([A-Za-z_]\w*)", rest)
+        if field_ is None or field_.group(1) == "id":
+            return False
+    return True
+
+
+def packs_as_independent(packs) -> bool:
+    """Whether every rule of every pack judges an AS only on facts two AS observations can share."""
+    for pack in packs:
+        for cr in pack.rules:
+            if not _as_independent_text(cr.rule.when):
+                return False
+            if not all(_as_independent_text(m) for m in _PLACEHOLDER.findall(cr.rule.reason or "")):
+                return False
+    return True
+
+
+def _att_key(att, ent) -> tuple:
+    """Everything of an attribution that the facts, the finding's entity and the verdict can depend on."""
+    best = att.decided_by
+    return (str(att.status), att.entity_id, att.positive, att.weakness, att.method, round(att.confidence, 3),
+            att.conflict, best.org_name if best else None, best.country if best else None,
+            best.relation if best else None, att.manufacturer_status,
+            tuple(sorted((e.entity_id, str(e.status)) for e in att.evidence if e.entity_id)),
+            repr(sorted(ent.items())) if ent else None, bool(att.note))
+
+
 class AsBook:
-    """AS number -> :class:`AsInfo`, classified once each through the policy engine."""
+    """AS number -> :class:`AsInfo`, classified through the policy engine.
+
+    ASes are classified in batches (:meth:`ensure`). When the packs read no fact that tells one AS from another
+    (:func:`packs_as_independent`), ASes with the same attribution facts get the same verdict, so each batch is
+    attributed AS by AS (cheap) and only one AS per distinct attribution that the book has not judged yet goes
+    through :func:`classify_asns`; the others take its verdict with their own AS number, entity key and note.
+    Thousands of unattributed ASes then cost one evaluation instead of one per AS and position."""
 
     def __init__(self, ctx) -> None:
         self.ctx = ctx
         self.info: dict[int, AsInfo] = {}
         self.flagged: set[int] = set()  # ASes at REVIEW or EXCLUDED at some position
+        self.grouped = packs_as_independent(ctx.packs)
+        self._by_key: dict[tuple, tuple] = {}  # attribution key -> (AsVerdict, its attribution) of a judged AS
+        self.evaluated = 0  # ASes that went through classify_asns
 
     def ensure(self, asns: Iterable[int]) -> None:
-        new = {a: ALL_POSITIONS for a in asns if a not in self.info}
+        new = sorted({a for a in asns if a not in self.info})
         if not new:
             return
-        cls = classify_asns(self.ctx, new, "watch", keep_report=True)
-        reg, on = self.ctx.registry, self.ctx.on
+        if not self.grouped:
+            self._classify(new)
+            return
+        from ..pipeline import finding_entity
+
+        attributor = self.ctx.attributor
+        atts = {}
+        keys = {}
+        reps: dict[tuple, int] = {}
+        for asn in new:
+            att = attributor.observation(as_observation(asn, ALL_POSITIONS, "watch"))
+            key = _att_key(att, finding_entity(self.ctx, att))
+            atts[asn], keys[asn] = att, key
+            if key not in self._by_key:
+                reps.setdefault(key, asn)
+        if reps:
+            for rep, (v, att) in self._classify(sorted(reps.values())).items():
+                self._by_key[keys[rep]] = (v, att)
+        for asn in new:
+            if asn in self.info:
+                continue
+            v, rep_att = self._by_key[keys[asn]]
+            att = atts[asn]
+            reasons = v.reasons
+            if rep_att.note and str(rep_att.status) != "attributed":
+                if not reasons or reasons[-1] != rep_att.note:  # not the shape expected: judge it on its own
+                    self._classify([asn])
+                    continue
+                reasons = (*reasons[:-1], att.note)
+            self._store(asn, v.entity_info, v.verdict, v.origin, v.transit, v.peer, v.rule_ids, reasons,
+                        v.citations, att)
+
+    def _classify(self, asns: list[int]) -> dict[int, tuple]:
+        """Classify ``asns`` through the policy engine, one each; returns AS -> (AsVerdict, attribution)."""
+        cls = classify_asns(self.ctx, {a: ALL_POSITIONS for a in asns}, "watch", keep_report=True)
+        self.evaluated += len(asns)
+        out = {}
         for asn, v in cls.verdicts.items():
             att = cls.attributions.get(f"AS{asn}")
-            eid = att.entity_id if att is not None else None
-            juris: tuple[str, ...] = ()
-            owners: frozenset[str] = frozenset()
-            if eid:
-                juris = tuple(entity_facts(reg, eid, on)["chain_countries"])
-                owners = frozenset([eid, *reg.ancestors(eid, on)])
-            chain: tuple[dict, ...] = ()
-            if att is not None and att.decided_by is not None:
-                chain = tuple(s.to_dict() if hasattr(s, "to_dict") else dict(s) for s in att.decided_by.chain)
-            self.info[asn] = AsInfo(
-                asn, v.entity_info, v.verdict, v.origin, v.transit, v.peer, v.rule_ids, v.reasons, v.citations,
-                juris, owners, chain, str(att.status) if att is not None else "unknown",
-            )
-            if max(v.origin, v.transit, v.peer) >= REVIEW:
-                self.flagged.add(asn)
+            self._store(asn, v.entity_info, v.verdict, v.origin, v.transit, v.peer, v.rule_ids, v.reasons,
+                        v.citations, att)
+            out[asn] = (v, att)
+        return out
+
+    def _store(self, asn, entity_info, verdict, origin, transit, peer, rule_ids, reasons, citations, att) -> None:
+        reg, on = self.ctx.registry, self.ctx.on
+        eid = att.entity_id if att is not None else None
+        juris: tuple[str, ...] = ()
+        owners: frozenset[str] = frozenset()
+        if eid:
+            juris = tuple(entity_facts(reg, eid, on)["chain_countries"])
+            owners = frozenset([eid, *reg.ancestors(eid, on)])
+        chain: tuple[dict, ...] = ()
+        if att is not None and att.decided_by is not None:
+            chain = tuple(s.to_dict() if hasattr(s, "to_dict") else dict(s) for s in att.decided_by.chain)
+        self.info[asn] = AsInfo(
+            asn, entity_info, verdict, origin, transit, peer, rule_ids, reasons, citations,
+            juris, owners, chain, str(att.status) if att is not None else "unknown",
+        )
+        if max(origin, transit, peer) >= REVIEW:
+            self.flagged.add(asn)
 
     def __getitem__(self, asn: int) -> AsInfo:
         got = self.info.get(asn)

@@ -18,12 +18,13 @@ from __future__ import annotations
 import functools
 import threading
 from collections import Counter, OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
@@ -185,6 +186,45 @@ def _match(f, want: dict[str, str]) -> bool:
     return True
 
 
+@dataclass
+class Dashboard:
+    """The state of one dashboard app (``app.state.dashboard``): the history, the view cache, the registry and
+    the watch state file the routes read."""
+
+    history: History
+    cache: RunCache
+    registry_loader: Callable[[], object] | None = None
+    watch_state: str | Path | None = None
+
+    @functools.cached_property
+    def registry(self):
+        """The current registry for entity pages (None when it cannot be loaded)."""
+        try:
+            if self.registry_loader is not None:
+                return self.registry_loader()
+            from ..attribution.registry import Registry
+
+            return Registry.load()
+        except Exception:  # noqa: BLE001 - the dashboard works without the registry
+            return None
+
+    def resolve(self, ref: str) -> str:
+        try:
+            return self.history.resolve(ref)
+        except HistoryError as exc:
+            raise HTTPException(404, str(exc)) from None
+
+    def events(self) -> list[dict]:
+        if self.watch_state is None:
+            return []
+        from ..watch.store import open_events
+
+        try:
+            return open_events(self.watch_state)
+        except Exception as exc:  # noqa: BLE001 - a damaged or locked state file is a 503, not a crash
+            raise HTTPException(503, f"cannot read the watch state {self.watch_state}: {exc}") from None
+
+
 def create_app(
     history: History | None = None,
     token: str | None = None,
@@ -195,332 +235,352 @@ def create_app(
     """The dashboard app over ``history``; with ``token`` every request must carry it; ``watch_state`` (a
     `netvet watch` state file) adds the open watch events."""
     history = history or History()
-    cache = RunCache(history)
     app = FastAPI(title="netvet dashboard", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.dashboard = Dashboard(history, RunCache(history), registry_loader, watch_state)
     install_security(app, token=token, bind_host=bind_host)
-
-    @functools.cache
-    def registry():
-        """The current registry for entity pages (None when it cannot be loaded)."""
-        try:
-            if registry_loader is not None:
-                return registry_loader()
-            from ..attribution.registry import Registry
-
-            return Registry.load()
-        except Exception:  # noqa: BLE001 - the dashboard works without the registry
-            return None
-
-    def in_session(fn):
-        """Run a route with one shared read-only connection to the history database."""
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with history.session():
-                return fn(*args, **kwargs)
-
-        return wrapper
-
-    def page(template: str, status: int = 200, **ctx) -> HTMLResponse:
-        ctx.setdefault("run_href", run_href)
-        html = template_env().get_template(template).render(**ctx)
-        return HTMLResponse(html, status_code=status)
-
-    def resolve(ref: str) -> str:
-        try:
-            return history.resolve(ref)
-        except HistoryError as exc:
-            raise HTTPException(404, str(exc)) from None
-
-    def run_href(run_id: str, **params) -> str:
-        q = {k: v for k, v in params.items() if v}
-        return f"/runs/{quote(run_id, safe='')}" + (f"?{urlencode(q)}" if q else "")
-
-    def error(request: Request, status: int, message: str):
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": message}, status_code=status)
-        return page("error.html.j2", status=status, title="Error", message=message, status_code=status)
-
-    @app.exception_handler(HTTPException)
-    async def _http_error(request: Request, exc: HTTPException):
-        return error(request, exc.status_code, str(exc.detail))
-
-    @app.exception_handler(RequestValidationError)
-    async def _bad_request(request: Request, exc: RequestValidationError):
-        problems = []
-        for e in exc.errors()[:5]:
-            where = ".".join(str(x) for x in e.get("loc", ()) if x not in ("query", "path"))
-            problems.append(f"{e.get('loc', ('',))[0]} parameter {where!r}: {e.get('msg', 'invalid')}")
-        return error(request, 400, "bad request: " + "; ".join(problems))
-
-    @app.exception_handler(HistoryError)
-    async def _history_error(request: Request, exc: HistoryError):
-        return error(request, 503, str(exc))
-
-    # --- static -----------------------------------------------------------------------------------
-    @app.get("/static/report.css")
-    def css() -> Response:
-        return Response(asset_text("report.css"), media_type="text/css; charset=utf-8")
-
-    @app.get("/static/report.js")
-    def js() -> Response:
-        return Response(asset_text("report.js"), media_type="text/javascript; charset=utf-8")
-
-    # --- pages ------------------------------------------------------------------------------------
-    @app.get("/", response_class=HTMLResponse)
-    @in_session
-    def runs_page(request: Request):
-        runs = history.runs()
-        pager = Pager.of(request, len(runs))
-        shown = [(r, runs[i + 1] if i + 1 < len(runs) else None)
-                 for i, r in enumerate(runs) if pager.start <= i < pager.stop]
-        return page("runs.html.j2", title="Runs", runs=shown, total=len(runs), pager=pager, db=str(history.path),
-                    run_href=run_href)
-
-    @app.get("/runs/{run}", response_class=HTMLResponse)
-    @in_session
-    def run_page(run: str, request: Request):
-        run_id = resolve(run)
-        info = history.run(run_id)
-        data, view = cache.get(run_id)
-        want = {k: request.query_params.get(k, "") for k in FILTERS}
-        rows = [f for f in view.findings if _match(f, want)]
-        pager = Pager.of(request, len(rows), anchor="#findings")
-
-        def summary_href(pid: str, verdict: str) -> str:
-            return run_href(run_id, policy=pid, verdict=verdict) + "#findings"
-
-        return page(
-            "run.html.j2",
-            title=f"Run {info['seq']}",
-            info=info,
-            v=view,
-            rows=pager.slice(rows),
-            matching=len(rows),
-            pager=pager,
-            want=want,
-            run_id=run_id,
-            summary_href=summary_href,
-            finding_href=lambda f: f"/runs/{quote(run_id, safe='')}/findings/{f.idx}",
-            entity_href=lambda eid: f"/runs/{quote(run_id, safe='')}/entities/{quote(eid, safe='')}",
-        )
-
-    @app.get("/runs/{run}/findings/{idx}", response_class=HTMLResponse)
-    @in_session
-    def finding_page(run: str, idx: str):
-        run_id = resolve(run)
-        info = history.run(run_id)
-        data, view = cache.get(run_id)
-        if not (idx.isascii() and idx.isdigit()) or not 0 <= int(idx) < len(view.findings):
-            shown = idx if len(idx) <= 40 else idx[:37] + "..."
-            raise HTTPException(404, f"run {run_id} has no finding {shown!r} (findings are numbered 0 to "
-                                     f"{len(view.findings) - 1})")
-        f = view.findings[int(idx)]
-        obs = next((o for o in data.get("observations") or [] if o.get("id") == f.subject), None)
-        ev = evidence_view(obs) if obs else None
-        siblings = [g for g in view.findings if g.subject == f.subject and g.idx != f.idx]
-        return page(
-            "finding.html.j2",
-            title=f"{f.label} under {f.policy}",
-            info=info,
-            run_id=run_id,
-            f=f,
-            ev=ev,
-            siblings=siblings,
-            finding_href=lambda g: f"/runs/{quote(run_id, safe='')}/findings/{g.idx}",
-            entity_href=lambda eid: f"/runs/{quote(run_id, safe='')}/entities/{quote(eid, safe='')}",
-            run_href=run_href,
-        )
-
-    @app.get("/runs/{run}/entities/{entity_id}", response_class=HTMLResponse)
-    @in_session
-    def entity_page(run: str, entity_id: str, request: Request):
-        run_id = resolve(run)
-        info = history.run(run_id)
-        data, view = cache.get(run_id)
-        findings = [f for f in view.findings if f.entity_id == entity_id]
-        evidence = [e for e in view.evidence if e.entity_id == entity_id]
-        if not findings and not evidence:
-            raise HTTPException(404, f"no observation of run {run_id} is attributed to {entity_id!r}")
-        facts = _entity_facts(registry(), entity_id)
-        counts = Counter((f.policy, f.verdict) for f in findings)
-        per_policy = [
-            (pid, title, {v: counts.get((pid, v), 0) for v in VERDICTS}, n)
-            for pid, title, _, n in view.per_policy
-        ]
-        per_policy = [(pid, title, c, sum(c.values())) for pid, title, c, _ in per_policy if sum(c.values())]
-        name = findings[0].entity_name if findings else entity_id
-        pager = Pager.of(request, max(len(findings), len(evidence)))
-        return page(
-            "entity.html.j2",
-            title=name,
-            info=info,
-            run_id=run_id,
-            entity_id=entity_id,
-            name=name,
-            facts=facts,
-            findings=pager.slice(findings),
-            evidence=pager.slice(evidence),
-            n_findings=len(findings),
-            n_evidence=len(evidence),
-            pager=pager,
-            per_policy=per_policy,
-            finding_href=lambda g: f"/runs/{quote(run_id, safe='')}/findings/{g.idx}",
-            summary_href=lambda pid, v: (
-                run_href(run_id, policy=pid, verdict=v, entity=entity_id) + "#findings"
-            ),
-            run_href=run_href,
-        )
-
-    @app.get("/compare", response_class=HTMLResponse)
-    @in_session
-    def compare_page(request: Request, a: str = "", b: str = "", p1: str = "", p2: str = ""):
-        runs = history.runs()
-        for ref in (a, b):
-            if ref:
-                resolve(ref)  # a reference given must name a run, even when the page needs both
-        if a and p1 and p2:
-            run_id = resolve(a)
-            info = history.run(run_id)
-            data, view = cache.get(run_id)
-            rows = _policy_pairs(data, view, p1, p2)
-            pager = Pager.of(request, len(rows))
-            return page(
-                "compare_policies.html.j2",
-                title=f"{p1} vs {p2}",
-                info=info,
-                run_id=run_id,
-                p1=p1,
-                p2=p2,
-                rows=pager.slice(rows),
-                total=len(rows),
-                pager=pager,
-                v=view,
-                run_href=run_href,
-                differ=sum(1 for r in rows if r["differ"]),
-            )
-        if a and b:
-            ra, rb = resolve(a), resolve(b)
-            ia, ib = history.run(ra), history.run(rb)
-            (_, va), (_, vb) = cache.get(ra), cache.get(rb)
-            entities = _entity_pairs(va, vb)
-            pager = Pager.of(request, len(entities))
-            return page(
-                "compare_runs.html.j2",
-                title="Compare runs",
-                a=ia,
-                b=ib,
-                va=va,
-                vb=vb,
-                entities=pager.slice(entities),
-                total=len(entities),
-                pager=pager,
-                run_href=run_href,
-            )
-        return page(
-            "compare_pick.html.j2",
-            title="Compare",
-            runs=runs[:MAX_SIZE],
-            more=max(0, len(runs) - MAX_SIZE),
-            run_href=run_href,
-            policies=_policies_of(history, runs[0]["run_id"]) if runs else [],
-        )
-
-    @app.get("/drift", response_class=HTMLResponse)
-    @in_session
-    def drift_page(request: Request, a: str = "", b: str = ""):
-        runs = history.runs()
-        if not (a and b):
-            if len(runs) < 2:
-                return page("compare_pick.html.j2", title="Drift", runs=runs, more=0, run_href=run_href,
-                            policies=[])
-            a, b = runs[1]["run_id"], runs[0]["run_id"]
-        try:
-            drift = diff_runs(history, a, b)
-        except HistoryError as exc:
-            raise HTTPException(404, str(exc)) from None
-        pager = Pager.of(request, max(len(drift.new), len(drift.resolved), len(drift.changed)))
-        return page(
-            "drift.html.j2",
-            title="Drift",
-            d=drift,
-            c=drift.to_dict()["counts"],
-            tables=[(name, pager.slice(rows), len(rows), cls) for name, rows, cls in
-                    (("New", drift.new, "added"), ("Resolved", drift.resolved, "resolved"),
-                     ("Changed", drift.changed, "changed"))],
-            pager=pager,
-            a=history.run(drift.run_a),
-            b=history.run(drift.run_b),
-            run_href=run_href,
-        )
-
-    def events() -> list[dict]:
-        if watch_state is None:
-            return []
-        from ..watch.store import open_events
-
-        try:
-            return open_events(watch_state)
-        except Exception as exc:  # noqa: BLE001 - a damaged or locked state file is a 503, not a crash
-            raise HTTPException(503, f"cannot read the watch state {watch_state}: {exc}") from None
-
-    @app.get("/events", response_class=HTMLResponse)
-    def events_page(request: Request):
-        rows = events()
-        pager = Pager.of(request, len(rows))
-        return page("events.html.j2", title="Watch events", events=pager.slice(rows), pager=pager,
-                    state=str(watch_state) if watch_state is not None else None)
-
-    # --- JSON -------------------------------------------------------------------------------------
-    @app.get("/api/events")
-    def api_events(request: Request):
-        rows = events()
-        pager = Pager.of(request, len(rows))
-        return JSONResponse({"state": str(watch_state) if watch_state is not None else None,
-                             **pager.to_dict(pager.slice(rows))})
-
-    @app.get("/api/runs")
-    @in_session
-    def api_runs(request: Request):
-        runs = history.runs()
-        pager = Pager.of(request, len(runs))
-        return JSONResponse({"database": str(history.path), **pager.to_dict(pager.slice(runs))})
-
-    @app.get("/api/runs/{run}")
-    @in_session
-    def api_run(run: str, request: Request):
-        run_id = resolve(run)
-        info = history.run(run_id)
-        pager = Pager.of(request, info["findings"] or 0)
-        rows = history.findings(run_id, offset=pager.start, limit=pager.size)
-        return JSONResponse({"run": info, **pager.to_dict(rows)})
-
-    @app.get("/api/runs/{run}/report")
-    @in_session
-    def api_report(run: str, request: Request):
-        data, _ = cache.get(resolve(run))
-        findings = data.get("findings") or []
-        pager = Pager.of(request, len(findings))
-        items = pager.slice(findings)
-        wanted = {f.get("subject") for f in items}
-        observations = [o for o in data.get("observations") or [] if o.get("id") in wanted]
-        head = {k: v for k, v in data.items() if k not in ("findings", "observations")}
-        # JSONResponse directly: the recorded report is plain JSON, FastAPI's encoder would walk it again
-        return JSONResponse({"report": head, **pager.to_dict(items), "observations": observations})
-
-    @app.get("/api/drift")
-    @in_session
-    def api_drift(a: str, b: str, request: Request):
-        try:
-            drift = diff_runs(history, a, b).to_dict()
-        except HistoryError as exc:
-            raise HTTPException(404, str(exc)) from None
-        changes = [{"change": kind, **c} for kind in ("new", "resolved", "changed") for c in drift[kind]]
-        pager = Pager.of(request, len(changes))
-        return JSONResponse({"run_a": drift["run_a"], "run_b": drift["run_b"], "counts": drift["counts"],
-                             **pager.to_dict(pager.slice(changes))})
-
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _bad_request)
+    app.add_exception_handler(HistoryError, _history_error)
+    app.include_router(router)
     return app
+
+
+router = APIRouter()
+
+
+def _dash(request: Request) -> Dashboard:
+    return request.app.state.dashboard
+
+
+def in_session(fn):
+    """Run a route with one shared read-only connection to the history database (the route takes ``request``)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with _dash(kwargs["request"]).history.session():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def run_href(run_id: str, **params) -> str:
+    q = {k: v for k, v in params.items() if v}
+    return f"/runs/{quote(run_id, safe='')}" + (f"?{urlencode(q)}" if q else "")
+
+
+def page(template: str, status: int = 200, **ctx) -> HTMLResponse:
+    ctx.setdefault("run_href", run_href)
+    html = template_env().get_template(template).render(**ctx)
+    return HTMLResponse(html, status_code=status)
+
+
+def _error(request: Request, status: int, message: str):
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": message}, status_code=status)
+    return page("error.html.j2", status=status, title="Error", message=message, status_code=status)
+
+
+async def _http_error(request: Request, exc: HTTPException):
+    return _error(request, exc.status_code, str(exc.detail))
+
+
+async def _bad_request(request: Request, exc: RequestValidationError):
+    problems = []
+    for e in exc.errors()[:5]:
+        where = ".".join(str(x) for x in e.get("loc", ()) if x not in ("query", "path"))
+        problems.append(f"{e.get('loc', ('',))[0]} parameter {where!r}: {e.get('msg', 'invalid')}")
+    return _error(request, 400, "bad request: " + "; ".join(problems))
+
+
+async def _history_error(request: Request, exc: HistoryError):
+    return _error(request, 503, str(exc))
+
+
+def _finding_href(run_id: str):
+    return lambda f: f"/runs/{quote(run_id, safe='')}/findings/{f.idx}"
+
+
+def _entity_href(run_id: str):
+    return lambda eid: f"/runs/{quote(run_id, safe='')}/entities/{quote(eid, safe='')}"
+
+
+# --- static ---------------------------------------------------------------------------------------
+@router.get("/static/report.css")
+def css() -> Response:
+    return Response(asset_text("report.css"), media_type="text/css; charset=utf-8")
+
+
+@router.get("/static/report.js")
+def js() -> Response:
+    return Response(asset_text("report.js"), media_type="text/javascript; charset=utf-8")
+
+
+# --- pages ----------------------------------------------------------------------------------------
+@router.get("/", response_class=HTMLResponse)
+@in_session
+def runs_page(request: Request):
+    history = _dash(request).history
+    runs = history.runs()
+    pager = Pager.of(request, len(runs))
+    shown = [(r, runs[i + 1] if i + 1 < len(runs) else None)
+             for i, r in enumerate(runs) if pager.start <= i < pager.stop]
+    return page("runs.html.j2", title="Runs", runs=shown, total=len(runs), pager=pager, db=str(history.path),
+                run_href=run_href)
+
+
+@router.get("/runs/{run}", response_class=HTMLResponse)
+@in_session
+def run_page(run: str, request: Request):
+    dash = _dash(request)
+    run_id = dash.resolve(run)
+    info = dash.history.run(run_id)
+    data, view = dash.cache.get(run_id)
+    want = {k: request.query_params.get(k, "") for k in FILTERS}
+    rows = [f for f in view.findings if _match(f, want)]
+    pager = Pager.of(request, len(rows), anchor="#findings")
+
+    def summary_href(pid: str, verdict: str) -> str:
+        return run_href(run_id, policy=pid, verdict=verdict) + "#findings"
+
+    return page(
+        "run.html.j2",
+        title=f"Run {info['seq']}",
+        info=info,
+        v=view,
+        rows=pager.slice(rows),
+        matching=len(rows),
+        pager=pager,
+        want=want,
+        run_id=run_id,
+        summary_href=summary_href,
+        finding_href=_finding_href(run_id),
+        entity_href=_entity_href(run_id),
+    )
+
+
+@router.get("/runs/{run}/findings/{idx}", response_class=HTMLResponse)
+@in_session
+def finding_page(run: str, idx: str, request: Request):
+    dash = _dash(request)
+    run_id = dash.resolve(run)
+    info = dash.history.run(run_id)
+    data, view = dash.cache.get(run_id)
+    if not (idx.isascii() and idx.isdigit()) or not 0 <= int(idx) < len(view.findings):
+        shown = idx if len(idx) <= 40 else idx[:37] + "..."
+        raise HTTPException(404, f"run {run_id} has no finding {shown!r} (findings are numbered 0 to "
+                                 f"{len(view.findings) - 1})")
+    f = view.findings[int(idx)]
+    obs = next((o for o in data.get("observations") or [] if o.get("id") == f.subject), None)
+    ev = evidence_view(obs) if obs else None
+    siblings = [g for g in view.findings if g.subject == f.subject and g.idx != f.idx]
+    return page(
+        "finding.html.j2",
+        title=f"{f.label} under {f.policy}",
+        info=info,
+        run_id=run_id,
+        f=f,
+        ev=ev,
+        siblings=siblings,
+        finding_href=_finding_href(run_id),
+        entity_href=_entity_href(run_id),
+        run_href=run_href,
+    )
+
+
+@router.get("/runs/{run}/entities/{entity_id}", response_class=HTMLResponse)
+@in_session
+def entity_page(run: str, entity_id: str, request: Request):
+    dash = _dash(request)
+    run_id = dash.resolve(run)
+    info = dash.history.run(run_id)
+    data, view = dash.cache.get(run_id)
+    findings = [f for f in view.findings if f.entity_id == entity_id]
+    evidence = [e for e in view.evidence if e.entity_id == entity_id]
+    if not findings and not evidence:
+        raise HTTPException(404, f"no observation of run {run_id} is attributed to {entity_id!r}")
+    facts = _entity_facts(dash.registry, entity_id)
+    counts = Counter((f.policy, f.verdict) for f in findings)
+    per_policy = [
+        (pid, title, {v: counts.get((pid, v), 0) for v in VERDICTS}, n)
+        for pid, title, _, n in view.per_policy
+    ]
+    per_policy = [(pid, title, c, sum(c.values())) for pid, title, c, _ in per_policy if sum(c.values())]
+    name = findings[0].entity_name if findings else entity_id
+    pager = Pager.of(request, max(len(findings), len(evidence)))
+    return page(
+        "entity.html.j2",
+        title=name,
+        info=info,
+        run_id=run_id,
+        entity_id=entity_id,
+        name=name,
+        facts=facts,
+        findings=pager.slice(findings),
+        evidence=pager.slice(evidence),
+        n_findings=len(findings),
+        n_evidence=len(evidence),
+        pager=pager,
+        per_policy=per_policy,
+        finding_href=_finding_href(run_id),
+        summary_href=lambda pid, v: (
+            run_href(run_id, policy=pid, verdict=v, entity=entity_id) + "#findings"
+        ),
+        run_href=run_href,
+    )
+
+
+@router.get("/compare", response_class=HTMLResponse)
+@in_session
+def compare_page(request: Request, a: str = "", b: str = "", p1: str = "", p2: str = ""):
+    dash = _dash(request)
+    history, cache = dash.history, dash.cache
+    runs = history.runs()
+    for ref in (a, b):
+        if ref:
+            dash.resolve(ref)  # a reference given must name a run, even when the page needs both
+    if a and p1 and p2:
+        run_id = dash.resolve(a)
+        info = history.run(run_id)
+        data, view = cache.get(run_id)
+        rows = _policy_pairs(data, view, p1, p2)
+        pager = Pager.of(request, len(rows))
+        return page(
+            "compare_policies.html.j2",
+            title=f"{p1} vs {p2}",
+            info=info,
+            run_id=run_id,
+            p1=p1,
+            p2=p2,
+            rows=pager.slice(rows),
+            total=len(rows),
+            pager=pager,
+            v=view,
+            run_href=run_href,
+            differ=sum(1 for r in rows if r["differ"]),
+        )
+    if a and b:
+        ra, rb = dash.resolve(a), dash.resolve(b)
+        ia, ib = history.run(ra), history.run(rb)
+        (_, va), (_, vb) = cache.get(ra), cache.get(rb)
+        entities = _entity_pairs(va, vb)
+        pager = Pager.of(request, len(entities))
+        return page(
+            "compare_runs.html.j2",
+            title="Compare runs",
+            a=ia,
+            b=ib,
+            va=va,
+            vb=vb,
+            entities=pager.slice(entities),
+            total=len(entities),
+            pager=pager,
+            run_href=run_href,
+        )
+    return page(
+        "compare_pick.html.j2",
+        title="Compare",
+        runs=runs[:MAX_SIZE],
+        more=max(0, len(runs) - MAX_SIZE),
+        run_href=run_href,
+        policies=_policies_of(history, runs[0]["run_id"]) if runs else [],
+    )
+
+
+@router.get("/drift", response_class=HTMLResponse)
+@in_session
+def drift_page(request: Request, a: str = "", b: str = ""):
+    history = _dash(request).history
+    runs = history.runs()
+    if not (a and b):
+        if len(runs) < 2:
+            return page("compare_pick.html.j2", title="Drift", runs=runs, more=0, run_href=run_href,
+                        policies=[])
+        a, b = runs[1]["run_id"], runs[0]["run_id"]
+    try:
+        drift = diff_runs(history, a, b)
+    except HistoryError as exc:
+        raise HTTPException(404, str(exc)) from None
+    pager = Pager.of(request, max(len(drift.new), len(drift.resolved), len(drift.changed)))
+    return page(
+        "drift.html.j2",
+        title="Drift",
+        d=drift,
+        c=drift.to_dict()["counts"],
+        tables=[(name, pager.slice(rows), len(rows), cls) for name, rows, cls in
+                (("New", drift.new, "added"), ("Resolved", drift.resolved, "resolved"),
+                 ("Changed", drift.changed, "changed"))],
+        pager=pager,
+        a=history.run(drift.run_a),
+        b=history.run(drift.run_b),
+        run_href=run_href,
+    )
+
+
+@router.get("/events", response_class=HTMLResponse)
+def events_page(request: Request):
+    dash = _dash(request)
+    rows = dash.events()
+    pager = Pager.of(request, len(rows))
+    return page("events.html.j2", title="Watch events", events=pager.slice(rows), pager=pager,
+                state=str(dash.watch_state) if dash.watch_state is not None else None)
+
+
+# --- JSON -----------------------------------------------------------------------------------------
+@router.get("/api/events")
+def api_events(request: Request):
+    dash = _dash(request)
+    rows = dash.events()
+    pager = Pager.of(request, len(rows))
+    return JSONResponse({"state": str(dash.watch_state) if dash.watch_state is not None else None,
+                         **pager.to_dict(pager.slice(rows))})
+
+
+@router.get("/api/runs")
+@in_session
+def api_runs(request: Request):
+    history = _dash(request).history
+    runs = history.runs()
+    pager = Pager.of(request, len(runs))
+    return JSONResponse({"database": str(history.path), **pager.to_dict(pager.slice(runs))})
+
+
+@router.get("/api/runs/{run}")
+@in_session
+def api_run(run: str, request: Request):
+    dash = _dash(request)
+    run_id = dash.resolve(run)
+    info = dash.history.run(run_id)
+    pager = Pager.of(request, info["findings"] or 0)
+    rows = dash.history.findings(run_id, offset=pager.start, limit=pager.size)
+    return JSONResponse({"run": info, **pager.to_dict(rows)})
+
+
+@router.get("/api/runs/{run}/report")
+@in_session
+def api_report(run: str, request: Request):
+    dash = _dash(request)
+    data, _ = dash.cache.get(dash.resolve(run))
+    findings = data.get("findings") or []
+    pager = Pager.of(request, len(findings))
+    items = pager.slice(findings)
+    wanted = {f.get("subject") for f in items}
+    observations = [o for o in data.get("observations") or [] if o.get("id") in wanted]
+    head = {k: v for k, v in data.items() if k not in ("findings", "observations")}
+    # JSONResponse directly: the recorded report is plain JSON, FastAPI's encoder would walk it again
+    return JSONResponse({"report": head, **pager.to_dict(items), "observations": observations})
+
+
+@router.get("/api/drift")
+@in_session
+def api_drift(a: str, b: str, request: Request):
+    try:
+        drift = diff_runs(_dash(request).history, a, b).to_dict()
+    except HistoryError as exc:
+        raise HTTPException(404, str(exc)) from None
+    changes = [{"change": kind, **c} for kind in ("new", "resolved", "changed") for c in drift[kind]]
+    pager = Pager.of(request, len(changes))
+    return JSONResponse({"run_a": drift["run_a"], "run_b": drift["run_b"], "counts": drift["counts"],
+                         **pager.to_dict(pager.slice(changes))})
 
 
 def _policies_of(history: History, run_id: str) -> list[str]:

@@ -1,4 +1,5 @@
-"""Rendering a :class:`~.audit.FlowAudit`: terminal tables, CSV and JSON (HTML goes through the core reporter)."""
+"""The reporters of a flow audit (``netvet flows audit``, :class:`~netvet.flows.audit.FlowAudit`): terminal tables,
+text, CSV and JSON; HTML through the core reporter of its Report."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from .audit import FlowAudit
+from . import reporter, terminal
+
+KIND = "FlowAudit"  # netvet.flows.audit.FlowAudit: named, so that rendering a Report never imports the flow engine
 
 VERDICT_STYLE = {"FAIL": "bold red", "REVIEW": "yellow", "UNKNOWN": "magenta", "PASS": "green"}
 CSV_COLUMNS = ("policy", "verdict", "line", "remote", "label", "entity_id", "entity_name", "entity_kind",
@@ -26,11 +29,13 @@ def _size(n: int) -> str:
     return str(n)
 
 
-def to_json(audit: FlowAudit) -> str:
+@reporter("json", kind=KIND)
+def to_json(audit) -> str:
     return json.dumps({**audit.document, "engine": audit.engine}, indent=2, default=str) + "\n"
 
 
-def to_csv(audit: FlowAudit) -> str:
+@reporter("csv", kind=KIND)
+def to_csv(audit) -> str:
     """One row per (policy, remote party): its verdict, line, entity and traffic."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -46,7 +51,8 @@ def to_csv(audit: FlowAudit) -> str:
     return buf.getvalue()
 
 
-def renderables(audit: FlowAudit, hours: int = 24, limit: int = 20) -> list:
+@terminal(KIND)
+def renderables(audit, hours: int = 24, limit: int = 20) -> list:
     d = audit.document
     out: list = []
     t = Table(title="Inputs", title_justify="left")
@@ -120,9 +126,17 @@ def renderables(audit: FlowAudit, hours: int = 24, limit: int = 20) -> list:
     return out
 
 
-def to_text(audit: FlowAudit, width: int = 160) -> str:
+@reporter("table", kind=KIND)
+def to_text(audit, width: int = 160) -> str:
     from rich.console import Console
 
     console = Console(record=True, width=width, file=io.StringIO(), force_terminal=False)
     console.print(Group(*renderables(audit)))
     return console.export_text()
+
+
+@reporter("html", kind=KIND)
+def to_html(audit) -> str:
+    from . import render
+
+    return render(audit.report, "html")
