@@ -262,3 +262,200 @@ def test_cli_uses_the_active_as_names_dataset(capsys, monkeypatch):
     monkeypatch.setattr(sources, "active_paths", lambda names: [Path(SMALL)] if names == ("caida-as2org",) else [])
     code, out, _ = _run(capsys, "-f", "json")
     assert code == 0 and json.loads(out)["asnames"] == [str(SMALL)]
+
+
+# ----------------------------------------------------------------------------- organisation datasets (issue 12.6)
+ORG = FIXTURES / "asn_candidates"
+PDB_NET, PDB_ORG = ORG / "peeringdb-net.json", ORG / "peeringdb-org.json"
+RIR_APNIC, RIR_RIPE = ORG / "delegated-apnic-extended", ORG / "delegated-ripencc-extended"
+AS2ORG = ORG / "as-org2info.txt"
+ORG_ARGS = ("--peeringdb-net", str(PDB_NET), "--peeringdb-org", str(PDB_ORG), "--rir", str(RIR_APNIC),
+            "--rir", str(RIR_RIPE), "--as2org", str(AS2ORG))
+
+# every (group, ASN, evidence kind, status) the handmade organisation data yields
+EXPECTED_EVIDENCE = {
+    ("china-telecom-group", 4134, "peeringdb-org", "claimed"),  # shares org 3152 with claimed AS4809
+    ("china-telecom-group", 4809, "peeringdb-org", "claimed"),
+    ("china-telecom-group", 25726, "peeringdb-org", "excluded"),  # in org 3152, but a reasoned exclusion
+    ("china-telecom-group", 64520, "peeringdb-org", "unclaimed"),  # org name and org 3152 of AS4134
+    ("china-telecom-group", 64530, "rir-opaque-id", "unclaimed"),  # the range AS64530-AS64533 ...
+    ("china-telecom-group", 64531, "rir-opaque-id", "unclaimed"),
+    ("china-telecom-group", 64532, "rir-opaque-id", "unclaimed"),
+    ("china-telecom-group", 64533, "rir-opaque-id", "unclaimed"),  # ... of AS4134's APNIC registrant A92E1062
+    ("china-telecom-group", 64570, "as2org-org", "unclaimed"),  # CAIDA org CT-EXAMPLE-AP of AS4134
+    ("china-unicom-group", 64521, "peeringdb-org", "unclaimed"),  # PeeringDB org 100 of AS4837
+    ("china-mobile-group", 64522, "peeringdb-org", "unclaimed"),  # org name 'China Mobile Example Co., Ltd.'
+    ("china-mobile-group", 64541, "rir-opaque-id", "unclaimed"),  # APNIC registrant A91A7381 of AS9808
+}
+# look-alikes that must not be candidates: 64523 (PeeringDB 'LinkChina Telecom Global Limited'), 64524
+# ('ChinaNetCenter Ltd'), 64525 (a deleted PeeringDB network of org 3152), 64540 (opaque id A92D5F3A, one character
+# off AS4837's A92D5F39), 64550-64559 (available, no registrant), 64560/64561 (RIPE NCC opaque id A92E1062: the
+# same string as AS4134's APNIC id, another registry), 64571 (CAIDA org CT-EXAMPLE-AP2 with the same org name)
+LOOK_ALIKES = {64523, 64524, 64525, 64540, *range(64550, 64560), 64560, 64561, 64571, 13335}
+
+
+@pytest.fixture(scope="module")
+def org_data():
+    from netvet.attribution.peeringdb import load_peeringdb
+    from netvet.attribution.rir_delegated import load_delegated
+
+    return ac.OrgData(peeringdb=load_peeringdb(PDB_NET, PDB_ORG), rir=load_delegated([RIR_APNIC, RIR_RIPE]),
+                      as2org=ac.load_org_data(as2org=AS2ORG).as2org)
+
+
+def test_org_datasets_yield_exactly_the_expected_candidates(rules, reg, org_data):
+    rows, notes = ac.related(rules, reg, org_data)
+    assert notes == []
+    assert {(r.group, r.asn, r.evidence, r.status) for r in rows} == EXPECTED_EVIDENCE
+    assert not {r.asn for r in rows} & LOOK_ALIKES
+    by = {(r.asn, r.evidence): r for r in rows}
+    assert by[(64530, "rir-opaque-id")].reasons == (
+        "same RIR registrant as AS4134 (apnic opaque id A92E1062), claimed by china-telecom-corp; registered as "
+        "the range AS64530-AS64533 (4 ASNs)",)
+    assert by[(64530, "rir-opaque-id")].key == "apnic:A92E1062" and by[(64530, "rir-opaque-id")].via == (4134,)
+    assert by[(64530, "rir-opaque-id")].source == f"{RIR_APNIC}:6"
+    assert by[(64541, "rir-opaque-id")].reasons == (
+        "same RIR registrant as AS9808 (apnic opaque id A91A7381), claimed by china-mobile-ltd",)
+    assert by[(64520, "peeringdb-org")].reasons == (
+        "PeeringDB organisation 3152 'China Telecom': organisation starts 'China Telecom' (Group, Global, Americas, "
+        "Europe ...)",
+        "same PeeringDB organisation 3152 'China Telecom' as AS4134, claimed by china-telecom-corp; also shared "
+        "with claimed AS4809")
+    assert by[(64521, "peeringdb-org")].reasons == (
+        "same PeeringDB organisation 100 'CUII Example Holdings' as AS4837, claimed by china-unicom-hk",)
+    assert by[(64522, "peeringdb-org")].via == () and len(by[(64522, "peeringdb-org")].reasons) == 1
+    assert by[(64570, "as2org-org")].reasons == (
+        "same CAIDA organisation CT-EXAMPLE-AP 'China Telecom Example Org' as AS4134, claimed by china-telecom-corp",)
+    assert by[(25726, "peeringdb-org")].exclusion.startswith("AS name CHINA-TELECOM registered in South Africa")
+    assert ac.evidence_summary(rows, GROUPS)["china-telecom-group"]["rir-opaque-id"] == {
+        "found": 4, "unclaimed": 4, "claimed": 0, "excluded": 0, "claimed-elsewhere": 0}
+
+
+def test_a_registrant_past_the_bound_is_not_expanded(rules, reg, org_data):
+    rows, notes = ac.related(rules, reg, ac.OrgData(rir=org_data.rir), max_shared=4)
+    # A92E1062 holds 5 ASNs (AS4134 and AS64530-AS64533): counted, never expanded; A91A7381 holds 2
+    assert {(r.asn, r.evidence) for r in rows} == {(64541, "rir-opaque-id")}
+    assert len(notes) == 1 and notes[0].startswith("rir-opaque-id: RIR registrant apnic opaque id A92E1062 holds 5 "
+                                                   "ASNs (more than 4), including claimed AS4134: not expanded")
+
+
+def test_a_huge_range_is_counted_not_expanded(rules, reg, tmp_path):
+    from netvet.attribution.rir_delegated import read_delegated
+
+    f = tmp_path / "delegated-apnic-extended-latest"
+    f.write_text("2.3|apnic|20241105|2|19830613|20241104|+1000\n"
+                 "apnic|CN|asn|4134|1|19970424|allocated|A92E1062\n"
+                 "apnic|CN|asn|4200000000|90000000|20100101|allocated|A92E1062\n")
+    rows, notes = ac.related(rules, reg, ac.OrgData(rir=read_delegated(f)))
+    assert rows == [] and "holds 90,000,001 ASNs (more than 1,000)" in notes[0]
+
+
+def test_readers_take_the_catalogue_samples_and_compressed_files(tmp_path):
+    import gzip
+
+    from netvet.attribution.peeringdb import load_peeringdb
+    from netvet.attribution.rir_delegated import read_delegated
+
+    pdb = load_peeringdb(FIXTURES / "datasets" / "peeringdb" / "net.json",
+                         FIXTURES / "datasets" / "peeringdb" / "org.json")
+    assert pdb.nets[4134].org_id == 3152 and pdb.orgs[3152].name == "China Telecom"
+    for f in sorted((FIXTURES / "datasets" / "rir").iterdir()):
+        assert read_delegated(f).ranges, f
+    gz = tmp_path / "delegated-apnic-extended.gz"
+    gz.write_bytes(gzip.compress(RIR_APNIC.read_bytes()))
+    ranges = read_delegated(gz).ranges
+    assert [(r.start, r.count, r.opaque_id) for r in ranges] == [
+        (4134, 1, "A92E1062"), (64530, 4, "A92E1062"), (4837, 1, "A92D5F39"), (64540, 1, "A92D5F3A"),
+        (9808, 1, "A91A7381"), (64541, 1, "A91A7381")]
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("peeringdb-net-bad.json", "line 4: data[1]: 'asn' must be an integer, got \"AS64520\""),
+    ("peeringdb-net-duplicate.json", "line 4: data[1]: AS4134 is listed twice (first in data[0], line 3)"),
+    ("peeringdb-not-answer.json", "not a PeeringDB API answer"),
+])
+def test_peeringdb_reader_is_strict(name, message):
+    from netvet.attribution.peeringdb import read_nets
+    from netvet.model import InputError
+
+    with pytest.raises(InputError) as exc:
+        read_nets(ORG / name)
+    assert message in str(exc.value)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("apnic|CN|asn|4134|1|19970424|allocated|A92E1062\n", "line 1: not an RIR statistics exchange file"),
+    ("2.3|apnic|20241105|1|19830613|20241104|+1000\napnic|CN|asn|4134|0|19970424|allocated|A92E1062\n",
+     "line 2: bad AS count '0'"),
+    ("2.3|apnic|20241105|1|19830613|20241104|+1000\n\napnic|CN|asn|AS4134|1|19970424|allocated|A92E1062\n",
+     "line 3: bad first AS number 'AS4134'"),
+    ("2.3|apnic|20241105|1|19830613|20241104|+1000\napnic|CN|asn|4134|1|19970424|granted|A92E1062\n",
+     "line 2: unknown status 'granted'"),
+    ("2.3|apnic|20241105|1|19830613|20241104|+1000\napnic|CN|prefix|4134|1|19970424|allocated|A92E1062\n",
+     "line 2: unknown record type 'prefix'"),
+    ("# only a comment\n", "no version line"),
+])
+def test_rir_reader_is_strict(tmp_path, text, message):
+    from netvet.attribution.rir_delegated import read_delegated
+    from netvet.model import InputError
+
+    f = tmp_path / "delegated"
+    f.write_text(text)
+    with pytest.raises(InputError) as exc:
+        read_delegated(f)
+    assert message in str(exc.value)
+
+
+def test_cli_lists_organisation_candidates_with_evidence(capsys):
+    code, out, err = _run(capsys, *ORG_ARGS, "-f", "json")
+    assert code == 0 and err == ""
+    doc = json.loads(out)
+    assert doc["sources"] == {"asnames": [], "peeringdb_net": str(PDB_NET), "peeringdb_org": str(PDB_ORG),
+                              "rir": [str(RIR_APNIC), str(RIR_RIPE)], "as2org": str(AS2ORG)}
+    assert {(c["group"], c["asn"], c["evidence"], c["status"]) for c in doc["candidates"]} == {
+        e for e in EXPECTED_EVIDENCE if e[3] == "unclaimed"}
+    assert all(c["reasons"] for c in doc["candidates"])
+    code, out, _ = _run(capsys, *ORG_ARGS, "--all", "-f", "json")
+    assert {(c["group"], c["asn"], c["evidence"], c["status"]) for c in json.loads(out)["candidates"]} \
+        == EXPECTED_EVIDENCE
+    code, out, _ = _run(capsys, *ORG_ARGS)
+    text = " ".join(out.split())
+    assert code == 0 and "9 candidate(s)" in text and "rir-opaque-id" in text and "AS64533" in text
+    assert "china-telecom-group: peeringdb-org 4 found, 1 unclaimed, rir-opaque-id 4 found, 4 unclaimed, " \
+           "as2org-org 1 found, 1 unclaimed" in text
+
+
+def test_cli_name_and_organisation_evidence_together(capsys):
+    code, out, err = _run(capsys, "--asnames", str(SMALL), "--rir", str(RIR_APNIC), "-f", "json")
+    assert code == 0
+    rows = [(c["asn"], c["evidence"]) for c in json.loads(out)["candidates"]]
+    assert rows == [(64512, "name"), (64530, "rir-opaque-id"), (64531, "rir-opaque-id"), (64532, "rir-opaque-id"),
+                    (64533, "rir-opaque-id"), (64515, "name"), (64513, "name"), (64541, "rir-opaque-id")]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--peeringdb-net", str(ORG / "peeringdb-net-bad.json")), "line 4: data[1]: 'asn' must be an integer"),
+    (("--rir", str(ORG / "delegated-bad-range")), "line 4: AS4294967290 + 10 ASNs runs past AS4294967295"),
+    (("--rir", str(ORG / "delegated-no-opaque-id")), "line 2: allocated AS4134 has no opaque id"),
+    (("--rir", str(PDB_ORG)), "line 1: not an RIR statistics exchange file"),
+    (("--peeringdb-org", str(PDB_ORG)), "--peeringdb-org needs --peeringdb-net"),
+    (("--as2org", str(SMALL)), "--as2org: not a CAIDA AS-to-Organization file"),
+    (("--rir", str(ORG / "missing")), "--rir: file not found"),
+])
+def test_cli_bad_organisation_file_exits_2(capsys, args, message):
+    code, out, err = _run(capsys, *args)
+    assert code == 2 and out == ""
+    assert message in " ".join(err.split())
+
+
+def test_cli_uses_the_active_organisation_datasets(capsys, monkeypatch):
+    import netvet.flows.sources as sources
+
+    active = {"peeringdb-net": PDB_NET, "peeringdb-org": PDB_ORG, "rir-apnic": RIR_APNIC, "caida-as2org": AS2ORG}
+    monkeypatch.setattr(sources, "active_paths", lambda names: [active[n] for n in names if n in active])
+    code, out, _ = _run(capsys, "-f", "json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["sources"] == {"asnames": [str(AS2ORG)], "peeringdb_net": str(PDB_NET),
+                              "peeringdb_org": str(PDB_ORG), "rir": [str(RIR_APNIC)], "as2org": str(AS2ORG)}
+    assert {c["evidence"] for c in doc["candidates"]} == {"name", "peeringdb-org", "rir-opaque-id", "as2org-org"}

@@ -18,7 +18,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-_LAUNCH = ("import sys, dbm, dbm.dumb\n"
+# snmpsim drops root privileges to nobody before it opens its dbm caches: everything it will import from a
+# root-only Python installation (dbm.dumb, the Latin-1 codec dbm.dumb asks for, cryptography) is imported first
+_LAUNCH = ("import sys, codecs, dbm, dbm.dumb\n"
+           "codecs.lookup('latin-1')\n"
            "try:\n"
            "    from cryptography.hazmat.backends import default_backend\n"
            "    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes\n"
