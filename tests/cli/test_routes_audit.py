@@ -143,3 +143,18 @@ def test_real_update_file_with_clean_network(capsys):
     fail_ids = {e["entity"]["id"] for e in doc["entities"] if e["verdict"] == "FAIL"}
     assert fail_ids >= {"china-telecom-corp", "china-unicom-hk", "china-mobile-ltd", "china-mobile-international"}
     assert s["excluded_routes"] >= 1450
+
+
+def test_fail_on_unknown_is_the_shared_definition(capsys):
+    """`--fail-on unknown` means what it means in `audit` (FAIL, REVIEW or UNKNOWN): one definition, FailOn."""
+    from netvet.cli.common import FailOn, exit_code_for
+
+    assert FailOn.unknown.verdicts == {"FAIL", "REVIEW", "UNKNOWN"}
+    assert exit_code_for(["PASS", "UNKNOWN"], FailOn.unknown) == 1
+    assert exit_code_for(["PASS", "UNKNOWN"], FailOn.review) == 0
+    # the REVIEW-only prefix: review and unknown fail, fail does not
+    only_review = [PATHS, *POLICY, "-f", "json", "--prefix", "203.0.113.0/24"]
+    assert run(capsys, *only_review, "--fail-on", "unknown")[0] == 1
+    assert run(capsys, *only_review, "--fail-on", "review")[0] == 1
+    assert run(capsys, *only_review, "--fail-on", "fail")[0] == 0
+    assert run(capsys, PATHS, *POLICY, "-f", "json", "--fail-on", "unknown")[0] == 1

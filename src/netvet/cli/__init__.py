@@ -26,7 +26,7 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose
 _MAX_MESSAGE = 500  # characters of an unexpected exception's message shown without --debug
 _debug = False
 
-app = typer.Typer(
+app = typer.Typer(rich_markup_mode=None,
     name="netvet",
     help="Vet the vendors, carriers, clouds and routes in a network against a trust policy, by evidence.",
     no_args_is_help=True,
@@ -158,9 +158,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None) -> int:
-    from ..model import InputError
-    from ..util.yamlfile import DataValidationError
-
     _register_all()
     try:
         app(args=argv, standalone_mode=True)
@@ -172,14 +169,20 @@ def _main(argv: list[str] | None) -> int:
             _quiet_stdout()
             return EXIT_BROKEN_PIPE
         return code if isinstance(code, int) else (0 if code is None else EXIT_INPUT)
-    except InputError as exc:
-        console_err.print(f"[bold red]input error:[/] {exc}", highlight=False)
-        return EXIT_INPUT
-    except DataValidationError as exc:
-        console_err.print("[bold red]invalid data file:[/]")
-        for err in exc.errors:
-            console_err.print(f"  {err}", markup=False, highlight=False)
-        return EXIT_INPUT
+    except Exception as exc:
+        # the model and the YAML loader are imported only by the commands that need them (start-up time):
+        # when they were never imported, nothing could raise their errors
+        model = sys.modules.get("netvet.model")
+        yamlfile = sys.modules.get("netvet.util.yamlfile")
+        if model is not None and isinstance(exc, model.InputError):
+            console_err.print(f"[bold red]input error:[/] {exc}", highlight=False)
+            return EXIT_INPUT
+        if yamlfile is not None and isinstance(exc, yamlfile.DataValidationError):
+            console_err.print("[bold red]invalid data file:[/]")
+            for err in exc.errors:
+                console_err.print(f"  {err}", markup=False, highlight=False)
+            return EXIT_INPUT
+        raise
     return 0
 
 

@@ -8,17 +8,18 @@ from pathlib import Path
 import typer
 
 from .common import (
+    FAIL_ON_HELP,
     FailOn,
     OutFormat,
-    console,
+    emit,
     exit_code_for,
     input_exit_code,
     load_id_registries,
     progress_reader,
+    require_extra,
     usage_error,
     use_asn_db,
     warn_stale,
-    write_output,
 )
 
 
@@ -31,78 +32,68 @@ def parse_date(value: str | None) -> date | None:
         raise typer.BadParameter(f"not an ISO date (YYYY-MM-DD): {value!r}") from None
 
 
-def emit(report, fmt: str, output: Path | None) -> None:
-    """Write the report in ``fmt``; tables go to the terminal with colour when not written to a file."""
-    from ..reporters import render
+def audit(
+    inputs: list[Path] = typer.Argument(..., help="Evidence files: CSV inventory, nmap XML, CycloneDX JSON, "
+                                        "snmprec, route and flow evidence."),
+    policy: list[str] = typer.Option(None, "--policy", "-p", help="Policy pack id or .yaml file (repeatable; "
+                                     "default: every bundled pack)."),
+    fmt: OutFormat = typer.Option(OutFormat.table, "--format", "-f", help="Output format."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 2 when any input record is malformed."),
+    fail_on: FailOn = typer.Option(FailOn.fail, "--fail-on", help=FAIL_ON_HELP),
+    input_format: str | None = typer.Option(None, "--input-format", help="Force a reader (default: sniffed)."),
+    on: str | None = typer.Option(None, "--on", help="Evaluate ownership and designations as of this date."),
+    registry_dir: Path | None = typer.Option(None, "--registry", help="Use this registry directory."),
+    mac_db: list[Path] = typer.Option(None, "--mac-db", help="IEEE CSV (MA-L/MA-M/MA-S/IAB) or Wireshark manuf."),
+    pen_db: list[Path] = typer.Option(None, "--pen-db",
+                                      help="IANA enterprise-numbers or Wireshark enterprises.tsv."),
+    framework: list[str] = typer.Option(None, "--framework", help="Report per control of this framework "
+                                        "(repeatable; its packs are added)."),
+    waivers: Path | None = typer.Option(None, "--waivers", help="Waiver file (YAML)."),
+    kev: Path | None = typer.Option(None, "--kev", help="CISA KEV catalogue (JSON or CSV) for risk packs."),
+    asn_db: Path | None = typer.Option(None, "--asn-db", help="RIB, IPASN or pfx2as file for IP -> ASN "
+                                       "(traceroute and flow evidence; default: the active dataset)."),
+    record: bool = typer.Option(False, "--record", help="Record this run in the history database "
+                                "(see `netvet history`, `netvet diff`)."),
+    platform: str | None = typer.Option(None, "--platform", help="Declare the platform of device CLI output "
+                                        "(e.g. huawei_vrp, cisco_ios): the operator's word is evidence; file "
+                                        "names never are."),
+    fingerprints: list[Path] = typer.Option(None, "--fingerprints", help="Extra fingerprint file(s) (see "
+                                            "`netvet fingerprints test`)."),
+) -> None:
+    """Audit device evidence under one or more policies."""
+    from ..attribution.registry import Registry
+    from ..pipeline import Context, build_report, read_inputs
+    from ..policies import bundled_pack_paths
 
-    if fmt == "table" and output is None:
-        from ..reporters.table import render_renderables
+    when = parse_date(on)
+    if platform is not None:
+        require_extra("ntc_templates", "cli-parsers")
+        from ..readers.device_cli import KNOWN_PLATFORMS
 
-        for part in render_renderables(report):
-            console.print(part)
-        return
-    write_output(render(report, fmt), output)
+        if platform not in KNOWN_PLATFORMS:
+            raise usage_error(f"unknown --platform {platform!r} (known: {', '.join(KNOWN_PLATFORMS)})")
+    use_asn_db(asn_db)
+    # the evidence first: an input that cannot be read is refused before any reference data is loaded
+    prog, cb = progress_reader()
+    with prog:
+        observations, stats = read_inputs(inputs, input_format, progress=cb,
+                                          reader_options={"platform": platform})
+    registry = Registry.load(registry_dir)
+    macs, pens, used = load_id_registries(mac_db, pen_db)
+    ctx = Context.build(policy or ([] if framework else list(bundled_pack_paths())), registry, when, macs=macs,
+                        pens=pens, kev=kev, frameworks=framework or (), waivers=waivers,
+                        fingerprint_files=fingerprints or ())
+    ctx.datasets = used + ctx.datasets
+    warn_stale(ctx.datasets)
+    report = build_report(ctx, observations, stats)
+    emit(report, str(fmt), output)
+    if record:
+        from .history import record_run  # needs the history extra (DuckDB)
+
+        record_run(report, inputs)
+    raise typer.Exit(input_exit_code(report, strict) or exit_code_for(report, fail_on))
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("audit")
-    def audit(
-        inputs: list[Path] = typer.Argument(..., help="Evidence files: CSV inventory, nmap XML, CycloneDX JSON, "
-                                            "snmprec, route and flow evidence."),
-        policy: list[str] = typer.Option(None, "--policy", "-p", help="Policy pack id or .yaml file (repeatable; "
-                                         "default: every bundled pack)."),
-        fmt: OutFormat = typer.Option(OutFormat.table, "--format", "-f", help="Output format."),
-        output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file."),
-        strict: bool = typer.Option(False, "--strict", help="Exit 2 when any input record is malformed."),
-        fail_on: FailOn = typer.Option(FailOn.fail, "--fail-on", help="Exit 1 when a finding is at or above this."),
-        input_format: str | None = typer.Option(None, "--input-format", help="Force a reader (default: sniffed)."),
-        on: str | None = typer.Option(None, "--on", help="Evaluate ownership and designations as of this date."),
-        registry_dir: Path | None = typer.Option(None, "--registry", help="Use this registry directory."),
-        mac_db: list[Path] = typer.Option(None, "--mac-db", help="IEEE CSV (MA-L/MA-M/MA-S/IAB) or Wireshark manuf."),
-        pen_db: list[Path] = typer.Option(None, "--pen-db",
-                                          help="IANA enterprise-numbers or Wireshark enterprises.tsv."),
-        framework: list[str] = typer.Option(None, "--framework", help="Report per control of this framework "
-                                            "(repeatable; its packs are added)."),
-        waivers: Path | None = typer.Option(None, "--waivers", help="Waiver file (YAML)."),
-        kev: Path | None = typer.Option(None, "--kev", help="CISA KEV catalogue (JSON or CSV) for risk packs."),
-        asn_db: Path | None = typer.Option(None, "--asn-db", help="RIB, IPASN or pfx2as file for IP -> ASN "
-                                           "(traceroute and flow evidence; default: the active dataset)."),
-        record: bool = typer.Option(False, "--record", help="Record this run in the history database "
-                                    "(see `netvet history`, `netvet diff`)."),
-        platform: str | None = typer.Option(None, "--platform", help="Declare the platform of device CLI output "
-                                            "(e.g. huawei_vrp, cisco_ios): the operator's word is evidence; file "
-                                            "names never are."),
-        fingerprints: list[Path] = typer.Option(None, "--fingerprints", help="Extra fingerprint file(s) (see "
-                                                "`netvet fingerprints test`)."),
-    ) -> None:
-        """Audit device evidence under one or more policies."""
-        from ..attribution.registry import Registry
-        from ..pipeline import Context, build_report, read_inputs
-        from ..policies import bundled_pack_paths
-
-        when = parse_date(on)
-        if platform is not None:
-            from ..readers.device_cli import KNOWN_PLATFORMS
-
-            if platform not in KNOWN_PLATFORMS:
-                raise usage_error(f"unknown --platform {platform!r} (known: {', '.join(KNOWN_PLATFORMS)})")
-        use_asn_db(asn_db)
-        # the evidence first: an input that cannot be read is refused before any reference data is loaded
-        prog, cb = progress_reader()
-        with prog:
-            observations, stats = read_inputs(inputs, input_format, progress=cb,
-                                              reader_options={"platform": platform})
-        registry = Registry.load(registry_dir)
-        macs, pens, used = load_id_registries(mac_db, pen_db)
-        ctx = Context.build(policy or ([] if framework else list(bundled_pack_paths())), registry, when, macs=macs,
-                            pens=pens, kev=kev, frameworks=framework or (), waivers=waivers,
-                            fingerprint_files=fingerprints or ())
-        ctx.datasets = used + ctx.datasets
-        warn_stale(ctx.datasets)
-        report = build_report(ctx, observations, stats)
-        emit(report, str(fmt), output)
-        if record:
-            from .history import record_run
-
-            record_run(report, inputs)
-        raise typer.Exit(input_exit_code(report, strict) or exit_code_for(report, fail_on))
+    app.command("audit")(audit)

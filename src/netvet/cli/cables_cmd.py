@@ -13,7 +13,7 @@ from .common import EXIT_FINDINGS, EXIT_OK, console_err, usage_error, write_outp
 
 DATASET = "submarine-cable-map"
 
-cables_app = typer.Typer(
+cables_app = typer.Typer(rich_markup_mode=None,
     name="cables",
     help="Submarine cables: who owns and who built the cables landing in a country, and which a path may ride.",
     no_args_is_help=True,

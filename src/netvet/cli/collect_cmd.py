@@ -10,8 +10,12 @@ import typer
 
 from .common import EXIT_INPUT, console, console_err
 
-collect_app = typer.Typer(help="Collect evidence from a source of truth, SNMP agents or devices over SSH into a "
-                          "bundle folder that `netvet audit` reads.", no_args_is_help=True)
+collect_app = typer.Typer(
+    rich_markup_mode=None,
+    help="Collect evidence from a source of truth, SNMP agents or devices over SSH into a "
+    "bundle folder that `netvet audit` reads.",
+    no_args_is_help=True,
+)
 
 _OUT = typer.Option(Path("evidence"), "--output", "-o", help="Bundle folder (created; several collectors may "
                     "write into one).")

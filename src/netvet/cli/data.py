@@ -56,7 +56,7 @@ def _age(days: int | None) -> str:
     return "-" if days is None else f"{days} d"
 
 
-data_app = typer.Typer(
+data_app = typer.Typer(rich_markup_mode=None,
     name="data",
     help="Fetch, verify, version and select the public datasets attribution uses.",
     no_args_is_help=True,

@@ -9,7 +9,7 @@ import typer
 
 from .common import EXIT_INPUT, FAIL_ON_HELP, FailOn, console_err, emit, exit_code_for, require_extra, usage_error
 
-flows_app = typer.Typer(
+flows_app = typer.Typer(rich_markup_mode=None,
     name="flows",
     help="Traffic evidence: flow logs (Zeek, AWS VPC, NetFlow/IPFIX via nfdump, CSV/Parquet) and DNS logs.",
     no_args_is_help=True,

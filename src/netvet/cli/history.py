@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from .common import EXIT_FINDINGS, EXIT_OK, console, console_err, usage_error, write_output
+from .common import EXIT_FINDINGS, EXIT_OK, console, console_err, require_extra, usage_error, write_output
 
 VERDICT_STYLE = {
     "FAIL": "bold red",
@@ -29,6 +29,7 @@ class ListFormat(StrEnum):
 
 def record_run(report, inputs) -> str:
     """Record ``report`` in the history (used by ``audit --record``); print where; exit 2 when it fails."""
+    require_extra("duckdb", "history")
     from ..history.store import History, HistoryError
 
     history = History()
@@ -98,62 +99,67 @@ def drift_tables(drift) -> list:
     return parts
 
 
+def history(
+    fmt: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help="Output format."),
+    limit: int = typer.Option(0, "--limit", "-n", help="Show only the newest N runs (0: all)."),
+) -> None:
+    """List the audit runs recorded with `netvet audit --record` (newest first)."""
+    require_extra("duckdb", "history")
+    from ..history.store import History, HistoryError
+
+    h = History()
+    try:
+        runs = h.runs()
+    except HistoryError as exc:
+        raise usage_error(str(exc)) from None
+    if limit > 0:
+        runs = runs[:limit]
+    if fmt == ListFormat.json:
+        typer.echo(json.dumps({"database": str(h.path), "runs": runs}, indent=2, default=str))
+        return
+    if not runs:
+        console.print(
+            f"No runs recorded yet in {h.path}. Record one with `netvet audit ... --record`.",
+            highlight=False,
+        )
+        return
+    console.print(runs_table(runs))
+    console_err.print(f"database: {h.path}", highlight=False)
+
+
+def diff(
+    run_a: str = typer.Argument(
+        ..., help="The earlier run: run id (or unique prefix), #, latest, previous."
+    ),
+    run_b: str = typer.Argument(..., help="The later run."),
+    fmt: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help="Output format."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the diff to this file."),
+    fail_on_new: bool = typer.Option(False, "--fail-on-new", help="Exit 1 when there are new findings."),
+) -> None:
+    """Show new, resolved and changed findings from RUN_A to RUN_B (matched by stable subject key)."""
+    require_extra("duckdb", "history")
+    from ..history.drift import diff_runs
+    from ..history.store import History, HistoryError
+
+    try:
+        drift = diff_runs(History(), run_a, run_b)
+    except HistoryError as exc:
+        raise usage_error(str(exc)) from None
+    if fmt == ListFormat.json:
+        write_output(json.dumps(drift.to_dict(), indent=2) + "\n", output)
+    elif output is not None:
+        from rich.console import Console, Group
+
+        con = Console(record=True, width=160, force_terminal=False, color_system=None)
+        with con.capture() as cap:
+            con.print(Group(*drift_tables(drift)))
+        write_output(cap.get(), output)
+    else:
+        for part in drift_tables(drift):
+            console.print(part)
+    raise typer.Exit(EXIT_FINDINGS if fail_on_new and drift.new else EXIT_OK)
+
+
 def register(app: typer.Typer) -> None:
-    @app.command("history")
-    def history(
-        fmt: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help="Output format."),
-        limit: int = typer.Option(0, "--limit", "-n", help="Show only the newest N runs (0: all)."),
-    ) -> None:
-        """List the audit runs recorded with `netvet audit --record` (newest first)."""
-        from ..history.store import History, HistoryError
-
-        h = History()
-        try:
-            runs = h.runs()
-        except HistoryError as exc:
-            raise usage_error(str(exc)) from None
-        if limit > 0:
-            runs = runs[:limit]
-        if fmt == ListFormat.json:
-            typer.echo(json.dumps({"database": str(h.path), "runs": runs}, indent=2, default=str))
-            return
-        if not runs:
-            console.print(
-                f"No runs recorded yet in {h.path}. Record one with `netvet audit ... --record`.",
-                highlight=False,
-            )
-            return
-        console.print(runs_table(runs))
-        console_err.print(f"database: {h.path}", highlight=False)
-
-    @app.command("diff")
-    def diff(
-        run_a: str = typer.Argument(
-            ..., help="The earlier run: run id (or unique prefix), #, latest, previous."
-        ),
-        run_b: str = typer.Argument(..., help="The later run."),
-        fmt: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help="Output format."),
-        output: Path | None = typer.Option(None, "--output", "-o", help="Write the diff to this file."),
-        fail_on_new: bool = typer.Option(False, "--fail-on-new", help="Exit 1 when there are new findings."),
-    ) -> None:
-        """Show new, resolved and changed findings from RUN_A to RUN_B (matched by stable subject key)."""
-        from ..history.drift import diff_runs
-        from ..history.store import History, HistoryError
-
-        try:
-            drift = diff_runs(History(), run_a, run_b)
-        except HistoryError as exc:
-            raise usage_error(str(exc)) from None
-        if fmt == ListFormat.json:
-            write_output(json.dumps(drift.to_dict(), indent=2) + "\n", output)
-        elif output is not None:
-            from rich.console import Console, Group
-
-            con = Console(record=True, width=160, force_terminal=False, color_system=None)
-            with con.capture() as cap:
-                con.print(Group(*drift_tables(drift)))
-            write_output(cap.get(), output)
-        else:
-            for part in drift_tables(drift):
-                console.print(part)
-        raise typer.Exit(EXIT_FINDINGS if fail_on_new and drift.new else EXIT_OK)
+    app.command("history")(history)
+    app.command("diff")(diff)

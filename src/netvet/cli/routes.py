@@ -22,7 +22,7 @@ import typer
 
 from .common import EXIT_INPUT, EXIT_OK, console_err
 
-routes_app = typer.Typer(
+routes_app = typer.Typer(rich_markup_mode=None,
     name="routes",
     help="BGP route evidence: read MRT dumps (RIBs and updates) and what they say about carriers.",
     no_args_is_help=True,

@@ -1,0 +1,53 @@
+"""Start-up time of the command line: `netvet --help` and `netvet attribute MAC` against `python -c pass`.
+
+Each command runs in a fresh interpreter (the same one as this script, so that a version manager's shim is not
+measured), several times; the median wall time is reported with its ratio to the bare interpreter measured in
+the same run. Usage: ``python3 bench/startup.py [--runs N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+
+CLI = "from netvet.cli import run; run()"
+COMMANDS = {
+    "python -c pass": [sys.executable, "-c", "pass"],
+    "python -c 'import netvet'": [sys.executable, "-c", "import netvet"],
+    "netvet --help": [sys.executable, "-c", CLI, "--help"],
+    "netvet version": [sys.executable, "-c", CLI, "version"],
+    "netvet attribute 00:e0:fc:12:34:56": [sys.executable, "-c", CLI, "attribute", "00:e0:fc:12:34:56"],
+}
+TARGETS = {"netvet --help": 0.3, "netvet attribute 00:e0:fc:12:34:56": 0.5}
+
+
+def wall(cmd: list[str]) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=7)
+    args = ap.parse_args()
+    for cmd in COMMANDS.values():  # warm the page cache and the bytecode
+        wall(cmd)
+    times = {name: [] for name in COMMANDS}
+    for _ in range(args.runs):  # interleaved: a busy moment of the machine hits every command alike
+        for name, cmd in COMMANDS.items():
+            times[name].append(wall(cmd))
+    base = statistics.median(times["python -c pass"])
+    print(f"{'command':40} {'median s':>9} {'min s':>7} {'x pass':>7}  target")
+    for name, ts in times.items():
+        med = statistics.median(ts)
+        target = TARGETS.get(name)
+        verdict = "" if target is None else f"<= {target} s: {'ok' if med <= target else 'MISSED'}"
+        print(f"{name:40} {med:9.3f} {min(ts):7.3f} {med / base:7.1f}  {verdict}")
+
+
+if __name__ == "__main__":
+    main()
