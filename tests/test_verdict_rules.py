@@ -191,3 +191,12 @@ def test_a_traceroute_that_did_not_run_is_read_not_malformed(tmp_path):
     _table, stats, _counts = load_traceroute_routes(f, None)
     assert (stats.read, stats.malformed, stats.skipped) == (1, 0, 1)
     assert stats.issues[0].severity == "warning" and "did not run" in stats.issues[0].reason
+
+
+def test_routes_commands_take_an_input_format(tmp_path, capsys):
+    rib = tmp_path / "rib.txt"
+    rib.write_text("TABLE_DUMP2|1400000000|B|192.0.2.1|64500|198.51.100.0/24|64500 4134|IGP|192.0.2.1|0|0||NAG||\n")
+    assert main(["routes", "audit", str(rib), "--input-format", "bgpdump-text", "-f", "json"]) == 1  # AS4134
+    assert '"prefix": "198.51.100.0/24"' in capsys.readouterr().out
+    assert main(["routes", "audit", str(rib), "--input-format", "nmap-xml"]) == 2
+    assert "unknown --input-format 'nmap-xml' for route evidence" in capsys.readouterr().err

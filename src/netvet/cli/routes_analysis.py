@@ -61,9 +61,13 @@ def parse_asn(text: str) -> int:
 
 
 # ----------------------------------------------------------------------------- inputs
-def load_inputs(paths: list[Path], asn_db: Path | None, engine: str = "auto"):
+ROUTE_FORMATS = ("mrt", "bgpdump-text", "as-path-list", "ipasn", "pfx2as", "atlas-traceroute")
+
+
+def load_inputs(paths: list[Path], asn_db: Path | None, engine: str = "auto", input_format: str | None = None):
     """(route table, read stats per file, extra per-file facts) of every input; traceroutes need ``asn_db``.
-    An input that yields no route at all is an InputError (exit 2)."""
+    The format of each file is detected by content unless ``input_format`` names it. An input that yields no route
+    at all is an InputError (exit 2)."""
     from ..model import InputError
     from ..model.route import RouteTable
     from ..readers.atlas_traceroute import default_prefix_index, load_traceroute_routes
@@ -71,8 +75,11 @@ def load_inputs(paths: list[Path], asn_db: Path | None, engine: str = "auto"):
 
     tables, stats, extra = [], [], []
     index = None
+    if input_format is not None and input_format not in ROUTE_FORMATS:
+        raise usage_error(f"unknown --input-format {input_format!r} for route evidence "
+                          f"(known: {', '.join(ROUTE_FORMATS)})")
     for p in paths:
-        fmt = detect_route_format(p)
+        fmt = input_format or detect_route_format(p)
         if fmt == "atlas-traceroute":
             if index is None:
                 index = load_prefix_index(asn_db, engine) if asn_db is not None else default_prefix_index()
@@ -188,6 +195,8 @@ def audit(
                                   "(C hot loop, identical results), bgpdump."),
     registry_dir: Path | None = typer.Option(None, "--registry", help="Use this registry directory."),
     on: str | None = typer.Option(None, "--on", help="Evaluate ownership and designations as of this date."),
+    input_format: str | None = typer.Option(None, "--input-format", help="Force the format of every input "
+                                            "(" + ", ".join(ROUTE_FORMATS) + "; default: detected by content)."),
 ) -> None:
     """Which excluded carriers are on the paths to each prefix, where, and how much address space that covers."""
     from ..analyses.carrier import scan, seen_asns, select_rows, summarise
@@ -204,7 +213,7 @@ def audit(
                 ipaddress.ip_network(p, strict=False)
     except (typer.BadParameter, ValueError) as exc:
         raise usage_error(str(exc)) from None
-    table, stats, extra = load_inputs(inputs, asn_db, str(engine))
+    table, stats, extra = load_inputs(inputs, asn_db, str(engine), input_format)
     rows = select_rows(table, prefix or [], origins)
     seen = seen_asns(table, rows)
     names = ", ".join(str(p) for p in inputs)
@@ -241,6 +250,8 @@ def dependency(
     engine: Engine = typer.Option(Engine.auto, "--engine"),
     registry_dir: Path | None = typer.Option(None, "--registry"),
     on: str | None = typer.Option(None, "--on"),
+    input_format: str | None = typer.Option(None, "--input-format", help="Force the format of every input "
+                                            "(" + ", ".join(ROUTE_FORMATS) + "; default: detected by content)."),
 ) -> None:
     """AS hegemony of the transit ASes a scope depends on, and its exposure to the ASes a policy excludes."""
     from ..analyses.carrier import EXCLUDED, seen_asns
@@ -251,7 +262,7 @@ def dependency(
     if family not in ("4", "6", "both"):
         raise usage_error("--family must be 4, 6 or both")
     ctx = _context(policy, registry_dir, on)
-    table, stats, _ = load_inputs(inputs, None, str(engine))
+    table, stats, _ = load_inputs(inputs, None, str(engine), input_format)
     sc = parse_scope(scope, as_names, table, ctx.registry)
     rows = final_rows(table)
     in_scope = rows[scope_mask(table, rows, sc)]

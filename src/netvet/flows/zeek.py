@@ -165,7 +165,7 @@ def _dns_chunk(conv: Converter, answers: pl.Series, stats: ReadStats) -> DnsChun
     """(name, address) pairs of the good rows; rows without address answers are counted as skipped."""
     ts = conv.timestamp("ts", required=True)
     query = conv.frame["query"] if "query" in conv.frame.columns else pl.Series([None] * len(conv), dtype=pl.String)
-    conv.mark(query.is_null().to_numpy() | query.is_in(["-", ""]).to_numpy(), "missing query")
+    conv.mark(query.is_null().to_numpy() | query.is_in(["-", ""]).fill_null(False).to_numpy(), "missing query")
     good = conv.report(stats)
     rows = np.flatnonzero(good)
     frame = pl.DataFrame({"row": rows, "query": query.gather(rows), "answers": answers.gather(rows)})

@@ -54,6 +54,8 @@ class ReadStats:
     unit: str = "record"  # what one count is (device, host, row, component, route, result, ...)
     damaged: int = 0  # errors inside records that were still read (a bad line of a device's SNMP walk)
     failed: str | None = None  # why the whole input could not be read (the rest of a batch still runs)
+    # an aggregating input (routes -> one observation per AS): the counts of the records it was read from
+    source_counts: dict | None = None
     issues: list[InputIssue] = field(default_factory=list)
     problems_not_shown: int = 0  # problems and warnings recorded past MAX_STORED_ISSUES (not itemised)
     max_issues: ClassVar[int] = MAX_STORED_ISSUES
@@ -82,6 +84,16 @@ class ReadStats:
         """Malformed records plus errors inside records that were read: what ``--strict`` refuses."""
         return self.malformed + self.damaged
 
+    def per_observation(self, observations: int, unit: str) -> ReadStats:
+        """These counts restated in the unit of the observations an aggregating reader made of the records
+        (one per AS of a RIB): ``read`` is that many, records that could not be read become ``damaged`` (they may
+        hide units, so they stay errors), and the record counts are kept in ``source_counts``."""
+        out = ReadStats(self.file, self.format, read=observations, unit=unit, damaged=self.malformed + self.damaged,
+                        failed=self.failed, issues=self.issues, problems_not_shown=self.problems_not_shown,
+                        source_counts={"unit": self.unit, "read": self.read, "malformed": self.malformed,
+                                       "skipped": self.skipped, "damaged": self.damaged})
+        return out
+
     def balanced(self) -> bool:
         """The count definition: read = attributed + unattributed + malformed + skipped."""
         return self.read == self.attributed + self.unattributed + self.malformed + self.skipped
@@ -107,6 +119,7 @@ class ReadStats:
             "unit": self.unit,
             "damaged": self.damaged,
             "failed": self.failed,
+            **({"source_counts": dict(self.source_counts)} if self.source_counts else {}),
             "issues": [i.to_dict() for i in self.issues],
             "problems_not_shown": self.problems_not_shown,
         }

@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -220,7 +221,7 @@ class ApkReader(Reader):
                         continue
                     try:
                         data = z.read(info)
-                    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+                    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, NotImplementedError) as exc:
                         stats.damage(f"{info.filename}: cannot be extracted: {exc}")
                         continue
                     counts["dex"] += 1

@@ -500,7 +500,8 @@ class AtlasTracerouteReader(Reader):
         if index is None:
             raise InputError(str(path), "RIPE Atlas traceroutes need an IP -> ASN database: give --asn-db DB, "
                                         "or run `netvet data fetch caida-pfx2as-v4`")
-        from .route_evidence import as_observations
+        from .route_evidence import as_observations, audit_counts
 
         table, stats, _ = load_traceroute_routes(path, index)
-        return ReadResult(as_observations(table, str(path)), stats)
+        observations = as_observations(table, str(path))
+        return ReadResult(observations, audit_counts(path, table, stats, observations))

@@ -161,6 +161,8 @@ class NmapXmlReader(Reader):
             raise InputError(file, REFUSED) from None
         except DTDForbidden:
             raise InputError(file, REFUSED_DTD) from None
+        except LookupError as exc:  # the XML declaration names an encoding Python does not know
+            raise InputError(file, f"not readable XML: {exc}", line=1) from None
         except _NotNmap as exc:
             raise InputError(file, f"not an nmap XML report: the root element is <{exc.tag}>, not <nmaprun>",
                              line=expat.CurrentLineNumber) from None

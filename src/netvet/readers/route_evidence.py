@@ -412,7 +412,17 @@ class _RouteReader(Reader):
 
     def read(self, path: Path, progress: Progress | None = None) -> ReadResult:
         table, stats = load_routes(path, self.route_format)
-        return ReadResult(as_observations(table, str(path)), stats)
+        observations = as_observations(table, str(path))
+        return ReadResult(observations, audit_counts(path, table, stats, observations))
+
+
+def audit_counts(path: Path, table: RouteTable, stats: ReadStats, observations: list[Observation]) -> ReadStats:
+    """Route evidence read for an audit: counted per AS (the observations), the record counts kept beside; a file
+    that yields no route at all is an input error, never an empty, clean-looking input."""
+    if len(table) == 0:
+        first = next((i.reason for i in stats.issues if i.severity == "error"), None)
+        raise InputError(str(path), "no routes in this input" + (f" (first problem: {first})" if first else ""))
+    return stats.per_observation(len(observations), "AS")
 
 
 @register

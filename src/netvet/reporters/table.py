@@ -32,7 +32,9 @@ def inputs_table(report: Report) -> Table:
         if s.failed:
             t.add_row(s.file, s.format, "", "", "", "", "", "", Text(f"not read: {s.failed}", style="bold red"))
             continue
-        t.add_row(s.file, s.format, s.unit, str(s.read), str(s.attributed), str(s.unattributed),
+        sc = s.source_counts
+        unit = s.unit + (f" (from {sc['read']} {sc['unit']}s, {sc['malformed']} malformed)" if sc else "")
+        t.add_row(s.file, s.format, unit, str(s.read), str(s.attributed), str(s.unattributed),
                   Text(str(s.malformed), style="red" if s.malformed else ""), str(s.skipped),
                   Text(str(s.errors), style="red" if s.errors else ""))
     return t
