@@ -11,6 +11,9 @@ Contenders, all on the same file (gzip-decompression included for each):
   ``load_route_table`` picks by default): the same RouteTable as ``netvet-table`` (checked, untimed)
 * ``netvet-table``   netvet's parser straight into the columnar RouteTable (``read_route_table``)
 * ``netvet-records`` netvet's parser, one RouteRecord object per route (``iter_routes``)
+* ``netvet-dump``    ``netvet routes dump --format bgpdump``'s writer (``mrt_text.TextMrtParser``: runs of
+  IPv4 RIB records in C, the rest through LineFormatter; the same bytes as ``bgpdump -m``, checked untimed)
+  to /dev/null; ``ratio_dump_vs_bgpdump`` is its wall-clock rate over ``bgpdump -m > /dev/null``
 * ``netvet-bgpdump`` bgpdump -m as a subprocess, its text loaded into a RouteTable with Polars
   (``load_route_table(engine="bgpdump")``)
 * ``bgpdump``        ``bgpdump -m FILE > /dev/null`` alone (C; text out, no table)
@@ -43,6 +46,7 @@ sys.path.insert(0, str(REPO / "src"))
 from netvet.readers.mrt import iter_routes, read_route_table  # noqa: E402
 from netvet.readers.mrt_bgpdump import bgpdump_route_table  # noqa: E402
 from netvet.readers.mrt_fast import HAVE_C, read_route_table_fast  # noqa: E402
+from netvet.readers.mrt_text import TextMrtParser  # noqa: E402
 
 DATA = Path(os.environ.get("NETVET_SHARED_DATA", REPO.parent / "shared" / "data")) / "mrt"
 DEFAULT = DATA / "rib.20140523.0600_first9073records.mrt.gz"
@@ -60,6 +64,15 @@ def netvet_fast(path: Path) -> int:
 
 def netvet_records(path: Path) -> int:
     return sum(1 for r in iter_routes(path) if r.kind != "STATE")
+
+
+def netvet_dump(path: Path) -> int:
+    """``netvet routes dump --format bgpdump``'s writer (TextMrtParser: C for RIB runs) to /dev/null."""
+    parser = TextMrtParser(path)
+    with open(os.devnull, "wb") as out:
+        for chunk in parser.text():
+            out.write(chunk)
+    return parser.lines - parser.mstats.routes.get("STATE", 0)
 
 
 def netvet_bgpdump(path: Path) -> int:
@@ -135,12 +148,16 @@ def main() -> int:
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     same = read_route_table_fast(path)[0].equals(read_route_table(path)[0])
+    if have_bgpdump:
+        oracle = subprocess.run(["bgpdump", "-q", "-m", str(path)], capture_output=True, check=True).stdout
+        print(f"netvet-dump: byte-identical to bgpdump -m: {b''.join(TextMrtParser(path).text()) == oracle}")
     built = "built" if HAVE_C else "NOT built (pure Python)"
     print(f"netvet-fast: C extension {built}; the same RouteTable as netvet-table: {same}")
     contenders: list[tuple[str, Callable[[Path], int]]] = [
         ("netvet-fast", netvet_fast),
         ("netvet-table", netvet_table),
         ("netvet-records", netvet_records),
+        ("netvet-dump", netvet_dump),
     ]
     if have_bgpdump:
         contenders += [("netvet-bgpdump", netvet_bgpdump), ("bgpdump", bgpdump_only)]
@@ -164,6 +181,7 @@ def main() -> int:
     if "bgpdump" in rates:
         best = max(("netvet-fast", "netvet-table"), key=lambda k: rates[k])
         print(f"best netvet table engine: {best}")
+        print(f"ratio_dump_vs_bgpdump={rates['netvet-dump'] / rates['bgpdump']:.3f}  (the same text, to /dev/null)")
         print(f"ratio_table_vs_bgpdump={rates[best] / rates['bgpdump']:.3f}")
     return 0 if len(set(counts.values())) == 1 and same else 1
 

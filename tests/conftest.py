@@ -43,5 +43,4 @@ def shared():
 def _isolated_home(tmp_path_factory, monkeypatch):
     """Every test gets its own NETVET_HOME so nothing touches the user's data directory."""
     monkeypatch.setenv("NETVET_HOME", str(tmp_path_factory.mktemp("netvet-home")))
-    monkeypatch.delenv("NETVET_ASN_DB", raising=False)  # --asn-db sets it for the process
     monkeypatch.setenv("NETVET_OFFLINE_TESTS", "1")  # netvet.datasets refuses every non-loopback URL

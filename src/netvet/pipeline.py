@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -13,7 +11,6 @@ from . import __version__
 from .analyses.caps import CapItem, analyse_caps
 from .analyses.concentration import concentration
 from .analyses.risk import RiskData
-from .analyses.scope import scope_facts
 from .attribution.fingerprints import FingerprintDB
 from .attribution.kev import load_kev
 from .attribution.packages import PackageRules
@@ -22,7 +19,6 @@ from .attribution.resolve import Attributor
 from .attribution.sdk_signatures import SdkSignatures
 from .model import (
     Attribution,
-    AttributionStatus,
     Finding,
     InputError,
     Observation,
@@ -30,8 +26,16 @@ from .model import (
     ReadStats,
     Report,
 )
-from .policies import Pack, evaluate, resolve_pack
-from .policies.facts import designation_facts, entity_facts
+from .policies import Pack, resolve_pack
+from .policies.evaluator import (  # noqa: F401 - re-exported: other modules import them from here
+    NO_ANALYSIS,
+    Evaluator,
+    asset_facts,
+    asset_reads,
+    facts_for,
+    finding_entity,
+    finding_reasons,
+)
 from .policies.frameworks import (
     Framework,
     control_status,
@@ -42,12 +46,8 @@ from .policies.frameworks import (
 from .policies.roles import RoleVocabulary
 from .policies.waivers import WaiverSet, apply_waivers, load_waivers
 from .readers import detect, load_all
+from .readers.base import Reference
 from .util.yamlfile import DataValidationError
-
-_UNKNOWN_ROLES = {"", "unknown", "none", "n/a", "na", "-", "?"}
-_NO_ANALYSIS = {"position": "", "share": 0.0, "exposure": 0.0, "concentration": 0.0, "supplier_share": 0.0,
-                "group_size": 0, "cap_share": {}, "cap_exceeded": {}}
-
 
 MAC_DATASETS = ("ieee-ma-l", "ieee-ma-m", "ieee-ma-s", "ieee-iab")
 
@@ -162,71 +162,6 @@ class Context:
         return cls(registry, attributor, packs, on, risk, fws, wset, used, RoleVocabulary.load())
 
 
-def asset_facts(obs: Observation, roles: RoleVocabulary | None = None) -> dict:
-    role = (obs.role or "").strip().lower()
-    placed = roles.place(role) if roles is not None else []
-    function = (obs.attributes.get("function") or obs.attributes.get("kind") or obs.kind or "").lower()
-    return {
-        "id": obs.id,
-        "kind": obs.kind,
-        "role": role,
-        "role_known": role not in _UNKNOWN_ROLES,
-        "roles": placed,
-        "role_placed": bool(placed),
-        "site": obs.site or "",
-        "function": function,
-        **scope_facts(obs.attributes, function),
-        "attributes": {k: str(v) for k, v in obs.attributes.items()},
-    }
-
-
-def facts_for(ctx: Context, obs: Observation, att: Attribution, analysis: dict | None = None) -> dict:
-    reg = ctx.registry
-    best = att.decided_by
-    registry_country = best.country if best is not None and att.status == AttributionStatus.REGISTRY_ONLY else None
-    other_ids = sorted({e.entity_id for e in att.evidence
-                        if e.entity_id and e.status == AttributionStatus.ATTRIBUTED and e.entity_id != att.entity_id
-                        and reg.ultimate_parent(e.entity_id, ctx.on) != reg.ultimate_parent(att.entity_id, ctx.on)}
-                       ) if att.entity_id else []
-    other_countries: list[str] = []
-    for oid in other_ids:
-        for c in entity_facts(reg, oid, ctx.on)["chain_countries"]:
-            if c not in other_countries:
-                other_countries.append(c)
-    return {
-        "entity": entity_facts(reg, att.entity_id, ctx.on, registry_country, ctx.risk),
-        "designations": designation_facts(reg, att.entity_id, ctx.on),
-        "asset": asset_facts(obs, ctx.roles),
-        "attribution": {
-            "status": str(att.status),
-            "positive": att.positive,
-            "weakness": att.weakness or "",
-            "method": att.method or "",
-            "confidence": round(att.confidence, 3),
-            "conflict": att.conflict,
-            "org_name": (best.org_name or "") if best else "",
-            "relation": best.relation if best else "",
-            "manufacturer_status": att.manufacturer_status or "",
-            "evidence_entities": other_ids,
-            "evidence_countries": other_countries,
-        },
-        "analysis": analysis or dict(_NO_ANALYSIS),
-        "now": ctx.on.isoformat(),
-    }
-
-
-def finding_entity(ctx: Context, att: Attribution) -> dict | None:
-    if att.entity_id:
-        reg = ctx.registry
-        e = reg.entities[att.entity_id]
-        group = reg.group(e.id, ctx.on)
-        return {"id": e.id, "name": e.legal_name, "country": e.hq_country or e.registration_country,
-                "group": group, "group_name": reg.entities[group].legal_name}
-    if att.decided_by is not None and att.decided_by.org_name:
-        return {"id": None, "name": att.decided_by.org_name, "country": att.decided_by.country}
-    return None
-
-
 def supplier_key(ctx: Context, att: Attribution) -> str | None:
     """The supplier an asset counts for in concentration: the ultimate parent of the attributed entity."""
     return ctx.registry.ultimate_parent(att.entity_id, ctx.on) if att.entity_id else None
@@ -243,7 +178,7 @@ def concentration_facts(ctx: Context, observations: list[Observation],
     out = {}
     for obs, (site, function, supplier) in zip(observations, keyed, strict=True):
         g = groups[(site, function)]
-        out[obs.id] = {**_NO_ANALYSIS, "concentration": g.hhi, "group_size": g.assets,
+        out[obs.id] = {**NO_ANALYSIS, "concentration": g.hhi, "group_size": g.assets,
                        "supplier_share": g.shares.get(supplier, 0.0) if supplier else 0.0}
     return out
 
@@ -263,47 +198,6 @@ def cap_analysis(ctx: Context, observations: list[Observation], attributions: di
     return analyse_caps(list(caps.values()), items)
 
 
-_ATTRIBUTE_REF = re.compile(r"""asset\.attributes(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*["']([^"']+)["']\s*\])?""")
-_IN_ATTRIBUTES = re.compile(r"""["']([^"']+)["']\s+in\s+asset\.attributes\b""")
-
-
-@dataclass(frozen=True)
-class AssetReads:
-    """What of an asset's identity the packs read, from their CEL and reason texts: its id, and which free
-    attributes (``all_attributes`` when a text reads the attribute map as a whole)."""
-
-    asset_id: bool = False
-    attributes: frozenset[str] = frozenset()
-    all_attributes: bool = False
-
-
-def asset_reads(packs: list[Pack]) -> AssetReads:
-    texts = [t for p in packs for r in p.rules for t in (r.rule.when, r.rule.reason or "")]
-    names: set[str] = set()
-    whole = False
-    for text in texts:
-        keyed = {m.group(1) for m in _IN_ATTRIBUTES.finditer(text)}
-        names |= keyed
-        for m in _ATTRIBUTE_REF.finditer(text):
-            name = m.group(1) or m.group(2)
-            if name:
-                names.add(name)
-            elif not keyed:  # the map as a whole, other than a key test
-                whole = True
-    return AssetReads(any("asset.id" in t for t in texts), frozenset(names), whole)
-
-
-def _facts_key(facts: dict, reads: AssetReads) -> str:
-    """Facts that decide a verdict, as a key: everything but the asset's id and free attributes, except those a
-    pack reads (same facts, same evaluation: each distinct key is evaluated once per pack)."""
-    asset = {k: v for k, v in facts["asset"].items() if k not in ("id", "attributes")}
-    if reads.asset_id:
-        asset["id"] = facts["asset"]["id"]
-    attrs = facts["asset"]["attributes"]
-    asset["attributes"] = attrs if reads.all_attributes else {k: attrs[k] for k in reads.attributes if k in attrs}
-    return json.dumps({**facts, "asset": asset}, sort_keys=True, default=str)
-
-
 def evaluate_observations(ctx: Context,
                           observations: list[Observation]) -> tuple[dict[str, Attribution], list[Finding]]:
     attributions = {obs.id: ctx.attributor.observation(obs) for obs in observations}
@@ -313,27 +207,18 @@ def evaluate_observations(ctx: Context,
         for oid, cap_facts in caps.facts.items():
             analysis[oid] = {**analysis[oid], **cap_facts}
     findings: list[Finding] = []
-    cache: dict[tuple[str, str], object] = {}  # same facts (but the asset's id), same evaluation
-    reads = asset_reads(ctx.packs)
+    evaluator = Evaluator(ctx)
     for obs in observations:
         att = attributions[obs.id]
-        facts = facts_for(ctx, obs, att, analysis[obs.id])
+        facts = evaluator.facts(obs, att, analysis[obs.id])
         ent = finding_entity(ctx, att)
         ident = att.decided_by.identifier.to_dict() if att.decided_by else None
-        key = _facts_key(facts, reads)
-        for pack in ctx.packs:
-            ev = cache.get((pack.id, key))
-            if ev is None:
-                ev = cache[(pack.id, key)] = evaluate(pack, facts, ctx.registry)
-            reasons = list(ev.reasons)
-            if att.note and (att.status != AttributionStatus.ATTRIBUTED or att.conflict):
-                reasons.append(att.note)
-            controls = [f"{fw.id}:{c}" for fw in ctx.frameworks for c in fw.controls_for(pack.id, ev.rule_ids, facts)]
+        for pack, ev in evaluator.evaluate_all(facts):
             findings.append(Finding(
                 subject=obs.id, label=obs.label, source=obs.source, policy=pack.id, verdict=ev.verdict,
-                rule_ids=ev.rule_ids, reasons=reasons, citations=ev.citations, entity=ent, identifier=ident,
-                severity=ev.severity, role=obs.role, site=obs.site, controls=controls,
-                deadlines=list(ev.deadlines),
+                rule_ids=ev.rule_ids, reasons=finding_reasons(ev, att), citations=ev.citations, entity=ent,
+                identifier=ident, severity=ev.severity, role=obs.role, site=obs.site,
+                controls=evaluator.controls(pack, ev, facts), deadlines=list(ev.deadlines),
                 caps=[caps.figures[obs.id][c.id] for c in pack.caps
                       if caps is not None and c.id in caps.figures.get(obs.id, {})],
             ))
@@ -361,8 +246,13 @@ def expand_inputs(paths: Iterable[str | Path]) -> list[Path]:
 
 def read_inputs(paths: Iterable[str | Path], input_format: str | None = None,
                 progress: Callable[[str, int, int], None] | None = None,
-                reader_options: dict | None = None) -> tuple[list[Observation], list[ReadStats]]:
+                reader_options: dict | None = None,
+                asn_db: Path | None = None) -> tuple[list[Observation], list[ReadStats]]:
     """Read every input with the reader its format needs.
+
+    ``asn_db`` (``--asn-db``) is the IP -> ASN file of the readers that need one (traceroutes, flow logs; None:
+    the active datasets): it reaches them as the reader option ``reference``, one per batch, so that what is
+    loaded from it is loaded once for all the inputs.
 
     One input that cannot be read (unknown format, unreadable, no record at all) does not stop the batch: its
     ``ReadStats.failed`` holds the reason and the others are read. When every input fails, the first failure is
@@ -372,6 +262,8 @@ def read_inputs(paths: Iterable[str | Path], input_format: str | None = None,
     stats: list[ReadStats] = []
     failures: list[InputError] = []
     files = expand_inputs(paths)
+    reader_options = dict(reader_options or {})
+    reader_options.setdefault("reference", Reference(asn_db))
     for path in files:
         try:
             reader = detect(path, input_format, reader_options)
@@ -394,8 +286,8 @@ def read_inputs(paths: Iterable[str | Path], input_format: str | None = None,
 
 def run_audit(paths: Iterable[str | Path], ctx: Context, input_format: str | None = None,
               progress: Callable[[str, int, int], None] | None = None, sample_data: bool = False,
-              reader_options: dict | None = None) -> Report:
-    observations, stats = read_inputs(paths, input_format, progress, reader_options)
+              reader_options: dict | None = None, asn_db: Path | None = None) -> Report:
+    observations, stats = read_inputs(paths, input_format, progress, reader_options, asn_db)
     return build_report(ctx, observations, stats, sample_data=sample_data)
 
 

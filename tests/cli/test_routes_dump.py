@@ -117,3 +117,22 @@ def test_routes_help_lists_dump(capsys):
     code = main(["routes", "--help"])
     assert code == 0
     assert "dump" in capsys.readouterr().out
+
+
+def test_dump_of_a_rib_is_byte_identical_to_bgpdump(capsysbinary, tmp_path):
+    """The C writer's path (runs of TDv2 RIB records) through the CLI, to stdout and to a file."""
+    import shutil
+    import subprocess
+
+    import pytest
+
+    if shutil.which("bgpdump") is None:
+        pytest.skip("Debian's bgpdump is not installed")
+    rib = shared_file("mrt/rib.20140523.0600_first9073records.mrt.gz")
+    oracle = subprocess.run(["bgpdump", "-q", "-m", str(rib)], capture_output=True, check=True).stdout
+    assert main(["routes", "dump", "-q", str(rib)]) == 0
+    assert capsysbinary.readouterr().out == oracle
+    dest = tmp_path / "rib.txt"
+    assert main(["routes", "dump", str(rib), "-o", str(dest)]) == 0
+    assert dest.read_bytes() == oracle
+    assert "9073 MRT records, 270005 lines written" in capsysbinary.readouterr().err.decode()

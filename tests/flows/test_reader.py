@@ -6,15 +6,14 @@ import pytest
 
 from netvet.attribution.registry import Registry
 from netvet.pipeline import Context, run_audit
-from netvet.readers import detect, flow_evidence, load_all
+from netvet.readers import detect, load_all
+from netvet.readers.base import Reference
 from tests.flows.helpers import FLOWS, fixture_sources
 
 
 @pytest.fixture
 def with_sources():
-    flow_evidence.set_sources(fixture_sources())
-    yield
-    flow_evidence.set_sources(None)
+    return {"reference": Reference(loaded={"flow_sources": fixture_sources()})}
 
 
 def test_detected_for_every_flow_format():
@@ -25,7 +24,7 @@ def test_detected_for_every_flow_format():
 
 def test_one_observation_per_remote_party(with_sources):
     ctx = Context.build(["clean-network"], Registry.load())
-    report = run_audit([FLOWS / "conn.log"], ctx)
+    report = run_audit([FLOWS / "conn.log"], ctx, reader_options=with_sources)
     obs = {o.id: o for o in report.observations}
     assert sorted(obs) == ["conn.log:flow:AS15169", "conn.log:flow:AS37963", "conn.log:flow:AS4134",
                            "conn.log:flow:AS64500", "conn.log:flow:cloud:aws", "conn.log:flow:cloud:cloudflare"]
@@ -49,7 +48,7 @@ def test_one_observation_per_remote_party(with_sources):
 
 def test_dns_log_gives_destinations(with_sources):
     ctx = Context.build(["clean-network"], Registry.load())
-    report = run_audit([FLOWS / "dns.log"], ctx)
+    report = run_audit([FLOWS / "dns.log"], ctx, reader_options=with_sources)
     assert {o.id: (o.kind, o.attributes["queries"], o.attributes["addresses"]) for o in report.observations} == {
         "dns.log:dns:ecs.huaweicloud.com": ("destination", "1", "1"),
         "dns.log:dns:ecs.huaweicloud.com.edge.example.net": ("destination", "1", "1"),
@@ -61,7 +60,6 @@ def test_dns_log_gives_destinations(with_sources):
 
 
 def test_without_any_routing_data_every_remote_is_one_party():
-    flow_evidence.set_sources(None)
     ctx = Context.build(["clean-network"], Registry.load())
     report = run_audit([FLOWS / "vpc-v2.log"], ctx)
     assert [(o.id, o.attributes["records"]) for o in report.observations] == [("vpc-v2.log:flow:no-route-data", "4")]

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from netvet.readers import load_all
-from netvet.readers.base import READERS
+from netvet.readers.base import READERS, Reference
 from tests.conftest import FIXTURES
 from tests.fuzz.mutations import (
     Target,
@@ -31,9 +31,10 @@ FORMATS = [pytest.param(f, marks=pytest.mark.xfail(strict=False, reason=KNOWN_FA
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_reader_survives_mutated_input(fmt, fuzz_dir, monkeypatch):
+def test_reader_survives_mutated_input(fmt, fuzz_dir):
+    options = {}
     if fmt == "atlas-traceroute":  # traceroutes need an IP -> ASN database
-        monkeypatch.setenv("NETVET_ASN_DB", str(FIXTURES / "routes" / "atlas_asn.ipasn"))
+        options = {"reference": Reference(FIXTURES / "routes" / "atlas_asn.ipasn")}
     shared, fixtures, inline = seeds_of(fmt)
     seeds = load_seeds(shared, fixtures, inline, mrt=fmt in MRT_FORMATS)
     target = Target(fuzz_dir / fmt, "input")
@@ -44,7 +45,7 @@ def test_reader_survives_mutated_input(fmt, fuzz_dir, monkeypatch):
     @given(seed=st.integers(0, 1 << 16), ops=ops_strategy, how=compression_strategy)
     def run(seed, ops, how):
         path = target.write(seeds, seed, ops, how)
-        result = guarded(cls().read, path)
+        result = guarded(cls(**options).read, path)
         if result is None:
             return
         accepted.append(1)

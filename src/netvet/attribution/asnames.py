@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..model import InputError, ReadStats
-from ..readers.base import open_input
+from ..util.inputs import open_input
 
 FORMAT_PYASN = "pyasn-asnames"
 FORMAT_AS2ORG = "caida-as2org"

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..model import InputError, ReadStats
-from ..readers.base import open_input
+from ..util.inputs import open_input
 
 FORMAT_NET = "peeringdb-net"
 FORMAT_ORG = "peeringdb-org"

@@ -1,7 +1,7 @@
 """IP address → origin AS: an exact longest-prefix-match index with a vectorised batch API.
 
 Build a :class:`PrefixIndex` from a pyasn IPASN file or a CAIDA pfx2as file (:meth:`PrefixIndex.from_file`),
-from columnar evidence (:meth:`PrefixIndex.from_tables` with ``readers.ipasn.PrefixOrigins`` tables, e.g.
+from columnar evidence (:meth:`PrefixIndex.from_tables` with ``util.prefix_origins.PrefixOrigins`` tables, e.g.
 several files merged; :meth:`PrefixIndex.from_arrays` with one origin AS per row, e.g. a RIB's routes)
 or from any iterable of ``(prefix, origins)`` pairs (:meth:`PrefixIndex.from_pairs`). Every origin of a
 multi-origin prefix is kept: each prefix points at an *origin set* (``index.origin_sets[id]`` is a tuple
@@ -21,8 +21,10 @@ Each returns a :class:`LookupResult` of arrays: ``asn`` (primary origin, uint32,
 where no prefix covers the address), ``set_id`` (all origins, via ``index.origin_sets``) and
 ``prefix_len`` (length of the matched prefix, -1 where unrouted). :meth:`PrefixIndex.lookup_one` answers
 one address with the matched prefix as text; :meth:`PrefixIndex.expand_origins` lists every origin of
-a batch's ``set_id`` vectorised. Batches of 2^18 addresses or more run on ``threads`` worker threads
-(default: min(2, CPUs); NumPy releases the GIL in the gathers).
+a batch's ``set_id`` vectorised. Threads by what is measured (bench/ip_lookup.py, docs/benchmarks.md): IPv4
+batches (one gather, memory bound) run on one thread by default, a second thread gained at most 4% at 10M
+addresses and lost up to half the rate on small batches or a busy machine; IPv6 batches (binary searches)
+of 2^18 addresses or more on min(2, CPUs) threads (1.6x when idle). ``threads`` > 1 sets both.
 
 How it is fast and exact:
 
@@ -49,7 +51,8 @@ from typing import Any
 import numpy as np
 
 from ..model import ReadStats
-from ..readers.ipasn import (
+from ..util import ipvec
+from ..util.prefix_origins import (
     BadRecord,
     OriginSets,
     PrefixOrigins,
@@ -58,7 +61,6 @@ from ..readers.ipasn import (
     parse_prefix,
     read_prefix_origins,
 )
-from ..util import ipvec
 
 UNROUTED = 0  # the ASN returned for an address no prefix covers (AS0 is never a valid origin)
 NO_PREFIX = -1  # the prefix length returned for such an address
@@ -132,7 +134,7 @@ class PrefixIndex:
     origin_sets: list[tuple[int, ...]]
     stats: list[ReadStats] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
-    threads: int = 0  # worker threads for large batches; 0 = min(2, CPUs)
+    threads: int = 0  # worker threads for large batches; 0: IPv4 one, IPv6 min(2, CPUs) (measured fastest)
     _v4: _Family = field(default=None, repr=False)  # type: ignore[assignment]
     _v4_table: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
     _v4_sub: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
@@ -441,7 +443,7 @@ class PrefixIndex:
             np.copyto(plen[a:b], packed >> np.uint64(56), casting="unsafe")
             plen[a:b] -= 1
 
-        threads = self.threads or min(2, os.cpu_count() or 1)
+        threads = self.threads or (min(2, os.cpu_count() or 1) if version == 6 else 1)
         if threads > 1 and n >= _THREAD_MIN:
             with ThreadPoolExecutor(threads) as pool:
                 list(pool.map(work, range(0, n, _BLOCK)))

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..model import InputError, ReadStats
-from ..readers.base import limits, open_input
+from ..util.inputs import limits, open_input
 
 FORMAT = "rir-delegated-extended"
 MAX_ASN = 0xFFFFFFFF

@@ -11,6 +11,7 @@ from .common import (
     FAIL_ON_HELP,
     FailOn,
     OutFormat,
+    check_asn_db,
     emit,
     exit_code_for,
     input_exit_code,
@@ -18,7 +19,6 @@ from .common import (
     progress_reader,
     require_extra,
     usage_error,
-    use_asn_db,
     warn_stale,
 )
 
@@ -73,12 +73,12 @@ def audit(
 
         if platform not in KNOWN_PLATFORMS:
             raise usage_error(f"unknown --platform {platform!r} (known: {', '.join(KNOWN_PLATFORMS)})")
-    use_asn_db(asn_db)
+    asn_db = check_asn_db(asn_db)
     # the evidence first: an input that cannot be read is refused before any reference data is loaded
     prog, cb = progress_reader()
     with prog:
         observations, stats = read_inputs(inputs, input_format, progress=cb,
-                                          reader_options={"platform": platform})
+                                          reader_options={"platform": platform}, asn_db=asn_db)
     registry = Registry.load(registry_dir)
     macs, pens, used = load_id_registries(mac_db, pen_db)
     ctx = Context.build(policy or ([] if framework else list(bundled_pack_paths())), registry, when, macs=macs,

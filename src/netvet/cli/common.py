@@ -157,14 +157,14 @@ def progress_reader():
     return prog, cb
 
 
-def use_asn_db(path: Path | None) -> None:
-    """Make ``--asn-db`` the IP -> ASN database of the readers that need one (traceroutes, flows)."""
-    if path is not None:
-        if not path.exists():
-            from ..model import InputError
+def check_asn_db(path: Path | None) -> Path | None:
+    """``--asn-db``, the IP -> ASN database of the readers that need one (traceroutes, flows), once it is known
+    to exist; the command hands it to ``pipeline.read_inputs`` / ``run_audit`` (``asn_db=``)."""
+    if path is not None and not path.exists():
+        from ..model import InputError
 
-            raise InputError(str(path), "--asn-db: file not found")
-        os.environ["NETVET_ASN_DB"] = str(path)
+        raise InputError(str(path), "--asn-db: file not found")
+    return path
 
 
 def require_extra(module: str, extra: str | None = None):

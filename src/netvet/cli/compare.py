@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from .common import emit, input_exit_code, load_id_registries, progress_reader, usage_error, use_asn_db
+from .common import check_asn_db, emit, input_exit_code, load_id_registries, progress_reader, usage_error
 
 
 class CompareFormat(StrEnum):
@@ -40,14 +40,14 @@ def compare_cmd(
 
     if len(policy) < 2:
         raise usage_error("compare needs at least two --policy options")
-    use_asn_db(asn_db)
+    asn_db = check_asn_db(asn_db)
     registry = Registry.load()
     macs, pens, used = load_id_registries(None, None)
     ctx = Context.build(policy, registry, parse_date(on), macs=macs, pens=pens, kev=kev, waivers=waivers)
     ctx.datasets = used + ctx.datasets
     prog, cb = progress_reader()
     with prog:
-        report = run_audit(inputs, ctx, input_format, progress=cb)
+        report = run_audit(inputs, ctx, input_format, progress=cb, asn_db=asn_db)
     code = input_exit_code(report, strict=False)
     cmp = compare(report, weight)
     cmp["headline"] = headline(cmp)

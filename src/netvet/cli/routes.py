@@ -75,30 +75,35 @@ def dump(
     after the prefix; W and STATE lines are shorter). Damage is reported on stderr with byte offsets;
     everything readable is still written.
     """
-    from ..readers.bgpdump_text import LineFormatter
     from ..readers.mrt import MrtParser
+    from ..readers.mrt_text import TextMrtParser
 
-    parser = MrtParser(file)
+    parser = TextMrtParser(file) if fmt == DumpFormat.bgpdump else MrtParser(file)
     tmp: Path | None = None
-    out: IO[str]
+    out: IO[bytes]
     if output is None:
-        out = sys.stdout
+        sys.stdout.flush()
+        out = sys.stdout.buffer
     else:
         tmp = output.with_name(output.name + ".tmp")
-        out = open(tmp, "w", encoding="utf-8", newline="\n")  # noqa: SIM115 - closed in the finally below
+        out = open(tmp, "wb")  # noqa: SIM115 - closed in the finally below
     written = 0
     try:
-        line = LineFormatter() if fmt == DumpFormat.bgpdump else (lambda r: json.dumps(r.to_dict()))
-        buf: list[str] = []
-        for rec in parser.routes():
-            buf.append(line(rec))
-            if len(buf) >= 4096:
-                out.write("\n".join(buf) + "\n")
+        if isinstance(parser, TextMrtParser):  # bgpdump -m lines: the C writer for RIB runs, else LineFormatter
+            for chunk in parser.text():
+                out.write(chunk)
+            written = parser.lines
+        else:
+            buf: list[str] = []
+            for rec in parser.routes():
+                buf.append(json.dumps(rec.to_dict()))
+                if len(buf) >= 4096:
+                    out.write(("\n".join(buf) + "\n").encode())
+                    written += len(buf)
+                    buf.clear()
+            if buf:
+                out.write(("\n".join(buf) + "\n").encode())
                 written += len(buf)
-                buf.clear()
-        if buf:
-            out.write("\n".join(buf) + "\n")
-            written += len(buf)
         out.flush()
         if tmp is not None:
             out.close()

@@ -7,9 +7,8 @@ fact ``analysis.position`` set to each position the AS was seen in. The result p
 with entity, rule ids, reasons and citations.
 
 Tens of thousands of ASes appear in a full table, and almost all are unattributed with identical facts.
-Evaluations are therefore cached by the facts they depend on (attribution and position; the asset facts
-only when a pack's rules mention ``asset``), so each distinct fact set is evaluated once: the verdicts
-are exactly those of evaluating every AS.
+Evaluations go through ``policies.evaluator.Evaluator``, which evaluates each distinct fact set once (the AS's
+identity is left out of the key unless a pack reads it): the verdicts are exactly those of evaluating every AS.
 """
 
 from __future__ import annotations
@@ -32,10 +31,9 @@ from ..model import (
     Strength,
     Verdict,
 )
-from ..pipeline import Context, facts_for, finding_entity
-from ..policies import evaluate
+from ..pipeline import Context
+from ..policies.evaluator import Evaluator, attribution_note, finding_entity, finding_reasons
 from ..policies.facts import ANALYSIS_FIELDS
-from ..policies.pack import referenced_paths
 
 _LEVEL = {Verdict.FAIL: EXCLUDED, Verdict.REVIEW: REVIEW}
 _ZERO = {"string": "", "double": 0.0, "int": 0}
@@ -51,23 +49,6 @@ def as_observation(asn: int, bits: int, file: str) -> Observation:
         identifiers=[Identifier(IdKind.ASN, f"AS{asn}", "route:as-path", Strength.STRONG)],
         attributes={"asn": str(asn), "positions": ",".join(position_names(bits))},
     )
-
-
-def _uses_asset(pack) -> bool:
-    for cr in pack.rules:
-        if any(p.split(".")[0] == "asset" for p in referenced_paths(cr.rule.when)):
-            return True
-        if cr.rule.reason and "{asset" in cr.rule.reason:
-            return True
-    return False
-
-
-def _fact_key(att: Attribution) -> tuple:
-    best = att.decided_by
-    return (str(att.status), att.entity_id, att.method, round(att.confidence, 3), att.conflict,
-            best.org_name if best else None, best.country if best else None, best.relation if best else None,
-            att.manufacturer_status,
-            tuple(sorted({e.entity_id for e in att.evidence if e.entity_id})))
 
 
 @dataclass
@@ -92,27 +73,18 @@ class Classification:
 def classify_asns(ctx: Context, seen: dict[int, int], file: str = "routes", keep_report: bool = False
                   ) -> Classification:
     """Run ``ctx.packs`` on every AS of ``seen`` (AS -> position bits), once per distinct fact set."""
-    cache: dict[tuple, object] = {}
-    asset_packs = {p.id for p in ctx.packs if _uses_asset(p)}
+    evaluator = Evaluator(ctx)
     out = Classification({})
     for asn in sorted(seen):
         bits = seen[asn] or POSITION_BITS["transit"]
         obs = as_observation(asn, bits, file)
         att = ctx.attributor.observation(obs)
-        fkey = _fact_key(att)
         levels = {"origin": CLEAN, "transit": CLEAN, "peer": CLEAN}
         worst_ev = None
         per_pack_worst: dict[str, tuple] = {}
-        facts = None
         for name in position_names(bits):
-            analysis = {**no_analysis(), "position": name}
-            for pack in ctx.packs:
-                key = (pack.id, name, fkey) + ((asn,) if pack.id in asset_packs else ())
-                ev = cache.get(key)
-                if ev is None:
-                    facts = facts_for(ctx, obs, att, analysis)
-                    ev = cache[key] = evaluate(pack, facts, ctx.registry)
-                    out.evaluations += 1
+            facts = evaluator.facts(obs, att, {**no_analysis(), "position": name})
+            for pack, ev in evaluator.evaluate_all(facts):
                 levels[name] = max(levels[name], _LEVEL.get(ev.verdict, CLEAN))
                 cur = per_pack_worst.get(pack.id)
                 if cur is None or VERDICT_RANK[ev.verdict] > VERDICT_RANK[cur[0].verdict]:
@@ -120,9 +92,10 @@ def classify_asns(ctx: Context, seen: dict[int, int], file: str = "routes", keep
                 if worst_ev is None or VERDICT_RANK[ev.verdict] > VERDICT_RANK[worst_ev.verdict]:
                     worst_ev = ev
         ent = finding_entity(ctx, att)
+        note = attribution_note(att)
         reasons = tuple(worst_ev.reasons) if worst_ev else ()
-        if att.note and att.status != AttributionStatus.ATTRIBUTED:
-            reasons += (att.note,)
+        if note:
+            reasons += (note,)
         out.verdicts[asn] = AsVerdict(
             asn=asn, entity=att.entity_id or f"AS{asn}", entity_info=ent, origin=levels["origin"],
             transit=levels["transit"], peer=levels["peer"], verdict=str(worst_ev.verdict) if worst_ev else "PASS",
@@ -135,14 +108,12 @@ def classify_asns(ctx: Context, seen: dict[int, int], file: str = "routes", keep
             out.attributions[obs.id] = att
             ident = att.decided_by.identifier.to_dict() if att.decided_by else None
             for ev, pack in per_pack_worst.values():
-                fr = list(ev.reasons)
-                if att.note and (att.status != AttributionStatus.ATTRIBUTED or att.conflict):
-                    fr.append(att.note)
                 out.findings.append(Finding(
                     subject=obs.id, label=obs.label, source=obs.source, policy=pack.id, verdict=ev.verdict,
-                    rule_ids=list(ev.rule_ids), reasons=fr, citations=list(ev.citations), entity=ent,
-                    identifier=ident, severity=ev.severity,
+                    rule_ids=list(ev.rule_ids), reasons=finding_reasons(ev, att), citations=list(ev.citations),
+                    entity=ent, identifier=ident, severity=ev.severity,
                 ))
+    out.evaluations = evaluator.evaluations
     return out
 
 

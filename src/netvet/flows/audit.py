@@ -20,7 +20,6 @@ while traffic is still being counted.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +30,6 @@ import polars as pl
 from .. import __version__
 from ..model import (
     Attribution,
-    AttributionStatus,
     Finding,
     Observation,
     ReadStats,
@@ -39,8 +37,8 @@ from ..model import (
     SourceRef,
     Verdict,
 )
-from ..pipeline import Context, facts_for, finding_entity, report_for
-from ..policies import evaluate
+from ..pipeline import Context, report_for
+from ..policies.evaluator import Evaluator, finding_entity, finding_reasons
 from . import engine, sources
 from .addresses import to_text
 from .aggregate import SUMS, Partial, class_totals, unit_cells
@@ -74,9 +72,7 @@ class PolicyClassifier:
         self._flagged: list[int] = []
         self._flagged_arr = np.zeros(0, np.int64)
         self._done_arr: np.ndarray | None = np.zeros(0, np.int64)
-        self.evaluations = 0
-        self._cache: dict[str, list] = {}
-        self._cacheable = _identity_free(ctx)
+        self.evaluator = Evaluator(ctx)
 
     def classify(self, units: np.ndarray) -> None:
         new = [u for u in dict.fromkeys(np.asarray(units, np.int64).tolist()) if u not in self.results]
@@ -99,6 +95,11 @@ class PolicyClassifier:
             self._done_arr = np.array(sorted(self.results), np.int64)
         return self._done_arr
 
+    @property
+    def evaluations(self) -> int:
+        """Engine evaluations run (each distinct fact set once per pack)."""
+        return self.evaluator.evaluations
+
     def _evaluate(self, unit: int) -> UnitResult:
         ctx = self.ctx
         oid, label, idents, attrs = self.catalog.describe(unit)
@@ -106,58 +107,13 @@ class PolicyClassifier:
         att = ctx.attributor.observation(obs)
         ent = finding_entity(ctx, att)
         ident = att.decided_by.identifier.to_dict() if att.decided_by else None
-        findings = []
-        for pack, ev, controls in self._evaluations(obs, att):
-            reasons = list(ev.reasons)
-            if att.note and (att.status != AttributionStatus.ATTRIBUTED or att.conflict):
-                reasons.append(att.note)
-            findings.append(Finding(subject=oid, label=label, source=obs.source, policy=pack.id, verdict=ev.verdict,
-                                    rule_ids=ev.rule_ids, reasons=reasons, citations=ev.citations, entity=ent,
-                                    identifier=ident, severity=ev.severity, controls=controls))
+        facts = self.evaluator.facts(obs, att)
+        findings = [Finding(subject=oid, label=label, source=obs.source, policy=pack.id, verdict=ev.verdict,
+                            rule_ids=ev.rule_ids, reasons=finding_reasons(ev, att), citations=ev.citations,
+                            entity=ent, identifier=ident, severity=ev.severity,
+                            controls=self.evaluator.controls(pack, ev, facts))
+                    for pack, ev in self.evaluator.evaluate_all(facts)]
         return UnitResult(unit, obs, att, findings)
-
-    def _evaluations(self, obs: Observation, att: Attribution) -> list:
-        """(pack, evaluation, controls) per pack. A verdict is a function of the facts, and the facts of a
-        flow party are a function of its attribution (its id and attributes aside, when no rule reads them),
-        so parties with the same attribution share one evaluation."""
-        key = _signature(att) if self._cacheable else None
-        if key is not None:
-            hit = self._cache.get(key)
-            if hit is not None:
-                return hit
-        facts = facts_for(self.ctx, obs, att)
-        out = []
-        for pack in self.ctx.packs:
-            ev = evaluate(pack, facts, self.ctx.registry)
-            self.evaluations += 1
-            controls = [f"{fw.id}:{c}" for fw in self.ctx.frameworks
-                        for c in fw.controls_for(pack.id, ev.rule_ids, facts)]
-            out.append((pack, ev, controls))
-        if key is not None:
-            self._cache[key] = out
-        return out
-
-
-def _signature(att: Attribution) -> tuple:
-    """Everything of an attribution that the policy facts (``pipeline.facts_for``) are made from."""
-    best = att.decided_by
-    registry_country = best.country if best is not None and att.status == AttributionStatus.REGISTRY_ONLY else None
-    others = tuple(sorted({e.entity_id for e in att.evidence
-                           if e.entity_id and e.status == AttributionStatus.ATTRIBUTED}))
-    return (str(att.status), att.entity_id, att.method, round(att.confidence, 3), att.conflict,
-            att.manufacturer_status, best.org_name if best else None, best.relation if best else None,
-            registry_country, others)
-
-
-def _identity_free(ctx: Context) -> bool:
-    """True when no rule, reason or framework condition reads ``asset.id`` or ``asset.attributes``."""
-    texts = []
-    for pack in ctx.packs:
-        for cr in pack.rules:
-            texts += [cr.rule.when, cr.rule.reason or "", cr.rule.title]
-    for fw in ctx.frameworks:
-        texts += [c.applies_when or "" for c in fw.controls]
-    return not any(re.search(r"asset\s*\.\s*(id|attributes)\b|\[\s*[\"']asset", t) for t in texts)
 
 
 # --------------------------------------------------------------------------- result

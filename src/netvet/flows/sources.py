@@ -7,7 +7,6 @@ range datasets) when those have been fetched.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,8 +65,7 @@ def load(asn_db: list[Path] | None = None, as_names: list[Path] | None = None,
          use_datasets: bool = True) -> Sources:
     """Load the attribution data (explicit files first, else the active datasets)."""
     src = Sources()
-    env_db = [Path(os.environ["NETVET_ASN_DB"])] if os.environ.get("NETVET_ASN_DB") else []
-    route_files = list(asn_db or []) or env_db or (active_paths(ASN_DATASETS) if use_datasets else [])
+    route_files = list(asn_db or []) or (active_paths(ASN_DATASETS) if use_datasets else [])
     if route_files:
         src.routes = load_routes(route_files)
         src.stats.extend(src.routes.stats)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .keys import basename, finding_keys
+from ..model.keys import basename, finding_keys
 
 DB_NAME = "history.duckdb"
 SCHEMA_VERSION = "1"

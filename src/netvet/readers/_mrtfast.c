@@ -5,6 +5,8 @@
  * (a hash table over the CSR path arrays). It decodes:
  *
  *   rib()  the entries of one TABLE_DUMP_V2 RIB record that the Python parser dispatched;
+ * RibText writes `bgpdump -m` text instead of columns (netvet routes dump; see its comment below).
+ *
  *   run()  a run of consecutive records straight from the parser's input buffer: TABLE_DUMP_V2 RIB
  *          records that are whole and structurally sound, and BGP4MP(_ET) MESSAGE records that are
  *          plainly well formed throughout (bgp4mp_record); the Python record loop takes over at
@@ -1410,6 +1412,957 @@ static PyTypeObject TableBuilderType = {
     .tp_as_sequence = &TB_as_sequence,
 };
 
+/* ------------------------------------------------------------------------------------- RibText */
+/*
+ * RibText: `bgpdump -m` lines of TABLE_DUMP_V2 IPv4/IPv6 unicast RIB records (subtypes 2, 4, 8, 10) and of plain
+ * BGP4MP(_ET) MESSAGE / MESSAGE_AS4 records (ut_record: the checks of bgp4mp_record, IPv6 text as
+ * mrt.ntoa6), written straight from the parser's input buffer (netvet/readers/mrt_text.py drives it). The text of an
+ * attribute block ("as_path|origin|next_hop|local_pref|med|communities|AG/NAG|aggregator|") is made
+ * here when the block is sound by check_block (MP_REACH only in its abbreviated RIB form); any other block goes to the Python
+ * parser (the fallback callable returns its text, or None when the parser rejected it). The cache rule
+ * is the parser's (one cache of at most cache_max blocks over both), as in TableBuilder.
+ */
+typedef struct {
+    PyObject_HEAD
+    Buf out;          /* text of the current run */
+    Buf peers;        /* "ip|as|" of each peer, concatenated */
+    Py_ssize_t *peer_off; /* npeers + 1 offsets into peers */
+    Py_ssize_t npeers;
+    BlockCache blocks; /* block bytes -> (text offset, text length) in `texts` (path, origin fields) */
+    Buf texts;
+    PyObject *cache;    /* the parser's RIB cache dict (its size counts in the rule) */
+    Py_ssize_t cache_max;
+    PyObject *fallback; /* callable(block, i, count, offset) -> str or None */
+    Py_ssize_t decoded_here, handed_back;
+    /* BGP4MP MESSAGE records (set_update_context) */
+    BlockCache ublocks[2]; /* 2- and 4-byte ASN blocks -> text parts in utexts */
+    Buf utexts;
+    PyObject *attr_cache; /* the parser's attribute cache (MrtParser._attrs), filled with `pending` */
+    PyObject *pending;
+    PyObject *peer_text;  /* callable(peer address bytes, peer AS) -> b"ip|as|" */
+    PyObject *peer_keys;  /* dict: address bytes + AS -> b"ip|as|" */
+    Py_ssize_t decoded_updates;
+} RibText;
+
+static int RT_traverse(RibText *self, visitproc visit, void *arg) {
+    Py_VISIT(self->cache);
+    Py_VISIT(self->fallback);
+    Py_VISIT(self->attr_cache);
+    Py_VISIT(self->pending);
+    Py_VISIT(self->peer_text);
+    Py_VISIT(self->peer_keys);
+    return 0;
+}
+
+static int RT_clear(RibText *self) {
+    Py_CLEAR(self->cache);
+    Py_CLEAR(self->fallback);
+    Py_CLEAR(self->attr_cache);
+    Py_CLEAR(self->pending);
+    Py_CLEAR(self->peer_text);
+    Py_CLEAR(self->peer_keys);
+    return 0;
+}
+
+static void RT_dealloc(RibText *self) {
+    PyObject_GC_UnTrack(self);
+    RT_clear(self);
+    buf_free(&self->out);
+    buf_free(&self->peers);
+    buf_free(&self->texts);
+    PyMem_Free(self->peer_off);
+    bc_free(&self->blocks);
+    bc_free(&self->ublocks[0]);
+    bc_free(&self->ublocks[1]);
+    buf_free(&self->utexts);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static inline char *put_u32(char *w, uint32_t v) {
+    char tmp[10];
+    int k = 0;
+    do {
+        tmp[k++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (k)
+        *w++ = tmp[--k];
+    return w;
+}
+
+static inline char *put_ip4(char *w, const unsigned char *b) {
+    for (int i = 0; i < 4; i++) {
+        if (i)
+            *w++ = '.';
+        w = put_u32(w, b[i]);
+    }
+    return w;
+}
+
+static inline char *put_str(char *w, const char *s) {
+    size_t n = strlen(s);
+    memcpy(w, s, n);
+    return w + n;
+}
+
+/* ------------------------------------------------------------------------------------- UpdateText */
+/* IPv6 text as mrt.ntoa6 (bgpdump's): longest zero run compressed, mapped/compatible IPv4 dotted */
+static char *put_ip6(char *w, const unsigned char *b) {
+    static const unsigned char z[12] = {0};
+    if (memcmp(b, z, 10) == 0 && b[10] == 0xff && b[11] == 0xff) {
+        w = put_str(w, "::ffff:");
+        return put_ip4(w, b + 12);
+    }
+    if (memcmp(b, z, 12) == 0 && be32(b + 12) > 1) {
+        w = put_str(w, "::");
+        return put_ip4(w, b + 12);
+    }
+    unsigned words[8];
+    int best = -1, best_len = 0, run_start = -1, run_len = 0;
+    for (int i = 0; i < 8; i++) {
+        words[i] = be16(b + 2 * i);
+        if (words[i] == 0) {
+            if (run_len == 0)
+                run_start = i;
+            run_len++;
+            if (run_len > best_len) {
+                best = run_start;
+                best_len = run_len;
+            }
+        } else {
+            run_len = 0;
+        }
+    }
+    static const char hx[] = "0123456789abcdef";
+#define HEXW(v)                                                                                                   \
+    do {                                                                                                          \
+        unsigned x_ = (v);                                                                                        \
+        int started_ = 0;                                                                                         \
+        for (int s_ = 12; s_ >= 0; s_ -= 4) {                                                                     \
+            unsigned dgt_ = (x_ >> s_) & 15;                                                                      \
+            if (dgt_ || started_ || s_ == 0) {                                                                    \
+                *w++ = hx[dgt_];                                                                                  \
+                started_ = 1;                                                                                     \
+            }                                                                                                     \
+        }                                                                                                         \
+    } while (0)
+    if (best < 0) {
+        for (int i = 0; i < 8; i++) {
+            if (i)
+                *w++ = ':';
+            HEXW(words[i]);
+        }
+        return w;
+    }
+    for (int i = 0; i < best; i++) {
+        if (i)
+            *w++ = ':';
+        HEXW(words[i]);
+    }
+    *w++ = ':';
+    *w++ = ':';
+    for (int i = best + best_len; i < 8; i++) {
+        if (i > best + best_len)
+            *w++ = ':';
+        HEXW(words[i]);
+    }
+#undef HEXW
+    return w;
+}
+
+/* mrt._next_hop_text; NULL text (returns w unchanged, *ok 0) for other lengths */
+static char *put_next_hop(char *w, const unsigned char *nh, int n, int *ok) {
+    *ok = 1;
+    if (n == 4)
+        return put_ip4(w, nh);
+    if (n == 16 || n == 32)
+        return put_ip6(w, nh);
+    if (n == 12)
+        return put_ip4(w, nh + 8);
+    if (n == 24 || n == 48)
+        return put_ip6(w, nh + 8);
+    *ok = 0;
+    return w;
+}
+
+/*
+ * The text parts of a sound UPDATE attribute block, into `texts`, laid out as four uint32 lengths then
+ * head ("as_path|origin"), next hop of plain NLRI, next hop of MP_REACH NLRI, tail
+ * ("local_pref|med|communities|AG/NAG|aggregator|"). 1 made, 0 declined, -1 error.
+ */
+static int ut_block_text(Buf *texts, const unsigned char *d, Py_ssize_t n, int asn_size, const BlockInfo *info,
+                         Py_ssize_t *off) {
+    Py_ssize_t p = 0;
+    int origin = -1, atomic = 0;
+    Py_ssize_t nh = -1, lp = -1, med = -1, agg = -1, agg_len = 0, comm = -1, comm_len = 0, mpnh = -1;
+    int mpnh_len = 0;
+    while (p < n) {
+        unsigned flags = d[p], typ = d[p + 1];
+        Py_ssize_t alen;
+        if (flags & 0x10) {
+            alen = be16(d + p + 2);
+            p += 4;
+        } else {
+            alen = d[p + 2];
+            p += 3;
+        }
+        switch (typ) {
+        case 1: origin = d[p]; break;
+        case 3: nh = p; break;
+        case 4: med = p; break;
+        case 5: lp = p; break;
+        case 6: atomic = 1; break;
+        case 7: agg = p; agg_len = alen; break;
+        case 8: comm = p; comm_len = alen; break;
+        case 14: mpnh = p + 4; mpnh_len = d[p + 3]; break;
+        case 18:
+            if (asn_size == 2)
+                return 0; /* AS4_AGGREGATOR merge: Python */
+            break;
+        default: break;
+        }
+        p += alen;
+    }
+    Py_ssize_t path_len = info->path_at >= 0 ? info->path_end - info->path_at : 0;
+    Py_ssize_t need = 16 + path_len * 6 + 16 + comm_len * 4 + 260;
+    if (texts->len + need > INT32_MAX)
+        return 0;
+    if (buf_reserve(texts, need) < 0)
+        return -1;
+    char *start = texts->p + texts->len, *w = start + 16;
+    uint32_t lens[4];
+    char *mark = w;
+    if (info->path_at >= 0 && info->path_end > info->path_at) {
+        Py_ssize_t q = info->path_at;
+        int prev = 2, space = 0;
+        while (q < info->path_end) {
+            unsigned seg = d[q], cnt = d[q + 1];
+            q += 2;
+            if (prev != 2)
+                *w++ = prev == 1 ? '}' : prev == 3 ? ')' : ']';
+            if (space)
+                *w++ = ' ';
+            if (seg != 2)
+                *w++ = seg == 1 ? '{' : seg == 3 ? '(' : '[';
+            char sep = (seg == 1 || seg == 4) ? ',' : ' ';
+            for (unsigned j = 0; j < cnt; j++, q += asn_size) {
+                if (j)
+                    *w++ = sep;
+                w = put_u32(w, asn_size == 4 ? be32(d + q) : be16(d + q));
+            }
+            space = cnt > 0;
+            prev = (int)seg;
+        }
+        if (prev != 2)
+            *w++ = prev == 1 ? '}' : prev == 3 ? ')' : ']';
+    }
+    *w++ = '|';
+    w = put_str(w, origin == 0 ? "IGP" : origin == 1 ? "EGP" : "INCOMPLETE");
+    lens[0] = (uint32_t)(w - mark);
+    mark = w;
+    w = nh >= 0 ? put_ip4(w, d + nh) : put_str(w, "255.255.255.255");
+    lens[1] = (uint32_t)(w - mark);
+    mark = w;
+    int ok = 0;
+    if (mpnh >= 0)
+        w = put_next_hop(w, d + mpnh, mpnh_len, &ok);
+    if (!ok)
+        w = put_str(w, "255.255.255.255");
+    lens[2] = (uint32_t)(w - mark);
+    mark = w;
+    w = put_u32(w, lp >= 0 ? be32(d + lp) : 0);
+    *w++ = '|';
+    w = put_u32(w, med >= 0 ? be32(d + med) : 0);
+    *w++ = '|';
+    for (Py_ssize_t k = 0; comm >= 0 && k < comm_len; k += 4) {
+        if (k)
+            *w++ = ' ';
+        unsigned hi = be16(d + comm + k), lo = be16(d + comm + k + 2);
+        if (hi == 0xFFFF && lo == 0xFF01)
+            w = put_str(w, "no-export");
+        else if (hi == 0xFFFF && lo == 0xFF02)
+            w = put_str(w, "no-advertise");
+        else if (hi == 0xFFFF && lo == 0xFF03)
+            w = put_str(w, "local-AS");
+        else {
+            w = put_u32(w, hi);
+            *w++ = ':';
+            w = put_u32(w, lo);
+        }
+    }
+    *w++ = '|';
+    w = put_str(w, atomic ? "AG" : "NAG");
+    *w++ = '|';
+    if (agg >= 0) {
+        int asz = agg_len == 8 ? 4 : 2;
+        w = put_u32(w, asz == 4 ? be32(d + agg) : be16(d + agg));
+        *w++ = ' ';
+        w = put_ip4(w, d + agg + asz);
+    }
+    *w++ = '|';
+    lens[3] = (uint32_t)(w - mark);
+    memcpy(start, lens, 16);
+    *off = texts->len;
+    texts->len += w - start;
+    return 1;
+}
+
+/* the text of a sound RIB block into self->texts; 1 made, 0 declined, -1 error */
+static int rt_block_text(RibText *self, const unsigned char *d, Py_ssize_t n, Py_ssize_t *off, Py_ssize_t *len) {
+    BlockInfo info;
+    if (!check_block(d, n, 4, 0, 1, &info))
+        return 0;
+    Py_ssize_t p = 0;
+    int origin = -1, atomic = 0;
+    Py_ssize_t nh = -1, lp = -1, med = -1, agg = -1, agg_len = 0, comm = -1, comm_len = 0, mpnh = -1;
+    int mpnh_len = 0;
+    while (p < n) {
+        unsigned flags = d[p], typ = d[p + 1];
+        Py_ssize_t alen;
+        if (flags & 0x10) {
+            alen = be16(d + p + 2);
+            p += 4;
+        } else {
+            alen = d[p + 2];
+            p += 3;
+        }
+        switch (typ) {
+        case 1: origin = d[p]; break;
+        case 3: nh = p; break;
+        case 4: med = p; break;
+        case 5: lp = p; break;
+        case 6: atomic = 1; break;
+        case 7: agg = p; agg_len = alen; break;
+        case 8: comm = p; comm_len = alen; break;
+        case 14: mpnh = p + 1; mpnh_len = d[p]; break; /* the abbreviated RIB form (check_block) */
+        default: break;
+        }
+        p += alen;
+    }
+    /* worst case: 11 chars per AS + brackets, 12 per community, fixed parts */
+    Py_ssize_t path_len = info.path_at >= 0 ? info.path_end - info.path_at : 0;
+    Py_ssize_t need = path_len * 4 + 16 + comm_len * 4 + 160;
+    if (self->texts.len + need > INT32_MAX)
+        return 0; /* text offsets are int32 in the slots: the Python parser takes this block */
+    if (buf_reserve(&self->texts, need) < 0)
+        return -1;
+    char *start = self->texts.p + self->texts.len, *w = start;
+    if (info.path_at >= 0 && info.path_end > info.path_at) {
+        Py_ssize_t q = info.path_at;
+        int prev = 2, space = 0;
+        while (q < info.path_end) {
+            unsigned seg = d[q], cnt = d[q + 1];
+            q += 2;
+            if (prev != 2)
+                *w++ = prev == 1 ? '}' : prev == 3 ? ')' : ']';
+            if (space)
+                *w++ = ' ';
+            if (seg != 2)
+                *w++ = seg == 1 ? '{' : seg == 3 ? '(' : '[';
+            char sep = (seg == 1 || seg == 4) ? ',' : ' ';
+            for (unsigned j = 0; j < cnt; j++, q += 4) {
+                if (j)
+                    *w++ = sep;
+                w = put_u32(w, be32(d + q));
+            }
+            space = cnt > 0;
+            prev = (int)seg;
+        }
+        if (prev != 2)
+            *w++ = prev == 1 ? '}' : prev == 3 ? ')' : ']';
+    }
+    *w++ = '|';
+    w = put_str(w, origin == 0 ? "IGP" : origin == 1 ? "EGP" : "INCOMPLETE");
+    *w++ = '|';
+    if (mpnh >= 0) { /* MrtParser._rib_slot: the MP_REACH next hop (or none) over NEXT_HOP */
+        int ok = 0;
+        w = put_next_hop(w, d + mpnh, mpnh_len, &ok);
+        if (!ok)
+            w = put_str(w, "255.255.255.255");
+    } else {
+        w = nh >= 0 ? put_ip4(w, d + nh) : put_str(w, "255.255.255.255");
+    }
+    *w++ = '|';
+    w = put_u32(w, lp >= 0 ? be32(d + lp) : 0);
+    *w++ = '|';
+    w = put_u32(w, med >= 0 ? be32(d + med) : 0);
+    *w++ = '|';
+    for (Py_ssize_t k = 0; comm >= 0 && k < comm_len; k += 4) {
+        if (k)
+            *w++ = ' ';
+        unsigned hi = be16(d + comm + k), lo = be16(d + comm + k + 2);
+        if (hi == 0xFFFF && lo == 0xFF01)
+            w = put_str(w, "no-export");
+        else if (hi == 0xFFFF && lo == 0xFF02)
+            w = put_str(w, "no-advertise");
+        else if (hi == 0xFFFF && lo == 0xFF03)
+            w = put_str(w, "local-AS");
+        else {
+            w = put_u32(w, hi);
+            *w++ = ':';
+            w = put_u32(w, lo);
+        }
+    }
+    *w++ = '|';
+    w = put_str(w, atomic ? "AG" : "NAG");
+    *w++ = '|';
+    if (agg >= 0) {
+        int asz = agg_len == 8 ? 4 : 2;
+        w = put_u32(w, asz == 4 ? be32(d + agg) : be16(d + agg));
+        *w++ = ' ';
+        w = put_ip4(w, d + agg + asz);
+    }
+    *w++ = '|';
+    *off = self->texts.len;
+    *len = w - start;
+    self->texts.len += *len;
+    return 1;
+}
+
+
+/* "ip|as|" of a BGP4MP peer (borrowed from peer_keys), NULL on error */
+static PyObject *ut_peer(RibText *self, const unsigned char *ip, Py_ssize_t iplen, uint32_t peer_as) {
+    unsigned char k[20];
+    memcpy(k, ip, (size_t)iplen);
+    memcpy(k + iplen, &peer_as, 4);
+    PyObject *key = PyBytes_FromStringAndSize((const char *)k, iplen + 4);
+    if (key == NULL)
+        return NULL;
+    PyObject *got = PyDict_GetItemWithError(self->peer_keys, key); /* borrowed */
+    if (got != NULL || PyErr_Occurred()) {
+        Py_DECREF(key);
+        return got;
+    }
+    PyObject *res = PyObject_CallFunction(self->peer_text, "y#k", (const char *)ip, iplen, (unsigned long)peer_as);
+    if (res == NULL || !PyBytes_Check(res)) {
+        if (res != NULL)
+            PyErr_SetString(PyExc_TypeError, "peer_text must return bytes");
+        Py_XDECREF(res);
+        Py_DECREF(key);
+        return NULL;
+    }
+    int rc = PyDict_SetItem(self->peer_keys, key, res);
+    Py_DECREF(key);
+    Py_DECREF(res); /* the dict keeps it */
+    return rc < 0 ? NULL : res;
+}
+
+/* lines for the prefixes of a checked NLRI field; `mid` (announcements) follows "prefix|" */
+static Py_ssize_t ut_nlri(Buf *out, const char *lead, Py_ssize_t lead_len, const unsigned char *d, Py_ssize_t p,
+                          Py_ssize_t end, int afi, const char *mid1, Py_ssize_t mid1_len, const char *nh,
+                          Py_ssize_t nh_len, const char *tail, Py_ssize_t tail_len, int announce) {
+    Py_ssize_t n = 0;
+    while (p < end) {
+        unsigned plen = d[p];
+        int nb = (int)((plen + 7) >> 3);
+        unsigned char full[16];
+        memset(full, 0, sizeof full);
+        memcpy(full, d + p + 1, (size_t)nb);
+        p += 1 + nb;
+        if (buf_reserve(out, lead_len + 48 + (announce ? mid1_len + nh_len + tail_len + 3 : 0) + 2) < 0)
+            return -1;
+        char *w = out->p + out->len;
+        memcpy(w, lead, (size_t)lead_len);
+        w += lead_len;
+        w = afi == 1 ? put_ip4(w, full) : put_ip6(w, full);
+        *w++ = '/';
+        w = put_u32(w, plen);
+        if (announce) {
+            *w++ = '|';
+            memcpy(w, mid1, (size_t)mid1_len);
+            w += mid1_len;
+            *w++ = '|';
+            memcpy(w, nh, (size_t)nh_len);
+            w += nh_len;
+            *w++ = '|';
+            memcpy(w, tail, (size_t)tail_len);
+            w += tail_len;
+        }
+        *w++ = '\n';
+        out->len = w - out->p;
+        n++;
+    }
+    return n;
+}
+
+/*
+ * One BGP4MP(_ET) MESSAGE or MESSAGE_AS4 record (no LOCAL, no ADD-PATH), as bgp4mp_record checks it,
+ * into lines. 1 written, 0 declined (nothing changed), -1 error.
+ */
+static int ut_record(RibText *self, const unsigned char *b, Py_ssize_t n, unsigned typ, unsigned sub, uint32_t ts,
+                     uint32_t usec, RunStats *rs) {
+    int as4 = sub == 4;
+    int asn_size = as4 ? 4 : 2;
+    Py_ssize_t p = as4 ? 8 : 4;
+    if (p + 4 > n)
+        return 0;
+    uint32_t peer_as = as4 ? be32(b) : be16(b);
+    unsigned afi = be16(b + p + 2);
+    p += 4;
+    const unsigned char *ip = b + p;
+    Py_ssize_t iplen;
+    if (afi == 1)
+        iplen = 4;
+    else if (afi == 2)
+        iplen = 16;
+    else
+        return 0;
+    if (p + 2 * iplen > n)
+        return 0;
+    p += 2 * iplen;
+    Py_ssize_t msg_len = n - p;
+    static const unsigned char marker[16] = {255, 255, 255, 255, 255, 255, 255, 255,
+                                             255, 255, 255, 255, 255, 255, 255, 255};
+    if (msg_len < 19 || memcmp(b + p, marker, 16) != 0)
+        return 0;
+    Py_ssize_t blen = be16(b + p + 16);
+    unsigned mtype = b[p + 18];
+    if (blen != msg_len)
+        return 0;
+    if (mtype != 2) {
+        tally(&rs->messages, mtype, 1);
+        return 1;
+    }
+    Py_ssize_t u = p + 19, end = p + blen;
+    if (u + 2 > end)
+        return 0;
+    Py_ssize_t w_at = u + 2, w_end = w_at + be16(b + u);
+    if (w_end + 2 > end)
+        return 0;
+    if (nlri_ok(b, w_at, w_end, 1, 0) < 0)
+        return 0;
+    Py_ssize_t alen = be16(b + w_end), a_at = w_end + 2, a_end = a_at + alen;
+    if (a_end > end)
+        return 0;
+    BlockInfo info;
+    memset(&info, 0, sizeof info);
+    info.path_at = -1;
+    if (alen && !check_block(b + a_at, alen, asn_size, 0, 0, &info))
+        return 0;
+    Py_ssize_t na = nlri_ok(b, a_end, end, 1, 0);
+    if (na < 0 || (na > 0 && alen == 0))
+        return 0;
+    /* the text parts of the block (made or cached here) */
+    const unsigned char *blk = b + a_at;
+    const char *parts = NULL;
+    if (alen) {
+        BlockCache *bc = &self->ublocks[as4];
+        uint64_t hh = fmix(mix(0x0BD7 ^ (uint64_t)alen, blk, alen));
+        BlockSlot *s = bc_find(bc, hh, blk, alen);
+        if (s != NULL) {
+            parts = self->utexts.p + s->path;
+        } else {
+            Py_ssize_t toff;
+            int r = ut_block_text(&self->utexts, blk, alen, asn_size, &info, &toff);
+            if (r <= 0)
+                return r;
+            if (self->ublocks[0].size + self->ublocks[1].size >= self->cache_max) {
+                Py_ssize_t tl = self->utexts.len - toff;
+                memmove(self->utexts.p, self->utexts.p + toff, (size_t)tl);
+                bc_clear(&self->ublocks[0]);
+                bc_clear(&self->ublocks[1]);
+                self->utexts.len = tl;
+                toff = 0;
+            }
+            if (bc_insert(bc, hh, blk, alen, (int32_t)toff, 0) < 0)
+                return -1;
+            parts = self->utexts.p + toff;
+        }
+    }
+    /* decoded: from here on the effects */
+    tally(&rs->messages, 2, 1);
+    if (alen) {
+        PyObject *key = Py_BuildValue("(y#iOO)", (const char *)blk, alen, asn_size, Py_False, Py_False);
+        if (key == NULL)
+            return -1;
+        PyObject *got = PyDict_GetItemWithError(self->attr_cache, key); /* borrowed */
+        int rc = 0;
+        if (got == NULL) {
+            if (PyErr_Occurred()) {
+                rc = -1;
+            } else { /* a new block: the parser's insertion rule (MrtParser._attrs) */
+                self->decoded_updates++;
+                if (PyDict_GET_SIZE(self->attr_cache) > self->cache_max)
+                    PyDict_Clear(self->attr_cache);
+                rc = PyDict_SetItem(self->attr_cache, key, self->pending);
+            }
+        }
+        Py_DECREF(key);
+        if (rc < 0)
+            return -1;
+    }
+    int announces = na > 0 || (info.reach_afi && info.reach_end > info.reach_at);
+    int has_routes = announces || w_end > w_at || (info.unreach_afi && info.unreach_end > info.unreach_at);
+    if (!has_routes)
+        return 1;
+    PyObject *peer = ut_peer(self, ip, iplen, peer_as);
+    if (peer == NULL)
+        return -1;
+    char lead[160];
+    char *w = put_str(lead, typ == 17 ? "BGP4MP_ET|" : "BGP4MP|");
+    w = put_u32(w, ts);
+    if (typ == 17) {
+        char us[8];
+        snprintf(us, sizeof us, ".%06u", (unsigned)usec);
+        w = put_str(w, us);
+    }
+    char *kind_at = w + 1;
+    w = put_str(w, "|W|");
+    memcpy(w, PyBytes_AS_STRING(peer), (size_t)PyBytes_GET_SIZE(peer));
+    w += PyBytes_GET_SIZE(peer);
+    Py_ssize_t lead_len = w - lead;
+    uint32_t lens[4] = {0, 0, 0, 0};
+    const char *head = NULL, *nh4 = NULL, *nhmp = NULL, *tail = NULL;
+    if (parts) {
+        memcpy(lens, parts, 16);
+        head = parts + 16;
+        nh4 = head + lens[0];
+        nhmp = nh4 + lens[1];
+        tail = nhmp + lens[2];
+    }
+    Py_ssize_t nw = 0, nann = 0, k;
+    k = ut_nlri(&self->out, lead, lead_len, b, w_at, w_end, 1, NULL, 0, NULL, 0, NULL, 0, 0);
+    if (k < 0)
+        return -1;
+    nw += k;
+    if (info.unreach_afi) {
+        k = ut_nlri(&self->out, lead, lead_len, blk, info.unreach_at, info.unreach_end, info.unreach_afi, NULL, 0,
+                    NULL, 0, NULL, 0, 0);
+        if (k < 0)
+            return -1;
+        nw += k;
+    }
+    *kind_at = 'A';
+    k = ut_nlri(&self->out, lead, lead_len, b, a_end, end, 1, head, lens[0], nh4, lens[1], tail, lens[3], 1);
+    if (k < 0)
+        return -1;
+    nann += k;
+    if (info.reach_afi) {
+        k = ut_nlri(&self->out, lead, lead_len, blk, info.reach_at, info.reach_end, info.reach_afi, head, lens[0],
+                    nhmp, lens[2], tail, lens[3], 1);
+        if (k < 0)
+            return -1;
+        nann += k;
+    }
+    if (nw)
+        tally(&rs->kinds, 'W', nw);
+    if (nann)
+        tally(&rs->kinds, 'A', nann);
+    return 1;
+}
+
+static PyObject *RT_set_update_context(RibText *self, PyObject *args) {
+    PyObject *attr_cache, *pending, *peer_text;
+    if (!PyArg_ParseTuple(args, "O!OO:set_update_context", &PyDict_Type, &attr_cache, &pending, &peer_text))
+        return NULL;
+    PyObject *keys = PyDict_New();
+    if (keys == NULL)
+        return NULL;
+    Py_XSETREF(self->peer_keys, keys);
+    Py_INCREF(attr_cache);
+    Py_XSETREF(self->attr_cache, attr_cache);
+    Py_INCREF(pending);
+    Py_XSETREF(self->pending, pending);
+    Py_INCREF(peer_text);
+    Py_XSETREF(self->peer_text, peer_text);
+    Py_RETURN_NONE;
+}
+
+static PyObject *RT_set_context(RibText *self, PyObject *args) {
+    PyObject *cache, *fallback;
+    Py_ssize_t cache_max;
+    if (!PyArg_ParseTuple(args, "O!nO:set_context", &PyDict_Type, &cache, &cache_max, &fallback))
+        return NULL;
+    Py_INCREF(cache);
+    Py_XSETREF(self->cache, cache);
+    Py_INCREF(fallback);
+    Py_XSETREF(self->fallback, fallback);
+    self->cache_max = cache_max;
+    Py_RETURN_NONE;
+}
+
+/* set_peers([b"ip|as|", ...]): the peers of a new PEER_INDEX_TABLE */
+static PyObject *RT_set_peers(RibText *self, PyObject *arg) {
+    PyObject *seq = PySequence_Fast(arg, "set_peers expects a sequence of bytes");
+    if (seq == NULL)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    Py_ssize_t *offs = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(n + 1));
+    if (offs == NULL) {
+        Py_DECREF(seq);
+        return PyErr_NoMemory();
+    }
+    self->peers.len = 0;
+    offs[0] = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        char *s;
+        Py_ssize_t len;
+        if (PyBytes_AsStringAndSize(PySequence_Fast_GET_ITEM(seq, i), &s, &len) < 0 ||
+            buf_reserve(&self->peers, len) < 0) {
+            PyMem_Free(offs);
+            Py_DECREF(seq);
+            return NULL;
+        }
+        memcpy(self->peers.p + self->peers.len, s, (size_t)len);
+        self->peers.len += len;
+        offs[i + 1] = self->peers.len;
+    }
+    Py_DECREF(seq);
+    PyMem_Free(self->peer_off);
+    self->peer_off = offs;
+    self->npeers = n;
+    Py_RETURN_NONE;
+}
+
+/* Is this IPv4 unicast RIB record body sound, every entry's peer index known? */
+static int rt_record_ok(RibText *self, const unsigned char *b, Py_ssize_t n, unsigned sub) {
+    if (!rib_record_sound(b, n, sub))
+        return 0;
+    unsigned plen = b[4];
+    Py_ssize_t p = 5 + ((plen + 7) >> 3);
+    Py_ssize_t count = be16(b + p);
+    p += 2;
+    Py_ssize_t esize = sub >= 8 ? 12 : 8;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        if (be16(b + p) >= self->npeers)
+            return 0;
+        p += esize + be16(b + p + esize - 2);
+    }
+    return 1;
+}
+
+/*
+ * run(data, start, base) -> (end, records, last, last_ts, entries, routes, records_by_subtype, text)
+ * Lines of the consecutive sound IPv4 unicast RIB records from data[start]; stops at anything else.
+ */
+static PyObject *RT_run(RibText *self, PyObject *args) {
+    Py_buffer buf;
+    Py_ssize_t start;
+    long long base;
+    if (!PyArg_ParseTuple(args, "y*nL:run", &buf, &start, &base))
+        return NULL;
+    if (self->cache == NULL) {
+        PyBuffer_Release(&buf);
+        PyErr_SetString(PyExc_RuntimeError, "set_context() first");
+        return NULL;
+    }
+    const unsigned char *d = (const unsigned char *)buf.buf;
+    Py_ssize_t n = buf.len, pos = start, last = -1, records = 0, entries = 0, routes = 0;
+    uint32_t last_ts = 0;
+    RunStats *rs = PyMem_Calloc(1, sizeof(RunStats));
+    if (rs == NULL) {
+        PyBuffer_Release(&buf);
+        return PyErr_NoMemory();
+    }
+    self->out.len = 0;
+    while (pos + 12 <= n) {
+        const unsigned char *h = d + pos;
+        uint32_t ts = be32(h);
+        unsigned typ = be16(h + 4), sub = be16(h + 6);
+        uint32_t length = be32(h + 8);
+        if ((typ == 16 || typ == 17) && (sub == 1 || sub == 4) && self->attr_cache != NULL) {
+            Py_ssize_t hl = 12;
+            uint32_t usec = 0;
+            if (typ == 17) {
+                if (pos + 16 > n || length < 4)
+                    break;
+                usec = be32(h + 12);
+                if (usec > 999999)
+                    break;
+                length -= 4;
+                hl = 16;
+            }
+            if (length > MAX_RECORD || (Py_ssize_t)length > n - pos - hl)
+                break;
+            int r = ut_record(self, h + hl, length, typ, sub, ts, usec, rs);
+            if (r < 0)
+                goto fail;
+            if (r == 0)
+                break;
+            tally(&rs->records, typ << 8 | sub, 1);
+            records++;
+            last_ts = ts;
+            last = pos;
+            pos += hl + (Py_ssize_t)length;
+            continue;
+        }
+        if (typ != 13 || (sub != 2 && sub != 4 && sub != 8 && sub != 10) || self->peer_off == NULL || length > MAX_RECORD ||
+            (Py_ssize_t)length > n - pos - 12)
+            break; /* (RIB records before any PEER_INDEX_TABLE: the parser reports them) */
+        const unsigned char *b = h + 12;
+        if (!rt_record_ok(self, b, length, sub))
+            break;
+        unsigned plen = b[4];
+        int nb = (int)((plen + 7) >> 3);
+        int addpath = sub >= 8;
+        unsigned char pfx[16];
+        memset(pfx, 0, sizeof pfx);
+        memcpy(pfx, b + 5, (size_t)nb);
+        /* "TABLE_DUMP2[_AP]|ts|B|" and "prefix|" */
+        char head[48], ptxt[64];
+        char *w = put_str(head, addpath ? "TABLE_DUMP2_AP|" : "TABLE_DUMP2|");
+        w = put_u32(w, ts);
+        w = put_str(w, "|B|");
+        Py_ssize_t head_len = w - head;
+        w = (sub == 2 || sub == 8) ? put_ip4(ptxt, pfx) : put_ip6(ptxt, pfx);
+        *w++ = '/';
+        w = put_u32(w, plen);
+        *w++ = '|';
+        Py_ssize_t ptxt_len = w - ptxt;
+        Py_ssize_t p = 5 + nb;
+        Py_ssize_t count = be16(b + p);
+        p += 2;
+        Py_ssize_t esize = addpath ? 12 : 8;
+        for (Py_ssize_t i = 0; i < count; i++) {
+            unsigned pidx = be16(b + p);
+            uint32_t path_id = addpath ? be32(b + p + 6) : 0;
+            Py_ssize_t alen = be16(b + p + esize - 2);
+            p += esize;
+            const unsigned char *blk = b + p;
+            p += alen;
+            const char *text;
+            Py_ssize_t tlen;
+            PyObject *got = NULL;
+            uint64_t hh = fmix(mix(0x7E47 ^ (uint64_t)alen, blk, alen));
+            BlockSlot *s = bc_find(&self->blocks, hh, blk, alen);
+            if (s != NULL) {
+                text = self->texts.p + s->path;
+                tlen = (Py_ssize_t)s->origin;
+            } else {
+                Py_ssize_t toff, tl;
+                int r = rt_block_text(self, blk, alen, &toff, &tl);
+                if (r < 0)
+                    goto fail;
+                if (r == 1) {
+                    self->decoded_here++;
+                    if (PyDict_GET_SIZE(self->cache) + self->blocks.size > self->cache_max) {
+                        PyDict_Clear(self->cache);
+                        /* keep this block's text: move it to the start of the emptied arena */
+                        memmove(self->texts.p, self->texts.p + toff, (size_t)tl);
+                        bc_clear(&self->blocks);
+                        toff = 0;
+                        self->texts.len = tl;
+                    }
+                    if (bc_insert(&self->blocks, hh, blk, alen, (int32_t)toff, (uint32_t)tl) < 0)
+                        goto fail;
+                    text = self->texts.p + toff;
+                    tlen = tl;
+                } else {
+                    self->handed_back++;
+                    PyObject *key = PyBytes_FromStringAndSize((const char *)blk, alen);
+                    if (key == NULL)
+                        goto fail;
+                    got = PyObject_CallFunction(self->fallback, "OnnL", key, i, count, base + pos);
+                    Py_DECREF(key);
+                    if (got == NULL)
+                        goto fail;
+                    if (got == Py_None) {
+                        Py_DECREF(got);
+                        continue;
+                    }
+                    text = PyUnicode_AsUTF8AndSize(got, &tlen);
+                    if (text == NULL) {
+                        Py_DECREF(got);
+                        goto fail;
+                    }
+                }
+            }
+            Py_ssize_t plen_txt = self->peer_off[pidx + 1] - self->peer_off[pidx];
+            if (buf_reserve(&self->out, head_len + plen_txt + ptxt_len + 12 + tlen + 1) < 0) {
+                Py_XDECREF(got);
+                goto fail;
+            }
+            char *o = self->out.p + self->out.len;
+            memcpy(o, head, (size_t)head_len);
+            o += head_len;
+            memcpy(o, self->peers.p + self->peer_off[pidx], (size_t)plen_txt);
+            o += plen_txt;
+            memcpy(o, ptxt, (size_t)ptxt_len);
+            o += ptxt_len;
+            if (addpath) {
+                o = put_u32(o, path_id);
+                *o++ = '|';
+            }
+            memcpy(o, text, (size_t)tlen);
+            o += tlen;
+            *o++ = '\n';
+            self->out.len = o - self->out.p;
+            Py_XDECREF(got);
+            routes++;
+        }
+        tally(&rs->records, 13 << 8 | sub, 1);
+        entries += count;
+        records++;
+        last_ts = ts;
+        last = pos;
+        pos += 12 + (Py_ssize_t)length;
+    }
+    PyBuffer_Release(&buf);
+    if (routes)
+        tally(&rs->kinds, 'B', routes);
+    PyObject *recs = tally_list(&rs->records, 1), *msgs = tally_list(&rs->messages, 0),
+             *kinds = tally_list(&rs->kinds, 0);
+    PyMem_Free(rs);
+    if (recs == NULL || msgs == NULL || kinds == NULL) {
+        Py_XDECREF(recs);
+        Py_XDECREF(msgs);
+        Py_XDECREF(kinds);
+        return NULL;
+    }
+    return Py_BuildValue("(nnnknNNNy#)", pos, records, last, (unsigned long)last_ts, entries, recs, msgs, kinds,
+                         self->out.p ? self->out.p : "", self->out.len);
+fail:
+    PyBuffer_Release(&buf);
+    PyMem_Free(rs);
+    return NULL;
+}
+
+static PyObject *RT_clear_blocks(RibText *self, PyObject *Py_UNUSED(ignored)) {
+    bc_clear(&self->blocks);
+    self->texts.len = 0;
+    Py_RETURN_NONE;
+}
+
+static PyObject *RT_get_cache_size(RibText *self, void *Py_UNUSED(c)) { return PyLong_FromSsize_t(self->blocks.size); }
+static PyObject *RT_get_decoded_here(RibText *self, void *Py_UNUSED(c)) { return PyLong_FromSsize_t(self->decoded_here); }
+static PyObject *RT_get_handed_back(RibText *self, void *Py_UNUSED(c)) { return PyLong_FromSsize_t(self->handed_back); }
+static PyObject *RT_get_decoded_updates(RibText *self, void *Py_UNUSED(c)) {
+    return PyLong_FromSsize_t(self->decoded_updates);
+}
+
+static PyMethodDef RT_methods[] = {
+    {"set_context", (PyCFunction)RT_set_context, METH_VARARGS, "set_context(rib cache dict, cache_max, fallback)"},
+    {"set_peers", (PyCFunction)RT_set_peers, METH_O, "set_peers([b'ip|as|', ...])"},
+    {"run", (PyCFunction)RT_run, METH_VARARGS,
+     "run(data, start, base) -> (end, records, last, last_ts, entries, [(type, subtype, n)], [(message type, n)], "
+     "[(route kind code, n)], text)"},
+    {"set_update_context", (PyCFunction)RT_set_update_context, METH_VARARGS,
+     "set_update_context(attr cache dict, pending marker, peer_text(address bytes, AS) -> b'ip|as|')"},
+    {"clear_blocks", (PyCFunction)RT_clear_blocks, METH_NOARGS, "empty the cache of blocks decoded here"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef RT_getset[] = {
+    {"cache_size", (getter)RT_get_cache_size, NULL, "blocks in the cache of blocks decoded here", NULL},
+    {"decoded_here", (getter)RT_get_decoded_here, NULL, "attribute blocks formatted in C", NULL},
+    {"handed_back", (getter)RT_get_handed_back, NULL, "attribute blocks handed to the Python parser", NULL},
+    {"decoded_updates", (getter)RT_get_decoded_updates, NULL, "UPDATE attribute blocks written in C", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject RibTextType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "netvet.readers._mrtfast.RibText",
+    .tp_basicsize = sizeof(RibText),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "bgpdump -m lines of TABLE_DUMP_V2 unicast RIB records and BGP4MP MESSAGE records",
+    .tp_new = PyType_GenericNew,
+    .tp_dealloc = (destructor)RT_dealloc,
+    .tp_traverse = (traverseproc)RT_traverse,
+    .tp_clear = (inquiry)RT_clear,
+    .tp_methods = RT_methods,
+    .tp_getset = RT_getset,
+};
+
 static struct PyModuleDef mrtfast_module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "_mrtfast",
@@ -1418,7 +2371,7 @@ static struct PyModuleDef mrtfast_module = {
 };
 
 PyMODINIT_FUNC PyInit__mrtfast(void) {
-    if (PyType_Ready(&TableBuilderType) < 0)
+    if (PyType_Ready(&TableBuilderType) < 0 || PyType_Ready(&RibTextType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&mrtfast_module);
     if (m == NULL)
@@ -1426,6 +2379,12 @@ PyMODINIT_FUNC PyInit__mrtfast(void) {
     Py_INCREF(&TableBuilderType);
     if (PyModule_AddObject(m, "TableBuilder", (PyObject *)&TableBuilderType) < 0) {
         Py_DECREF(&TableBuilderType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&RibTextType);
+    if (PyModule_AddObject(m, "RibText", (PyObject *)&RibTextType) < 0) {
+        Py_DECREF(&RibTextType);
         Py_DECREF(m);
         return NULL;
     }

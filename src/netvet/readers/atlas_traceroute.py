@@ -39,7 +39,7 @@ import numpy as np
 from ..model import InputError, ReadStats
 from ..model.route import KIND_RIB, RouteTable, RouteTableBuilder
 from . import jsonstream
-from .base import TEXT_HEAD, Progress, Reader, ReadResult, limits, open_input, refuse_binary, register
+from .base import TEXT_HEAD, Progress, Reader, ReadResult, Reference, limits, open_input, refuse_binary, register
 
 FORMAT = "atlas-traceroute"
 _SNIFF = re.compile(rb'"type"\s*:\s*"traceroute"')
@@ -459,18 +459,16 @@ def load_traceroute_routes(path: str | Path, index) -> tuple[RouteTable, ReadSta
 ASN_DATASETS = ("caida-pfx2as-v4", "caida-pfx2as-v6")
 
 
-def default_prefix_index():
-    """An IP -> ASN index: the file named by ``NETVET_ASN_DB`` (set by ``--asn-db`` on `audit` and `compare`;
-    a RIB, IPASN or pfx2as file), else the active ``netvet data`` pfx2as datasets, else None."""
-    import os
-
+def default_prefix_index(asn_db: Path | None = None):
+    """An IP -> ASN index: ``asn_db`` (``--asn-db`` on `audit` and `compare`: a RIB, IPASN or pfx2as file), else
+    the active ``netvet data`` pfx2as datasets, else None."""
     from ..datasets import active_path
     from .ipasn import read_prefix_origins
 
-    if os.environ.get("NETVET_ASN_DB"):
+    if asn_db is not None:
         from .route_evidence import load_prefix_index
 
-        return load_prefix_index(os.environ["NETVET_ASN_DB"])
+        return load_prefix_index(asn_db)
     tables = []
     for name in ASN_DATASETS:
         try:
@@ -491,12 +489,17 @@ class AtlasTracerouteReader(Reader):
     format = FORMAT
     description = "RIPE Atlas traceroute results (JSON / JSON Lines): one observation per AS on the traces"
     extensions = (".jsonl", ".json")
+    options = ("reference",)
+
+    def __init__(self, reference: Reference | None = None) -> None:
+        self.reference = reference or Reference()
 
     def sniff(self, path: Path, head: bytes) -> bool:
         return sniff(head)
 
     def read(self, path: Path, progress: Progress | None = None) -> ReadResult:
-        index = default_prefix_index()
+        ref = self.reference
+        index = ref.get("prefix_index", lambda: default_prefix_index(ref.asn_db))
         if index is None:
             raise InputError(str(path), "RIPE Atlas traceroutes need an IP -> ASN database: give --asn-db DB, "
                                         "or run `netvet data fetch caida-pfx2as-v4`")

@@ -12,6 +12,8 @@ timestamps carry microseconds (``1452168107.123456``). AS_SETs are written ``{a,
 sequences ``(a b)``, confederation sets ``[a,b]``; a missing ORIGIN is written INCOMPLETE, a missing
 LOCAL_PREF/MED as 0 and a missing next hop as 255.255.255.255, all exactly as bgpdump 1.6 does.
 netvet adds one type bgpdump does not print: ``BGP4MP_ENTRY`` for OpenBGPD's legacy RIB records.
+MRT type 5 (``BGP``) announcements have bgpdump's layout for them, without the '|' between MED and
+communities (``...|local_pref|MED<communities>|AG/NAG|aggregator|``).
 
 :func:`format_line` writes a :class:`RouteRecord`; :func:`parse_line` / :func:`iter_text_routes` read
 lines back; :func:`read_text_table` loads large texts straight into a :class:`RouteTable` with Polars.
@@ -93,21 +95,23 @@ class LineFormatter:
     """Formats records as ``bgpdump -m`` lines, caching the attribute part per attribute object."""
 
     def __init__(self) -> None:
-        self._cache: dict[int, tuple[PathAttributes, str, str]] = {}
+        self._cache: dict[int, tuple[PathAttributes, str, str, str]] = {}
 
-    def _attr_parts(self, a: PathAttributes) -> tuple[str, str]:
+    def _attr_parts(self, a: PathAttributes, legacy: bool = False) -> tuple[str, str]:
+        """(AS path|origin, local_pref|med|communities|AG|aggregator|); ``legacy``: the MRT type 5 layout."""
         got = self._cache.get(id(a))
         if got is None or got[0] is not a:
             if len(self._cache) > 100_000:
                 self._cache.clear()
             head = f"{as_path_text(a.segments)}|{_ORIGIN.get(a.origin, 'INCOMPLETE')}"
             agg = f"{a.aggregator[0]} {a.aggregator[1]}" if a.aggregator else ""
-            tail = (
-                f"{a.local_pref or 0}|{a.med or 0}|{communities_text(a.communities)}|"
-                f"{'AG' if a.atomic_aggregate else 'NAG'}|{agg}|"
-            )
-            got = self._cache[id(a)] = (a, head, tail)
-        return got[1], got[2]
+            comms = communities_text(a.communities)
+            end = f"|{'AG' if a.atomic_aggregate else 'NAG'}|{agg}|"
+            tail = f"{a.local_pref or 0}|{a.med or 0}|{comms}{end}"
+            # bgpdump 1.6 writes type 5 (BGP) lines without the '|' between MED and communities
+            tail5 = f"{a.local_pref or 0}|{a.med or 0}{comms}{end}"
+            got = self._cache[id(a)] = (a, head, tail, tail5)
+        return got[1], got[3] if legacy else got[2]
 
     def __call__(self, r: RouteRecord) -> str:
         ts = str(r.timestamp) if r.microseconds is None else f"{r.timestamp}.{r.microseconds:06d}"
@@ -117,9 +121,11 @@ class LineFormatter:
         if r.kind == RouteKind.WITHDRAW:
             return f"{lead}{r.prefix}" if r.path_id is None else f"{lead}{r.prefix}|{r.path_id}"
         pid = "" if r.path_id is None else f"{r.path_id}|"
+        legacy = r.type == MrtType.BGP
         if r.attrs is None:
-            return f"{lead}{r.prefix}|{pid}|INCOMPLETE|{r.next_hop or _NO_NEXT_HOP}|0|0||NAG||"
-        head, tail = self._attr_parts(r.attrs)
+            rest = "0|0|NAG||" if legacy else "0|0||NAG||"
+            return f"{lead}{r.prefix}|{pid}|INCOMPLETE|{r.next_hop or _NO_NEXT_HOP}|{rest}"
+        head, tail = self._attr_parts(r.attrs, legacy)
         return f"{lead}{r.prefix}|{pid}{head}|{r.next_hop or _NO_NEXT_HOP}|{tail}"
 
 
@@ -211,6 +217,8 @@ def parse_line(line: str) -> RouteRecord:
             pid = int(f[6]) if ap else None
             return RouteRecord(rtype, ts, kind, f[3], peer_as, prefix, None, None, pid, micro, local, 0, entry=entry)
         k = 7 if ap else 6
+        if rtype == MrtType.BGP and len(f) == k + 8 and f[k + 5] in ("AG", "NAG"):
+            f = _split_legacy_med(f, k + 4)
         if len(f) < k + 8:
             raise BadLine(f"{len(f)} fields, {k + 8} expected for an announcement")
         segs = parse_as_path(f[k])
@@ -249,6 +257,17 @@ def parse_line(line: str) -> RouteRecord:
         if isinstance(exc, BadLine):
             raise
         raise BadLine(str(exc)) from None
+
+
+def _split_legacy_med(f: list[str], i: int) -> list[str]:
+    """bgpdump's type 5 (BGP) layout writes MED and communities without a '|' between them: split them
+    again where that is unambiguous (no communities, or a MED of 0), else :class:`BadLine`."""
+    text = f[i]
+    if text.isdigit() and not text.startswith("0") or text == "0":
+        return [*f[:i], text, "", *f[i + 1 :]]
+    if text.startswith("0") and not text.startswith("0:"):
+        return [*f[:i], "0", text[1:], *f[i + 1 :]]
+    raise BadLine(f"MRT type 5 line: MED and communities run together ({text!r}), cannot split them")
 
 
 def _check_prefix(text: str) -> str:

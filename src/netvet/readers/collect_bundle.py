@@ -1,4 +1,4 @@
-"""Evidence bundles written by ``netvet collect`` (see ``netvet.collect.bundle``).
+"""Evidence bundles written by ``netvet collect`` (see ``netvet.collect.bundle``; read with ``bundle_manifest``).
 
 Two readers:
 
@@ -23,17 +23,12 @@ import hashlib
 from pathlib import Path
 
 from ..model import InputError, Observation, ReadStats, SourceRef
+from . import bundle_manifest
 from .base import Progress, Reader, ReadResult, register, sniff_order
 
-MANIFEST = "manifest.json"
+MANIFEST = bundle_manifest.MANIFEST
 FORMAT_TAG = b'"netvet-collect-bundle"'
 _DEVICE_KINDS = ("snmp-walk", "cli-capture")
-
-
-def _bundle():
-    from ..collect import bundle
-
-    return bundle
 
 
 def _inner_reader(path: Path, head: bytes) -> Reader:
@@ -59,7 +54,7 @@ class BundleManifestReader(Reader):
     def read(self, path: Path, progress: Progress | None = None) -> ReadResult:
         path = Path(path)
         stats = ReadStats(file=str(path), format=self.format, unit="manifest", read=1, skipped=1)
-        b = _bundle()
+        b = bundle_manifest
         manifest = b.load_manifest(path.parent) if path.name == MANIFEST else None
         if manifest is None:
             raise InputError(str(path), "not a readable netvet bundle manifest (manifest.json with \"format\": "
@@ -88,7 +83,7 @@ class BundleMemberReader(Reader):
     description = "a file of a netvet collect bundle: read by its own reader, citing the bundle manifest"
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        return path.name != MANIFEST and _bundle().bundle_of(path) is not None
+        return path.name != MANIFEST and bundle_manifest.bundle_of(path) is not None
 
     def read(self, path: Path, progress: Progress | None = None) -> ReadResult:
         path = Path(path)
@@ -96,14 +91,14 @@ class BundleMemberReader(Reader):
 
         inner = _inner_reader(path, read_head(path))
         result = inner.read(path, progress)
-        found = _bundle().bundle_of(path)
+        found = bundle_manifest.bundle_of(path)
         if found is not None:
             cite(result.observations, path, *found)
         return result
 
 
 def cite(observations: list[Observation], path: Path, folder: Path, manifest: dict, rel: str) -> None:
-    b = _bundle()
+    b = bundle_manifest
     meta = manifest["files"][rel]
     run = next((r for r in manifest.get("runs", []) if r.get("run") == meta.get("run")), {})
     mpath = folder / MANIFEST

@@ -13,44 +13,31 @@ attributes are ``bytes`` (both directions), ``to_bytes``/``from_bytes``, ``packe
 A Zeek dns.log becomes one Observation per queried name that got address answers (kind
 ``destination``, a DOMAIN identifier), with ``queries`` and ``addresses`` counts.
 
-IP -> AS data comes from :func:`set_sources` when the caller gives it, else from the active ``netvet
-data`` datasets (``caida-pfx2as-v4``/``-v6``, ``caida-as2org``, cloud ranges); without any, every remote
-address counts as one "no-route-data" party. ``stats.read`` counts records, ``skipped`` the records
-without a remote endpoint (and VPC NODATA/SKIPDATA), ``malformed`` the bad ones (each with its line);
-``attributed``/``unattributed`` are counted per observation by the pipeline, as for every reader.
+IP -> AS data comes from the reader option ``reference`` (a ``readers.base.Reference``: ``--asn-db``, or
+sources a caller loaded in advance), else from the active ``netvet data`` datasets (``caida-pfx2as-v4``/``-v6``,
+``caida-as2org``, cloud ranges); without any, every remote address counts as one "no-route-data" party.
+``stats.read`` counts records, ``skipped`` the records without a remote endpoint (and VPC NODATA/SKIPDATA),
+``malformed`` the bad ones (each with its line); ``attributed``/``unattributed`` are counted per observation by
+the pipeline, as for every reader.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import polars as pl
 
 from ..model import Identifier, IdKind, Observation, SourceRef, Strength
-from .base import Progress, Reader, ReadResult, register
-
-_SOURCES = None  # set by set_sources(); else loaded from the active datasets (cached per dataset paths)
-_CACHE: dict = {}
+from .base import Progress, Reader, ReadResult, Reference, register
 
 
-def set_sources(sources) -> None:
-    """Use these attribution sources (a ``netvet.flows.sources.Sources``) instead of the datasets."""
-    global _SOURCES
-    _SOURCES = sources
+def load_sources(reference: Reference):
+    """The attribution sources (a ``netvet.flows.sources.Sources``) of a batch: ``flow_sources`` when the caller
+    gave them, else loaded once per batch from ``reference.asn_db`` and the active datasets."""
+    from ..flows import sources
 
-
-def _sources():
-    from ..flows import cloud, sources
-
-    if _SOURCES is not None:
-        return _SOURCES
-    key = tuple(str(p) for p in sources.active_paths(sources.ASN_DATASETS + sources.ASNAMES_DATASETS))
-    key += tuple(cloud.dataset_specs()) + (os.environ.get("NETVET_ASN_DB", ""),)
-    if key not in _CACHE:
-        _CACHE.clear()
-        _CACHE[key] = sources.load()
-    return _CACHE[key]
+    return reference.get("flow_sources",
+                         lambda: sources.load(asn_db=[reference.asn_db] if reference.asn_db is not None else None))
 
 
 @register
@@ -58,6 +45,10 @@ class FlowEvidenceReader(Reader):
     format = "flows"
     description = "Flow and DNS logs: Zeek conn/dns, AWS VPC, nfdump CSV/nfcapd, CSV/Parquet flow tables"
     extensions = (".log", ".parquet", ".csv", ".json")
+    options = ("reference",)
+
+    def __init__(self, reference: Reference | None = None) -> None:
+        self.reference = reference or Reference()
 
     def sniff(self, path: Path, head: bytes) -> bool:
         from ..flows import inputs
@@ -72,7 +63,7 @@ class FlowEvidenceReader(Reader):
         from ..flows.records import iso_time
         from ..flows.units import Catalog
 
-        src = _sources()
+        src = load_sources(self.reference)
         pln = engine.plan([path], ReadOptions())
         name = str(path)
         if pln.dns_parts:

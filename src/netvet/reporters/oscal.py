@@ -26,8 +26,8 @@ import uuid
 from collections import defaultdict
 from urllib.parse import quote
 
-from ..history.keys import basename, observation_keys
 from ..model import Report, control_state
+from ..model.keys import basename, observation_keys
 from . import reporter
 
 OSCAL_VERSION = "1.2.3"
