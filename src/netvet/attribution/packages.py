@@ -30,7 +30,15 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..model import Source
-from ..util.yamlfile import DataFileError, DataValidationError, YamlDoc, read_yaml, validate
+from ..util.yamlfile import (
+    DataFileError,
+    DataValidationError,
+    YamlDoc,
+    file_sources,
+    read_yaml,
+    schema_error,
+    validate,
+)
 
 SCHEMA_VERSION = 1
 RELATIONS = ("developer", "oem-preinstalled")
@@ -145,11 +153,7 @@ class PackageRules:
 def _load(path: Path, known_entities: set[str], known_sources: dict) -> PackageRules:
     doc: YamlDoc = read_yaml(path)
     parsed = validate(doc, RulesFile)
-    errors: list[DataFileError] = []
-    if parsed.schema_ != SCHEMA_VERSION:
-        errors.append(DataFileError(doc.file, doc.line_of(["schema"]),
-                                    f"unsupported package-rules schema {parsed.schema_} "
-                                    f"(this netvet reads {SCHEMA_VERSION})"))
+    errors: list[DataFileError] = schema_error(doc, parsed.schema_, SCHEMA_VERSION, "package-rules")
 
     def guarded(fn):
         try:
@@ -158,20 +162,7 @@ def _load(path: Path, known_entities: set[str], known_sources: dict) -> PackageR
             errors.extend(exc.errors)
             return None
 
-    sources: dict[str, Source] = dict(known_sources)
-    own: set[str] = set()
-    for i, raw in enumerate(parsed.sources):
-        s = guarded(lambda r=raw, i=i: validate(doc, Source, r, ("sources", i)))
-        if s is None:
-            continue
-        if s.id in own:
-            errors.append(DataFileError(doc.file, doc.line_of(["sources", i, "id"]), f"duplicate source id {s.id!r}"))
-        elif s.id in known_sources:
-            errors.append(DataFileError(doc.file, doc.line_of(["sources", i, "id"]),
-                                        f"source id {s.id!r} is already a registry source; cite it without "
-                                        "redefining it"))
-        own.add(s.id)
-        sources.setdefault(s.id, s)
+    sources = file_sources(doc, parsed.sources, known_sources, errors)
 
     rules: list[PackageRule] = []
     first: dict[str, PackageRule] = {}

@@ -40,7 +40,15 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..model import AttributionStatus, EvidenceStep, Identifier, IdentifierAttribution, Source
-from ..util.yamlfile import DataFileError, DataValidationError, YamlDoc, read_yaml, validate
+from ..util.yamlfile import (
+    DataFileError,
+    DataValidationError,
+    YamlDoc,
+    file_sources,
+    read_yaml,
+    schema_error,
+    validate,
+)
 
 SCHEMA_VERSION = 1
 SDK_FIELD = "apk:sdk"  # the identifier field of an embedded SDK (its matched class prefix)
@@ -190,11 +198,7 @@ def _with_path(path, fn):
 def _load(path: Path, known_entities: set[str] | None, known_sources: dict) -> SdkSignatures:
     doc: YamlDoc = read_yaml(path)
     parsed = validate(doc, SignaturesFile)
-    errors: list[DataFileError] = []
-    if parsed.schema_ != SCHEMA_VERSION:
-        errors.append(DataFileError(doc.file, doc.line_of(["schema"]),
-                                    f"unsupported SDK-signatures schema {parsed.schema_} "
-                                    f"(this netvet reads {SCHEMA_VERSION})"))
+    errors: list[DataFileError] = schema_error(doc, parsed.schema_, SCHEMA_VERSION, "SDK-signatures")
 
     def guarded(fn):
         try:
@@ -203,20 +207,7 @@ def _load(path: Path, known_entities: set[str] | None, known_sources: dict) -> S
             errors.extend(exc.errors)
             return None
 
-    sources: dict[str, Source] = dict(known_sources)
-    own: set[str] = set()
-    for i, raw in enumerate(parsed.sources):
-        s = guarded(lambda r=raw, i=i: validate(doc, Source, r, ("sources", i)))
-        if s is None:
-            continue
-        where = doc.line_of(["sources", i, "id"])
-        if s.id in own:
-            errors.append(DataFileError(doc.file, where, f"duplicate source id {s.id!r}"))
-        elif s.id in known_sources:
-            errors.append(DataFileError(doc.file, where, f"source id {s.id!r} is already a registry source; cite it "
-                                                         "without redefining it"))
-        own.add(s.id)
-        sources.setdefault(s.id, s)
+    sources = file_sources(doc, parsed.sources, known_sources, errors)
 
     sdks: list[Sdk] = []
     ids: dict[str, int | None] = {}
@@ -245,7 +236,7 @@ def _load(path: Path, known_entities: set[str] | None, known_sources: dict) -> S
         if m.entity is not None and known_entities is not None and m.entity not in known_entities:
             errors.append(DataFileError(doc.file, doc.line_of(base + ["entity"]),
                                         f"unknown entity {m.entity!r} (not in the registry)"))
-        if m.source not in sources and (known_entities is not None or m.source not in own):
+        if m.source not in sources:
             errors.append(DataFileError(doc.file, doc.line_of(base + ["source"]),
                                         f"unknown source {m.source!r} (not in this file's sources nor the "
                                         "registry's)"))

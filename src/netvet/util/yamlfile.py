@@ -118,3 +118,35 @@ def validate(doc: YamlDoc, model: type[T], data: Any = None, prefix: tuple = ())
                 msg = f"unknown field {loc[-1]!r}"
             errors.append(DataFileError(doc.file, doc.line_of(loc), f"{where}: {msg}"))
         raise DataValidationError(errors) from None
+
+
+def schema_error(doc: YamlDoc, found: int, expected: int, what: str) -> list[DataFileError]:
+    """The error of a data file whose ``schema`` this netvet does not read (empty when it does)."""
+    if found == expected:
+        return []
+    return [DataFileError(doc.file, doc.line_of(["schema"]),
+                          f"unsupported {what} schema {found} (this netvet reads {expected})")]
+
+
+def file_sources(doc: YamlDoc, raws: list, known: dict, errors: list[DataFileError]) -> dict:
+    """The registry's sources plus those a data file defines under ``sources:`` (validated; a duplicate, or a
+    redefinition of a registry source, is an error with its line)."""
+    from ..model import Source
+
+    sources = dict(known)
+    own: set[str] = set()
+    for i, raw in enumerate(raws):
+        try:
+            s = validate(doc, Source, raw, ("sources", i))
+        except DataValidationError as exc:
+            errors.extend(exc.errors)
+            continue
+        where = doc.line_of(["sources", i, "id"])
+        if s.id in own:
+            errors.append(DataFileError(doc.file, where, f"duplicate source id {s.id!r}"))
+        elif s.id in known:
+            errors.append(DataFileError(doc.file, where, f"source id {s.id!r} is already a registry source; cite it "
+                                                         "without redefining it"))
+        own.add(s.id)
+        sources.setdefault(s.id, s)
+    return sources
