@@ -4,6 +4,7 @@ Run from the repository root::
 
     python bench/mrt_parse.py                 # the 9,073-record RouteViews RIB, 3 runs each, medians
     python bench/mrt_parse.py --runs 5 --file ../shared/data/mrt/updates.20160811.1600.gz
+    python bench/mrt_parse.py --runs 5 --dump-only --file ../shared/data/mrt/rib6.20151101.0600_firstMB.bz2
 
 Contenders, all on the same file (gzip-decompression included for each):
 
@@ -11,9 +12,10 @@ Contenders, all on the same file (gzip-decompression included for each):
   ``load_route_table`` picks by default): the same RouteTable as ``netvet-table`` (checked, untimed)
 * ``netvet-table``   netvet's parser straight into the columnar RouteTable (``read_route_table``)
 * ``netvet-records`` netvet's parser, one RouteRecord object per route (``iter_routes``)
-* ``netvet-dump``    ``netvet routes dump --format bgpdump``'s writer (``mrt_text.TextMrtParser``: runs of
-  IPv4 RIB records in C, the rest through LineFormatter; the same bytes as ``bgpdump -m``, checked untimed)
-  to /dev/null; ``ratio_dump_vs_bgpdump`` is its wall-clock rate over ``bgpdump -m > /dev/null``
+* ``netvet-dump``    ``netvet routes dump --format bgpdump``'s writer (``mrt.text.TextMrtParser``: runs of
+  TABLE_DUMP_V2 unicast RIB and BGP4MP MESSAGE records in C, the rest through LineFormatter; the same bytes
+  as ``bgpdump -m``, checked untimed) to /dev/null; ``ratio_dump_vs_bgpdump`` is its wall-clock rate over
+  ``bgpdump -m > /dev/null`` (``--dump-only``: these two contenders alone, run alternately, one pair per run)
 * ``netvet-bgpdump`` bgpdump -m as a subprocess, its text loaded into a RouteTable with Polars
   (``load_route_table(engine="bgpdump")``)
 * ``bgpdump``        ``bgpdump -m FILE > /dev/null`` alone (C; text out, no table)
@@ -44,9 +46,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from netvet.readers.mrt import iter_routes, read_route_table  # noqa: E402
-from netvet.readers.mrt_bgpdump import bgpdump_route_table  # noqa: E402
-from netvet.readers.mrt_fast import HAVE_C, read_route_table_fast  # noqa: E402
-from netvet.readers.mrt_text import TextMrtParser  # noqa: E402
+from netvet.readers.mrt.bgpdump import bgpdump_route_table  # noqa: E402
+from netvet.readers.mrt.fast import HAVE_C, read_route_table_fast  # noqa: E402
+from netvet.readers.mrt.text import TextMrtParser  # noqa: E402
 
 DATA = Path(os.environ.get("NETVET_SHARED_DATA", REPO.parent / "shared" / "data")) / "mrt"
 DEFAULT = DATA / "rib.20140523.0600_first9073records.mrt.gz"
@@ -131,11 +133,38 @@ def timed(fn: Callable[[Path], int], path: Path, runs: int) -> tuple[float, floa
     return statistics.median(walls), statistics.median(cpus), count
 
 
+def dump_only(path: Path, runs: int, have_bgpdump: bool) -> int:
+    """netvet-dump against bgpdump -m, alternating run by run so both see the same machine load."""
+    if not have_bgpdump:
+        print("bgpdump is not installed", file=sys.stderr)
+        return 2
+    oracle = subprocess.run(["bgpdump", "-q", "-m", str(path)], capture_output=True, check=True).stdout
+    ours = b"".join(TextMrtParser(path).text())
+    print(f"netvet-dump: byte-identical to bgpdump -m: {ours == oracle}")
+    lines = oracle.count(b"\n")
+    got: dict[str, list[tuple[float, float]]] = {"netvet-dump": [], "bgpdump": []}
+    for _ in range(runs):
+        for name, run in (("netvet-dump", netvet_dump), ("bgpdump", _bgpdump_devnull)):
+            c0, t0 = _cpu(), time.perf_counter()
+            run(path)
+            got[name].append((time.perf_counter() - t0, _cpu() - c0))
+    med = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for k, v in got.items()}
+    for name, (secs, cpu) in med.items():
+        print(f"{name:15s} {lines:>10,} lines  {secs:8.3f} s wall {lines / secs:>10,.0f} lines/s   "
+              f"{cpu:8.3f} s cpu {lines / cpu:>10,.0f} lines/cpu-s")  # fmt: skip
+    ratios = sorted(b / a for (a, _), (b, _) in zip(got["netvet-dump"], got["bgpdump"], strict=True))
+    print(f"per-run wall ratios: {' '.join(f'{r:.2f}' for r in ratios)}")
+    print(f"ratio_dump_vs_bgpdump={med['bgpdump'][0] / med['netvet-dump'][0]:.3f}  (the same text, to /dev/null; "
+          f"cpu {med['bgpdump'][1] / med['netvet-dump'][1]:.3f})")  # fmt: skip
+    return 0 if ours == oracle else 1
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--file", type=Path, default=DEFAULT)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--skip-mrtparse", action="store_true", help="mrtparse is slow (about 9 s per run here)")
+    ap.add_argument("--dump-only", action="store_true", help="netvet-dump and bgpdump only, alternately")
     args = ap.parse_args()
     path: Path = args.file
     if not path.exists():
@@ -147,6 +176,8 @@ def main() -> int:
         f"python {platform.python_version()}; cpus: {os.cpu_count()}; load average: "
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
+    if args.dump_only:
+        return dump_only(path, args.runs, have_bgpdump)
     same = read_route_table_fast(path)[0].equals(read_route_table(path)[0])
     if have_bgpdump:
         oracle = subprocess.run(["bgpdump", "-q", "-m", str(path)], capture_output=True, check=True).stdout

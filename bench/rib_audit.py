@@ -5,6 +5,15 @@ Run from the repository root::
     python bench/rib_audit.py                       # ~1M prefixes x 40 peers, 3 runs, medians
     python bench/rib_audit.py --copies 20 --runs 1  # a smaller scale-up
     python bench/rib_audit.py --mrt-copies 0        # skip the synthetic MRT file (real file only)
+    python bench/rib_audit.py --end-to-end          # only `netvet routes audit` of the x111 MRT file, as a child
+
+**End to end** (``--end-to-end``): the SYNTHETIC MRT file of ``--e2e-copies`` copies (111: 994,183 prefixes,
+29,580,275 routes from the sample's 35 peers) with ``--e2e-peers`` peers (40: the RIB entries of the first 5
+peers repeated for 5 new peers, own addresses, same AS and paths; written once, then reused) audited by
+``netvet routes audit FILE --policy clean-network --format json --output F`` run as a child process (read +
+audit + report; one MRT file is read in bounded chunks, see ``analyses/full_table.py``), beside ``bgpdump -m
+FILE > /dev/null`` in the same run: wall time and the child's peak RSS (``ru_maxrss`` of that child, from
+``wait4``), medians of ``--runs``.
 
 Everything starts from the real RouteViews sample ``../shared/data/mrt/rib.20140523.0600_first9073records
 .mrt.gz`` (9,073 TABLE_DUMP_V2 records: 270,005 routes, 9,072 prefixes, 35 peers, 77,608 distinct paths).
@@ -64,7 +73,7 @@ sys.path.insert(0, str(REPO / "src"))
 
 from netvet.model.route import MARK_SEQ, RouteTable  # noqa: E402
 from netvet.readers.mrt import read_route_table  # noqa: E402
-from netvet.readers.mrt_bgpdump import bgpdump_route_table  # noqa: E402
+from netvet.readers.mrt.bgpdump import bgpdump_route_table  # noqa: E402
 
 DATA = Path(os.environ.get("NETVET_SHARED_DATA", REPO.parent / "shared" / "data")) / "mrt"
 SAMPLE = DATA / "rib.20140523.0600_first9073records.mrt.gz"
@@ -113,34 +122,99 @@ def _vary_next_hops(rest: bytes, skip: int, k: int) -> bytes:
     return bytes(buf)
 
 
-def synthetic_mrt(copies: int, out_dir: Path) -> Path:
-    """The sample repeated ``copies`` times with re-numbered /16 blocks (see the module docstring)."""
-    path = out_dir / f"rib-synthetic-v2-x{copies}.mrt.gz"
+def _more_peers(body: bytes, sources: list[int]) -> tuple[bytes, dict[int, int]]:
+    """A PEER_INDEX_TABLE body with one more peer per peer index of ``sources`` (its AS, an own IPv4 address
+    198.18.0.N and BGP id), and {source peer index: new peer index}."""
+    p = 4
+    p += 2 + int.from_bytes(body[p:p + 2], "big")
+    count = int.from_bytes(body[p:p + 2], "big")
+    q = p + 2
+    firsts = []
+    for _ in range(count):
+        ptype = body[q]
+        size = 5 + (16 if ptype & 1 else 4) + (4 if ptype & 2 else 2)
+        firsts.append((ptype, body[q + 5 + (16 if ptype & 1 else 4):q + size]))
+        q += size
+    added = b""
+    for i, src in enumerate(sources):
+        ptype, asn = firsts[src]
+        ip = bytes([198, 18, 0, i + 1])
+        added += bytes([ptype & 2]) + ip + ip + asn
+    new = body[:p] + (count + len(sources)).to_bytes(2, "big") + body[p + 2:q] + added
+    return new, {src: count + i for i, src in enumerate(sources)}
+
+
+def _used_peers(data: bytes) -> list[int]:
+    """The peer indexes the sample's RIB entries refer to, sorted."""
+    used: set[int] = set()
+    for typ, sub, body in _records(data):
+        if typ == 13 and sub == 2:
+            used.update(s for _a, _e, s in _entry_spans(body[5:], (body[4] + 7) // 8, None))
+    return sorted(used)
+
+
+def _entry_spans(rest: bytes, skip: int, peer_map: dict[int, int] | None) -> list[tuple[int, int, int]]:
+    """(start, end, new peer index) of the RIB entries of the peers in ``peer_map`` (None: every entry, its own
+    peer index) in a TDv2 RIB body after its prefix length byte; the entry count is at ``skip``."""
+    p = skip
+    count = int.from_bytes(rest[p:p + 2], "big")
+    p += 2
+    spans = []
+    for _ in range(count):
+        pidx = int.from_bytes(rest[p:p + 2], "big")
+        end = p + 8 + int.from_bytes(rest[p + 6:p + 8], "big")
+        if peer_map is None or pidx in peer_map:
+            spans.append((p, end, pidx if peer_map is None else peer_map[pidx]))
+        p = end
+    return spans
+
+
+def synthetic_mrt(copies: int, out_dir: Path, peers: int = 0) -> Path:
+    """The sample repeated ``copies`` times with re-numbered /16 blocks (see the module docstring); with
+    ``peers`` above the sample's 35, the RIB entries of the first peers are repeated for as many new peers
+    (their own addresses, the same AS and paths)."""
+    path = out_dir / (f"rib-synthetic-v2-x{copies}" + (f"-p{peers}" if peers > 35 else "") + ".mrt.gz")
     if path.exists():
         return path
     data = gzip.decompress(SAMPLE.read_bytes())
     rank = _blocks(data)
     tmp = path.with_suffix(".tmp")
     seq = 0
+    used = _used_peers(data) if peers > 35 else []
+    sources = used[:max(0, peers - len(used))]
+    peer_map: dict[int, int] = {}
+    spans: dict[int, list[tuple[int, int, int]]] = {}
     with gzip.open(tmp, "wb", compresslevel=1) as out:
         for k in range(copies):
             p = 0
             while p + 12 <= len(data):
                 ts, typ, sub, length = _HDR.unpack_from(data, p)
+                at = p
                 body = data[p + 12:p + 12 + length]
                 p += 12 + length
                 if typ == 13 and sub == 1:
                     if k == 0:
-                        out.write(_HDR.pack(ts, typ, sub, length) + body)
+                        if sources:
+                            body, peer_map = _more_peers(body, sources)
+                        out.write(_HDR.pack(ts, typ, sub, len(body)) + body)
                     continue
                 if typ == 13 and sub == 2:
                     plen = body[4]
                     if k and plen < 16:
                         continue
                     rest = body[5:]
+                    skip = (plen + 7) // 8 - 2
                     if k:
                         block = k * len(rank) + rank[int.from_bytes(rest[:2], "big")]
-                        rest = block.to_bytes(2, "big") + _vary_next_hops(rest[2:], (plen + 7) // 8 - 2, k)
+                        rest = block.to_bytes(2, "big") + _vary_next_hops(rest[2:], skip, k)
+                    if peer_map:
+                        c = (plen + 7) // 8  # the entry count follows the prefix bytes
+                        got = spans.get(at)
+                        if got is None:
+                            got = spans[at] = _entry_spans(rest, c, peer_map)
+                        n = int.from_bytes(rest[c:c + 2], "big")
+                        dup = b"".join(s.to_bytes(2, "big") + rest[a + 2:e] for a, e, s in got)
+                        rest = rest[:c] + (n + len(got)).to_bytes(2, "big") + rest[c + 2:] + dup
                     body = struct.pack(">I", seq) + bytes([plen]) + rest
                     seq += 1
                 out.write(_HDR.pack(ts, typ, sub, len(body)) + body)
@@ -274,6 +348,50 @@ def ingest(path: Path, runs: int) -> dict[str, tuple[float, int]]:
     return res
 
 
+def child(cmd: list[str], stdout=subprocess.DEVNULL) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS in MB of this child alone, exit status) of ``cmd``."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.stderr:
+        proc.stderr.close()
+    if proc.returncode not in (0, 1):  # 1: the audit found excluded carriers (--fail-on fail)
+        raise SystemExit(f"{cmd[0]} exited {proc.returncode}: {err[-2000:]}")
+    return wall, usage.ru_maxrss / 1024, proc.returncode
+
+
+def end_to_end(copies: int, peers: int, runs: int, work: Path) -> None:
+    """``netvet routes audit`` of the synthetic MRT file as a child process, beside ``bgpdump -m``."""
+    mrt = synthetic_mrt(copies, work, peers)
+    out = work / "audit-e2e.json"
+    netvet = [sys.executable, "-c", "import sys; from netvet.cli import run; sys.argv[0] = 'netvet'; run()",
+              "routes", "audit", str(mrt), "--policy", "clean-network", "--format", "json", "--output", str(out)]
+    env_path = str(REPO / "src")
+    os.environ["PYTHONPATH"] = env_path + (os.pathsep + os.environ["PYTHONPATH"] if os.environ.get("PYTHONPATH")
+                                           else "")
+    res: dict[str, list[tuple[float, float, int]]] = {"bgpdump -m": [], "netvet routes audit": []}
+    for _ in range(runs):  # interleaved, so that both see the same load
+        res["bgpdump -m"].append(child(["bgpdump", "-q", "-m", str(mrt)]))
+        res["netvet routes audit"].append(child(netvet))
+    print(f"\n## end to end: {mrt.name} ({mrt.stat().st_size / 1e6:.0f} MB), medians of {runs}, "
+          f"load {os.getloadavg()[0]:.2f}")
+    for name, got in res.items():
+        wall = statistics.median(g[0] for g in got)
+        rss = statistics.median(g[1] for g in got)
+        print(f"{name:>22}: {wall:7.2f} s  peak RSS {rss:7,.0f} MB   (runs: "
+              + ", ".join(f"{g[0]:.1f} s/{g[1]:,.0f} MB" for g in got) + ")")
+    s = json.loads(out.read_text())["summary"]
+    wall_n = statistics.median(g[0] for g in res["netvet routes audit"])
+    wall_b = statistics.median(g[0] for g in res["bgpdump -m"])
+    print(f"summary: {s['routes']:,} routes, {s['prefixes']:,} prefixes, {s['peers']} peers, {s['paths']:,} paths; "
+          f"netvet / bgpdump wall: {wall_n / wall_b:.2f}")
+    print(f"e2e_s={wall_n:.2f} e2e_peak_mb={statistics.median(g[1] for g in res['netvet routes audit']):.0f} "
+          f"routes={s['routes']}")
+
+
 def audit_once(table: RouteTable, out_file: Path) -> dict[str, float]:
     from netvet.analyses.carrier import scan, seen_asns, select_rows, summarise
     from netvet.attribution.oui import MacRegistry
@@ -316,12 +434,18 @@ def main() -> None:
     ap.add_argument("--peers", type=int, default=40, help="peers (the sample has 35; more are synthetic)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--mrt-copies", type=int, default=8, help="synthetic MRT file for the ingest (0: skip)")
+    ap.add_argument("--end-to-end", action="store_true", help="only the end-to-end run (netvet as a child process)")
+    ap.add_argument("--e2e-copies", type=int, default=111, help="copies in the end-to-end MRT file")
+    ap.add_argument("--e2e-peers", type=int, default=40, help="peers in the end-to-end MRT file (35: the sample's)")
     args = ap.parse_args()
     print(f"# {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
           f"numpy {np.__version__}")
     print(f"# sample: {SAMPLE}")
     work = Path(tempfile.gettempdir()) / "netvet-bench"
     work.mkdir(exist_ok=True)
+    if args.end_to_end:
+        end_to_end(args.e2e_copies, args.e2e_peers, args.runs, work)
+        return
 
     print("\n## ingest: routes/s into the columnar RouteTable, beside bgpdump -m > /dev/null (medians)")
     files = [SAMPLE] + ([synthetic_mrt(args.mrt_copies, work)] if args.mrt_copies > 0 else [])

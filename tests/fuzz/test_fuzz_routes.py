@@ -2,7 +2,7 @@
 
 MRT: netvet's parser (``python``), the same parser with its hot loop in C (``fast``) and Debian's bgpdump
 (``bgpdump``) must not raise anything but InputError; ``python`` and ``fast`` must agree exactly (routes and
-every count), and the counts hold the MRT unit (``readers/mrt.py``): every record counted in ``read`` is
+every count), and the counts hold the MRT unit (``readers/mrt/parser.py``): every record counted in ``read`` is
 decoded, malformed or skipped, so ``malformed + skipped <= read`` and the records found are at most ``read``.
 """
 
@@ -19,7 +19,7 @@ from netvet.model import ReadStats
 from netvet.readers.bgpdump_text import read_text_table
 from netvet.readers.ipasn import read_prefix_origins
 from netvet.readers.mrt import read_route_table
-from netvet.readers.mrt_fast import read_route_table_fast
+from netvet.readers.mrt.fast import read_route_table_fast
 from netvet.readers.route_evidence import read_as_path_list
 from tests.fuzz.mutations import (
     Target,
@@ -76,7 +76,7 @@ def test_mrt_python_and_fast_engines_agree_on_mutated_dumps(fuzz_dir):
 
 @pytest.mark.skipif(shutil.which("bgpdump") is None, reason="bgpdump is not installed (Debian package bgpdump)")
 def test_mrt_bgpdump_engine_survives_mutated_dumps(fuzz_dir):
-    from netvet.readers.mrt_bgpdump import bgpdump_route_table
+    from netvet.readers.mrt.bgpdump import bgpdump_route_table
 
     seeds = _mrt_seeds()
     target = Target(fuzz_dir / "mrt-bgpdump", "dump.mrt")

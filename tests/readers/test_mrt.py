@@ -21,7 +21,8 @@ from netvet.model.route import (
     iter_table_routes,
 )
 from netvet.readers.bgpdump_text import LineFormatter
-from netvet.readers.mrt import MrtParser, iter_routes, ntoa6, read_route_table, read_routes, sniff
+from netvet.readers.mrt import MrtParser, iter_routes, read_route_table, read_routes, sniff
+from netvet.readers.mrt.wire import ntoa6
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "mrt"
 

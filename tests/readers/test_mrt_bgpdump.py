@@ -20,8 +20,9 @@ from netvet.readers.bgpdump_text import (
     read_text_table,
 )
 from netvet.readers.mrt import read_route_table, read_routes
-from netvet.readers.mrt_bgpdump import bgpdump_route_table, load_route_table
-from netvet.readers.mrt_fast import read_route_table_fast
+from netvet.readers.mrt.bgpdump import bgpdump_route_table
+from netvet.readers.mrt.engines import load_route_table
+from netvet.readers.mrt.fast import read_route_table_fast
 from tests.conftest import shared_file
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "mrt"
@@ -88,7 +89,7 @@ def test_load_route_table_engines(monkeypatch):
     path = FIX / "sample.mrt"
     py = load_route_table(path, engine="python")
     assert len(py) == 24 and py.safi.tolist()[4] == 2
-    monkeypatch.setattr("netvet.readers.mrt_bgpdump.bgpdump_path", lambda: None)
+    monkeypatch.setattr("netvet.readers.mrt.bgpdump.bgpdump_path", lambda: None)
     auto = load_route_table(path)  # no bgpdump on PATH: auto falls back to netvet's parser
     assert auto.equals(py)
     with pytest.raises(ValueError, match="unknown engine"):

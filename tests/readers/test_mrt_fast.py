@@ -11,12 +11,14 @@ import random
 import struct
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from netvet.readers import mrt, mrt_fast
-from netvet.readers.mrt import read_route_table
-from netvet.readers.mrt_bgpdump import auto_engine, load_route_table
-from netvet.readers.mrt_fast import HAVE_C, FastMrtParser, PyTableBuilder, read_route_table_fast
+from netvet.readers.mrt import fast as mrt_fast
+from netvet.readers.mrt import parser as mrt
+from netvet.readers.mrt import read_route_table, stream
+from netvet.readers.mrt.engines import auto_engine, load_route_table
+from netvet.readers.mrt.fast import HAVE_C, FastMrtParser, PyTableBuilder, read_route_table_fast
 from tests.conftest import shared_file
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "mrt"
@@ -387,7 +389,7 @@ def test_crafted_bgp4mp_messages(tmp_path, builder):
 def test_crafted_file_read_in_tiny_buffers(crafted, builder, monkeypatch):
     """Records cut by the input buffer go through the Python record loop; the rest through the C batch."""
     want = run_python(crafted)
-    monkeypatch.setattr(mrt._Input, "CHUNK", 97)
+    monkeypatch.setattr(stream.InputBuffer, "CHUNK", 97)
     assert_same(crafted, builder, want)
     assert_same(FIX / "big.mrt.gz", builder)
 
@@ -395,8 +397,7 @@ def test_crafted_file_read_in_tiny_buffers(crafted, builder, monkeypatch):
 @pytest.mark.parametrize("builder", BUILDERS)
 def test_the_block_cache_rule_is_the_parsers(tmp_path, builder, monkeypatch):
     """With a cache of 4 blocks, a warned block is warned again after each emptying, in both engines."""
-    monkeypatch.setattr(mrt, "_ATTR_CACHE_MAX", 4)
-    monkeypatch.setattr(mrt_fast, "_ATTR_CACHE_MAX", 4)
+    monkeypatch.setattr(mrt.MrtParser, "attr_cache_max", 4)
     warned = BLOCKS[1][1]  # duplicate ORIGIN
     entries = []
     for k in range(40):
@@ -453,14 +454,14 @@ def test_load_route_table_fast_and_auto():
 def test_without_the_extension_fast_is_pure_python_and_auto_skips_it(monkeypatch):
     monkeypatch.setattr(mrt_fast, "CTableBuilder", None)
     monkeypatch.setattr(mrt_fast, "HAVE_C", False)
-    monkeypatch.setattr("netvet.readers.mrt_bgpdump.bgpdump_path", lambda: None)
+    monkeypatch.setattr("netvet.readers.mrt.bgpdump.bgpdump_path", lambda: None)
     assert auto_engine() == "python"
     parser = FastMrtParser(FIX / "big.mrt.gz")
     table = parser.table()
     assert isinstance(parser.builder, PyTableBuilder) and len(table) == 12038
     assert table.equals(read_route_table(FIX / "big.mrt.gz")[0])
-    monkeypatch.setattr("netvet.readers.mrt_bgpdump.bgpdump_path", lambda: "/usr/bin/bgpdump")
-    monkeypatch.setattr("netvet.readers.mrt_bgpdump.have_polars", lambda: True)
+    monkeypatch.setattr("netvet.readers.mrt.bgpdump.bgpdump_path", lambda: "/usr/bin/bgpdump")
+    monkeypatch.setattr("netvet.readers.mrt.bgpdump.have_polars", lambda: True)
     assert auto_engine() == "bgpdump"
 
 
@@ -469,3 +470,39 @@ def test_route_records_are_unchanged_by_the_fast_parser():
     fast = [r.to_dict() for r in FastMrtParser(FIX / "sample.mrt").routes()]
     slow = [r.to_dict() for r in mrt.MrtParser(FIX / "sample.mrt").routes()]
     assert fast == slow and len(fast) == 27
+
+
+@pytest.mark.parametrize("builder", BUILDERS)
+@pytest.mark.parametrize("name", ["rib.20140523.0600_first9073records.mrt.gz", "updates.20160811.1600.gz",
+                                  "openbgpd_bgp"])
+def test_row_chunks_are_the_table_in_pieces(name, builder):
+    """row_chunks hands the rows of table() over in pieces (bounded by chunk_rows, plus at most one input
+    buffer), with the same path and peer indexes; the shell holds the same paths and peers."""
+    path = shared_file(f"mrt/{name}")
+    want, want_stats, _ = run_fast(path, builder)
+    parser = FastMrtParser(path, builder=builder)
+    chunks = list(parser.row_chunks(chunk_rows=5000))
+    assert sum(len(c["kind"]) for c in chunks) == len(want)
+    if len(want) > 10_000:
+        assert len(chunks) > 2
+    for col in want.columns():
+        assert np.array_equal(np.concatenate([c[col] for c in chunks]), getattr(want, col)), col
+    shell = parser.shell
+    assert len(shell) == 0
+    assert shell.peer_ips == want.peer_ips
+    for col in ("peer_asns", "path_offsets", "path_asns", "path_marks"):
+        assert np.array_equal(getattr(shell, col), getattr(want, col)), col
+    assert parser.mstats.to_dict() == want_stats
+
+
+@pytest.mark.parametrize("read_ahead", [True, False])
+@pytest.mark.parametrize("name", FIXTURES)
+def test_row_chunks_of_damaged_fixtures_read_ahead_or_not(name, read_ahead):
+    """Decompressing on a second thread (ReadAhead) reads the same bytes and meets damage at the same place."""
+    want, want_stats, _ = run_fast(FIX / name)
+    parser = FastMrtParser(FIX / name)
+    chunks = list(parser.row_chunks(chunk_rows=7, read_ahead=read_ahead))
+    assert sum(len(c["kind"]) for c in chunks) == len(want)
+    if chunks:
+        assert np.array_equal(np.concatenate([c["offset"] for c in chunks]), want.offset)
+    assert parser.mstats.to_dict() == want_stats

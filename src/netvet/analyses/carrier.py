@@ -23,6 +23,7 @@ lies in). Routes are the table rows of kind RIB entry (``B``) or announcement (`
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -33,6 +34,7 @@ from ..model.route import (
     KIND_RIB,
     MARK_CONFED_SEQ,
     MARK_SEQ,
+    MARK_SET_FIRST,
     MARK_SET_NEXT,
     RouteTable,
 )
@@ -199,13 +201,16 @@ def path_positions(offsets: np.ndarray, asns: np.ndarray, marks: np.ndarray) -> 
 
 def first_asns(table: RouteTable) -> np.ndarray:
     """Per unique path: its first AS when that is a sequence member, else 0."""
-    offs = table.path_offsets
+    return _first_asns(table.path_offsets, table.path_asns, table.path_marks)
+
+
+def _first_asns(offs: np.ndarray, asns: np.ndarray, marks: np.ndarray) -> np.ndarray:
     n_paths = len(offs) - 1
     out = np.zeros(n_paths, np.uint32)
     nonempty = np.flatnonzero(np.diff(offs) > 0)
     heads = offs[:-1][nonempty]
-    is_seq = table.path_marks[heads] == MARK_SEQ
-    out[nonempty[is_seq]] = table.path_asns[heads[is_seq]]
+    is_seq = marks[heads] == MARK_SEQ
+    out[nonempty[is_seq]] = asns[heads[is_seq]]
     return out
 
 
@@ -217,11 +222,23 @@ def audit_rows(table: RouteTable) -> np.ndarray:
 def seen_asns(table: RouteTable, rows: np.ndarray | None = None) -> dict[int, int]:
     """Every AS on the paths of ``rows`` (and every peer AS), with the position bits it was seen in."""
     rows = audit_rows(table) if rows is None else rows
-    offs = table.path_offsets
+    return _seen(table.path_index[rows], table.peer_index[rows], table.peer_asns, table.path_offsets,
+                 table.path_asns, table.path_marks)
+
+
+def routes_seen_asns(routes: AuditedRoutes) -> dict[int, int]:
+    """:func:`seen_asns` of :class:`AuditedRoutes`."""
+    return _seen(routes.path_index, routes.peer_index, routes.peer_asns, routes.path_offsets, routes.path_asns,
+                 routes.path_marks)
+
+
+def _seen(path_index: np.ndarray, peer_index: np.ndarray, peer_asns: np.ndarray, offs: np.ndarray,
+          path_asns: np.ndarray, path_marks: np.ndarray) -> dict[int, int]:
     n_paths = len(offs) - 1
-    used = np.bincount(table.path_index[rows], minlength=n_paths) > 0 if len(rows) else np.zeros(n_paths, bool)
-    pos = path_positions(offs, table.path_asns, table.path_marks)
-    asn = table.path_asns
+    n = len(path_index)
+    used = np.bincount(path_index, minlength=n_paths) > 0 if n else np.zeros(n_paths, bool)
+    pos = path_positions(offs, path_asns, path_marks)
+    asn = path_asns
     if not used.all():
         keep = np.repeat(used, np.diff(offs))
         pos, asn = pos[keep], asn[keep]
@@ -229,9 +246,8 @@ def seen_asns(table: RouteTable, rows: np.ndarray | None = None) -> dict[int, in
     for bit in (POS_ORIGIN, POS_TRANSIT, POS_PEER):
         for a in np.unique(asn[(pos & bit) > 0]).tolist():
             out[a] = out.get(a, 0) | bit
-    peers = np.flatnonzero(np.bincount(table.peer_index[rows], minlength=len(table.peer_asns)) > 0) \
-        if len(rows) else np.zeros(0, np.int64)
-    for a in np.unique(table.peer_asns[peers]).tolist():
+    peers = np.flatnonzero(np.bincount(peer_index, minlength=len(peer_asns)) > 0) if n else np.zeros(0, np.int64)
+    for a in np.unique(peer_asns[peers]).tolist():
         if a:
             out[a] = out.get(a, 0) | POS_PEER
     return dict(sorted(out.items()))
@@ -259,7 +275,7 @@ class Prefixes:
         if self.family[i] == 0:
             return f"AS{int(self.lo[i])}"
         if self.family[i] == 4:
-            return f"{ipaddress.IPv4Address(int(self.lo[i]))}/{int(self.length[i])}"
+            return f"{socket.inet_ntoa(int(self.lo[i]).to_bytes(4, 'big'))}/{int(self.length[i])}"
         return f"{ipaddress.IPv6Address((int(self.hi[i]) << 64) | int(self.lo[i]))}/{int(self.length[i])}"
 
 
@@ -284,6 +300,96 @@ def unique_prefixes(table: RouteTable, rows: np.ndarray) -> tuple[np.ndarray, Pr
     run_uid[order] = uid_sorted
     prefix_id = np.repeat(run_uid, np.diff(np.append(heads, n)))
     return prefix_id, Prefixes(sf[first], sh[first], sl[first], sn[first])
+
+
+@dataclass
+class AuditedRoutes:
+    """What the carrier audit reads of a table: per audited route its path, peer and prefix (``prefix_id`` into
+    ``prefixes``), and the table's unique paths and peers. ``peer_as`` and ``origin_asn`` per route are given,
+    or (``None``) taken from the peer's AS and the path's origin, as in a table read from MRT.
+
+    :meth:`of` takes them from a :class:`RouteTable`; a full table can also be gathered in bounded chunks
+    (:mod:`netvet.analyses.full_table`) without materialising its other columns.
+    """
+
+    path_index: np.ndarray
+    peer_index: np.ndarray
+    prefix_id: np.ndarray
+    prefixes: Prefixes
+    peer_asns: np.ndarray
+    path_offsets: np.ndarray
+    path_asns: np.ndarray
+    path_marks: np.ndarray
+    peer_as: np.ndarray | None = None
+    origin_asn: np.ndarray | None = None
+    _origins: np.ndarray | None = field(default=None, init=False, repr=False)  # per path, when derived
+
+    def __len__(self) -> int:
+        return len(self.path_index)
+
+    @property
+    def n_paths(self) -> int:
+        return len(self.path_offsets) - 1
+
+    @classmethod
+    def of(cls, table: RouteTable, rows: np.ndarray) -> AuditedRoutes:
+        """The audited ``rows`` of ``table``."""
+        prefix_id, prefixes = unique_prefixes(table, rows)
+        return cls(
+            path_index=table.path_index[rows], peer_index=table.peer_index[rows], prefix_id=prefix_id,
+            prefixes=prefixes, peer_asns=table.peer_asns, path_offsets=table.path_offsets,
+            path_asns=table.path_asns, path_marks=table.path_marks,
+            peer_as=table.peer_as[rows], origin_asn=table.origin_asn[rows],
+        )
+
+    def route_peer_as(self, sel: np.ndarray) -> np.ndarray:
+        """The session peer AS of the routes ``sel``."""
+        if self.peer_as is not None:
+            return self.peer_as[sel]
+        return self.peer_asns[self.peer_index[sel]]
+
+    def route_origins(self, sel: np.ndarray | None = None) -> np.ndarray:
+        """The origin AS of the routes ``sel`` (default: every route)."""
+        if self.origin_asn is not None:
+            return self.origin_asn if sel is None else self.origin_asn[sel]
+        return self._path_origins()[self.path_index if sel is None else self.path_index[sel]]
+
+    def origin_rows(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(the routes whose origin AS is in the sorted int64 array ``wanted``, that origin's index in it)."""
+        if len(wanted) == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        top = len(wanted) - 1
+        if self.origin_asn is None:  # per path first: far fewer paths than routes
+            po = self._path_origins().astype(np.int64)
+            pos_p = np.minimum(np.searchsorted(wanted, po), top)
+            rows = np.flatnonzero((wanted[pos_p] == po)[self.path_index])
+            return rows, pos_p[self.path_index[rows]]
+        origin = self.origin_asn.astype(np.int64)
+        pos = np.minimum(np.searchsorted(wanted, origin), top)
+        rows = np.flatnonzero(wanted[pos] == origin)
+        return rows, pos[rows]
+
+    def _path_origins(self) -> np.ndarray:
+        if self._origins is None:
+            self._origins = path_origins(self.path_offsets, self.path_asns, self.path_marks)
+        return self._origins
+
+
+def path_origins(offsets: np.ndarray, asns: np.ndarray, marks: np.ndarray) -> np.ndarray:
+    """Per unique path: its origin as :func:`~netvet.model.route.origin_of` gives it (the table's
+    ``origin_asn``): the last non-confederation AS when it is a sequence member or a one-member AS_SET, else 0."""
+    n_paths = len(offsets) - 1
+    out = np.zeros(n_paths, np.uint32)
+    nonempty = np.flatnonzero(np.diff(offsets) > 0)
+    if len(nonempty) == 0:
+        return out
+    idx = np.where(marks < MARK_CONFED_SEQ, np.arange(len(marks), dtype=np.int64), -1)
+    last = np.maximum.reduceat(idx, offsets[:-1][nonempty])
+    ok = last >= 0
+    lm = marks[np.maximum(last, 0)]
+    ok &= (lm == MARK_SEQ) | (lm == MARK_SET_FIRST)
+    out[nonempty[ok]] = asns[last[ok]]
+    return out
 
 
 def union_space(group: np.ndarray, prefix: np.ndarray, prefixes: Prefixes, n_groups: int) -> list[AddressSpace]:
@@ -347,8 +453,8 @@ class CarrierScan:
     clean: ``hit_route`` (index into ``rows``), ``hit_asn``, ``hit_pos`` (position bits) and ``hit_level``.
     """
 
-    table: RouteTable
-    rows: np.ndarray
+    table: RouteTable | None  # None when the routes were gathered without a table (full_table)
+    rows: np.ndarray | None
     level: np.ndarray
     prefix_id: np.ndarray
     prefixes: Prefixes
@@ -357,10 +463,11 @@ class CarrierScan:
     hit_pos: np.ndarray
     hit_level: np.ndarray
     verdicts: dict[int, AsVerdict] = field(default_factory=dict)
+    audited: AuditedRoutes | None = None
 
     @property
     def routes(self) -> int:
-        return len(self.rows)
+        return len(self.level)
 
 
 def _class_arrays(verdicts: Iterable[AsVerdict]) -> tuple[np.ndarray, np.ndarray]:
@@ -379,12 +486,19 @@ def _level_of(levels: np.ndarray, ci: np.ndarray, bits: np.ndarray) -> np.ndarra
 
 def scan(table: RouteTable, verdicts: Iterable[AsVerdict], rows: np.ndarray | None = None) -> CarrierScan:
     """Match every route of ``rows`` (default: all routes with a path) against the classified ASes."""
-    verdicts = list(verdicts)
     rows = audit_rows(table) if rows is None else np.asarray(rows, np.int64)
+    return scan_routes(AuditedRoutes.of(table, rows), verdicts, table, rows)
+
+
+def scan_routes(routes: AuditedRoutes, verdicts: Iterable[AsVerdict], table: RouteTable | None = None,
+                rows: np.ndarray | None = None) -> CarrierScan:
+    """:func:`scan` of :class:`AuditedRoutes` (``table``/``rows``: where they came from, kept for route details)."""
+    verdicts = list(verdicts)
     cls_asn, levels = _class_arrays(verdicts)
     n_cls = len(cls_asn)
-    offs, pasn, pmark = table.path_offsets, table.path_asns, table.path_marks
+    offs, pasn, pmark = routes.path_offsets, routes.path_asns, routes.path_marks
     n_paths = len(offs) - 1
+    n_routes = len(routes)
 
     # 1. flagged path elements (exact AS numbers), per unique path
     cand = np.flatnonzero(np.isin(pasn, cls_asn)) if n_cls else np.zeros(0, np.int64)
@@ -414,22 +528,23 @@ def scan(table: RouteTable, verdicts: Iterable[AsVerdict], rows: np.ndarray | No
     path_start = np.concatenate(([0], np.cumsum(path_cnt)[:-1])) if n_paths else np.zeros(0, np.int64)
 
     # 2. expand to routes
-    r_path = table.path_index[rows].astype(np.int64)
-    cnt = path_cnt[r_path] if len(rows) and n_paths else np.zeros(len(rows), np.int64)
+    r_path = routes.path_index
+    cnt = path_cnt[r_path] if n_routes and n_paths else np.zeros(n_routes, np.int64)
     total = int(cnt.sum())
-    hit_route = np.repeat(np.arange(len(rows), dtype=np.int64), cnt)
+    hit_route = np.repeat(np.arange(n_routes, dtype=np.int64), cnt)
     within = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(cnt) - cnt, cnt)
     src = np.repeat(path_start[r_path] if n_paths else np.zeros(0, np.int64), cnt) + within
     hit_ci, hit_pos, hit_lv = pp_ci[src], pp_pos[src], pp_lv[src]
 
     # 3. the session's peer AS when the path does not start with it
-    peer_cls = np.isin(table.peer_asns, cls_asn) if n_cls else np.zeros(len(table.peer_asns), bool)
-    if peer_cls.any() and len(rows):
-        peer = table.peer_as[rows]
-        cand_rows = np.flatnonzero(peer_cls[table.peer_index[rows]])
-        ridx = cand_rows[peer[cand_rows] != first_asns(table)[r_path[cand_rows]]]
+    peer_cls = np.isin(routes.peer_asns, cls_asn) if n_cls else np.zeros(len(routes.peer_asns), bool)
+    if peer_cls.any() and n_routes:
+        cand_rows = np.flatnonzero(peer_cls[routes.peer_index])
+        cand_peer = routes.route_peer_as(cand_rows)
+        first = _first_asns(offs, pasn, pmark)[r_path[cand_rows]]
+        ridx = cand_rows[cand_peer != first]
         if len(ridx):
-            pci = np.searchsorted(cls_asn, peer[ridx])
+            pci = np.searchsorted(cls_asn, routes.route_peer_as(ridx))
             plv = levels[pci, 2]
             ok = plv > 0
             ridx, pci, plv = ridx[ok], pci[ok], plv[ok]
@@ -449,14 +564,14 @@ def scan(table: RouteTable, verdicts: Iterable[AsVerdict], rows: np.ndarray | No
             hit_lv = np.maximum.reduceat(hit_lv, starts)
             hit_route, hit_ci = hit_route[starts], hit_ci[starts]
 
-    level = np.zeros(len(rows), np.uint8)
+    level = np.zeros(n_routes, np.uint8)
     if len(hit_route):
         np.maximum.at(level, hit_route, hit_lv)
-    prefix_id, prefixes = unique_prefixes(table, rows)
     return CarrierScan(
-        table=table, rows=rows, level=level, prefix_id=prefix_id, prefixes=prefixes, hit_route=hit_route,
-        hit_asn=cls_asn[hit_ci] if n_cls else np.zeros(0, np.uint32), hit_pos=hit_pos.astype(np.uint8),
-        hit_level=hit_lv.astype(np.uint8), verdicts={v.asn: v for v in verdicts},
+        table=table, rows=rows, level=level, prefix_id=routes.prefix_id, prefixes=routes.prefixes,
+        hit_route=hit_route, hit_asn=cls_asn[hit_ci] if n_cls else np.zeros(0, np.uint32),
+        hit_pos=hit_pos.astype(np.uint8), hit_level=hit_lv.astype(np.uint8), verdicts={v.asn: v for v in verdicts},
+        audited=routes,
     )
 
 
@@ -511,8 +626,8 @@ def _prefix_clean(scan_: CarrierScan) -> tuple[np.ndarray, np.ndarray, np.ndarra
     n = len(scan_.prefixes)
     pid = scan_.prefix_id
     routes = np.bincount(pid, minlength=n)
-    excluded = np.bincount(pid, weights=(scan_.level == EXCLUDED), minlength=n).astype(np.int64)
-    review = np.bincount(pid, weights=(scan_.level == REVIEW), minlength=n).astype(np.int64)
+    excluded = np.bincount(pid[scan_.level == EXCLUDED], minlength=n).astype(np.int64)
+    review = np.bincount(pid[scan_.level == REVIEW], minlength=n).astype(np.int64)
     clean = routes - excluded
     status = np.where(excluded == 0, 0, np.where(clean > 0, 1, 2))
     return routes, clean, review, status
@@ -538,8 +653,7 @@ def summarise(scan_: CarrierScan, include_clean: bool = False, detail_origins: S
     ``findings`` lists the prefixes with an excluded or review AS on some route (all prefixes when
     ``include_clean``); ``origins`` lists the origin ASes with such routes (plus ``detail_origins``).
     """
-    t = scan_.table
-    rows = scan_.rows
+    routes_ = scan_.audited
     prefixes = scan_.prefixes
     n_pfx = len(prefixes)
     routes, clean, review, status = _prefix_clean(scan_)
@@ -584,13 +698,10 @@ def summarise(scan_: CarrierScan, include_clean: bool = False, detail_origins: S
     entities.sort(key=lambda g: (-g.level, -g.routes, str(g.key)))
 
     # origins: only those with flagged routes (and those asked for) are detailed
-    origin = t.origin_asn[rows].astype(np.int64)
-    wanted = np.unique(origin[scan_.level > CLEAN])
+    wanted = np.unique(routes_.route_origins(np.flatnonzero(scan_.level > CLEAN))).astype(np.int64)
     if detail_origins:
         wanted = np.union1d(wanted, np.asarray(list(detail_origins), np.int64))
-    pos_w = np.minimum(np.searchsorted(wanted, origin), max(len(wanted) - 1, 0))
-    w_rows = np.flatnonzero(wanted[pos_w] == origin) if len(wanted) else np.zeros(0, np.int64)
-    o_idx = pos_w[w_rows]
+    w_rows, o_idx = routes_.origin_rows(wanted)
     n_w = len(wanted)
     o_routes = np.bincount(o_idx, minlength=n_w)
     o_excl = np.bincount(o_idx, weights=scan_.level[w_rows] == EXCLUDED, minlength=n_w).astype(np.int64)
@@ -644,7 +755,8 @@ def summarise(scan_: CarrierScan, include_clean: bool = False, detail_origins: S
     # origins per prefix shown
     show_idx = np.flatnonzero(show)
     shown_rows = np.flatnonzero(show[scan_.prefix_id]) if n_pfx else np.zeros(0, np.int64)
-    po = _unique((scan_.prefix_id[shown_rows].astype(np.int64) << 32) | origin[shown_rows])
+    po = _unique((scan_.prefix_id[shown_rows].astype(np.int64) << 32)
+                 | routes_.route_origins(shown_rows).astype(np.int64))
     origins_of: dict[int, list[int]] = {}
     for p, o in zip((po >> 32).tolist(), (po & 0xFFFFFFFF).tolist(), strict=True):
         origins_of.setdefault(p, []).append(o)
@@ -667,10 +779,11 @@ def summarise(scan_: CarrierScan, include_clean: bool = False, detail_origins: S
     stc = np.bincount(status, minlength=3) if n_pfx else np.zeros(3, np.int64)
     n_fail = int((status == 2).sum())
     n_review = int(((status == 1) | ((status == 0) & pfx_rev)).sum())
+    n_routes = len(routes_)
     return CarrierSummary(
-        routes=len(rows), prefixes=n_pfx,
-        peers=int((np.bincount(t.peer_index[rows], minlength=len(t.peer_asns)) > 0).sum()) if len(rows) else 0,
-        paths=int((np.bincount(t.path_index[rows], minlength=t.n_paths) > 0).sum()) if len(rows) else 0,
+        routes=n_routes, prefixes=n_pfx,
+        peers=int((np.bincount(routes_.peer_index, minlength=len(routes_.peer_asns)) > 0).sum()) if n_routes else 0,
+        paths=int((np.bincount(routes_.path_index, minlength=routes_.n_paths) > 0).sum()) if n_routes else 0,
         excluded_routes=int((scan_.level == EXCLUDED).sum()),
         review_routes=int((scan_.level == REVIEW).sum()),
         prefixes_clean={s: int(stc[j]) for j, s in enumerate(_STATUS)}, space=all_space,

@@ -6,7 +6,7 @@ import importlib.util
 
 import typer
 
-from .common import EXTRAS
+from .common import EXTRAS, compiled_cache
 
 EXTRA_ORDER = ("flows", "history", "web", "cli-parsers", "dask", "watch", "collect", "apps")
 
@@ -26,7 +26,7 @@ def extras_status() -> dict[str, bool]:
 def engines_status() -> dict[str, bool]:
     """Whether the optional C engines are built: the MRT reader's and the flow aggregation's."""
     from ..flows import kernel
-    from ..readers import mrt_fast
+    from ..readers.mrt import fast as mrt_fast
 
     return {"mrt (readers/_mrtfast)": bool(mrt_fast.HAVE_C), "flows (flows/_flowagg)": bool(kernel.HAVE_C)}
 
@@ -36,7 +36,7 @@ def version() -> None:
     from .. import __version__
     from ..attribution.registry import Registry
 
-    typer.echo(f"netvet {__version__}, registry {Registry.load().version}")
+    typer.echo(f"netvet {__version__}, registry {Registry.load(cache=compiled_cache()).version}")
     try:
         engines = engines_status()
     except ImportError as exc:  # the flow engine needs the flows extra

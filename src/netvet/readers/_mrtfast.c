@@ -1,5 +1,5 @@
 /*
- * _mrtfast: the hot loop of netvet's MRT reader in C (optional; netvet/readers/mrt_fast.py drives it).
+ * _mrtfast: the hot loop of netvet's MRT reader in C (optional; netvet/readers/mrt/fast.py drives it).
  *
  * TableBuilder holds the columns of a RouteTable in growable C buffers and de-duplicates AS paths
  * (a hash table over the CSR path arrays). It decodes:
@@ -1353,6 +1353,28 @@ static PyObject *TB_export(TableBuilder *self, PyObject *Py_UNUSED(ignored)) {
     return out;
 }
 
+static PyObject *TB_take(TableBuilder *self, PyObject *Py_UNUSED(ignored)) {
+    /* {column: bytearray} of the rows added since the last take(), and no rows left (the paths, peers and
+       block caches are kept): a table read in bounded chunks */
+    PyObject *out = PyDict_New();
+    if (out == NULL)
+        return NULL;
+    for (int c = 0; c < N_COLS; c++) {
+        Buf *b = &self->cols[c];
+        PyObject *v = PyByteArray_FromStringAndSize(b->p ? b->p : "", b->len);
+        if (v == NULL || PyDict_SetItemString(out, COL_NAMES[c], v) < 0) {
+            Py_XDECREF(v);
+            Py_DECREF(out);
+            return NULL;
+        }
+        Py_DECREF(v);
+    }
+    for (int c = 0; c < N_COLS; c++)
+        self->cols[c].len = 0;
+    self->rows = 0;
+    return out;
+}
+
 static Py_ssize_t TB_len(TableBuilder *self) { return self->rows; }
 
 #define GETTER(field)                                                                                             \
@@ -1380,6 +1402,7 @@ static PyMethodDef TB_methods[] = {
      "set_update_context(attr_cache, pending, bgp_peer): decode plain BGP4MP MESSAGE records in run() too"},
     {"clear_blocks", (PyCFunction)TB_clear_blocks, METH_NOARGS, "empty the cache of blocks decoded here"},
     {"export", (PyCFunction)TB_export, METH_NOARGS, "export() -> {column name: bytearray}"},
+    {"take", (PyCFunction)TB_take, METH_NOARGS, "take() -> {column name: bytearray}: the rows so far, removed"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1414,13 +1437,18 @@ static PyTypeObject TableBuilderType = {
 
 /* ------------------------------------------------------------------------------------- RibText */
 /*
- * RibText: `bgpdump -m` lines of TABLE_DUMP_V2 IPv4/IPv6 unicast RIB records (subtypes 2, 4, 8, 10) and of plain
- * BGP4MP(_ET) MESSAGE / MESSAGE_AS4 records (ut_record: the checks of bgp4mp_record, IPv6 text as
- * mrt.ntoa6), written straight from the parser's input buffer (netvet/readers/mrt_text.py drives it). The text of an
- * attribute block ("as_path|origin|next_hop|local_pref|med|communities|AG/NAG|aggregator|") is made
- * here when the block is sound by check_block (MP_REACH only in its abbreviated RIB form); any other block goes to the Python
- * parser (the fallback callable returns its text, or None when the parser rejected it). The cache rule
- * is the parser's (one cache of at most cache_max blocks over both), as in TableBuilder.
+ * RibText: `bgpdump -m` lines of TABLE_DUMP_V2 IPv4/IPv6 unicast and multicast RIB records (subtypes 2-5, 8-11)
+ * and of plain BGP4MP(_ET) MESSAGE / MESSAGE_AS4 records (ut_record: the checks of bgp4mp_record, IPv6 text as
+ * mrt.ntoa6), written straight from the parser's input buffer (netvet/readers/mrt/text.py drives it). The text of
+ * an attribute block ("as_path|origin|next_hop|local_pref|med|communities|AG/NAG|aggregator|") is made here when
+ * the block is sound by check_block; a RIB entry's MP_REACH may be abbreviated (RFC 6396 §4.3.4) or whole (AFI,
+ * SAFI, next hop, SNPAs, NLRI: rewritten in the abbreviated form first, rt_block_text). Any other block goes to
+ * the Python parser (the fallback callable returns its text, or None when the parser rejected it). The cache
+ * rules are the parser's: one cache of at most cache_max blocks over both, as in TableBuilder; and, once a whole
+ * MP_REACH was read (full_mp), the parser's second cache keyed by the block without its NLRI (MrtParser._rib_slot,
+ * mrt._mp_free_key), looked up before a block is checked, with a half here (nblocks) and a half in the parser's
+ * dict (norm_cache), one size rule over both. has_block/has_norm let the parser find this side's halves for the
+ * RIB records it reads itself.
  */
 typedef struct {
     PyObject_HEAD
@@ -1442,6 +1470,15 @@ typedef struct {
     PyObject *peer_text;  /* callable(peer address bytes, peer AS) -> b"ip|as|" */
     PyObject *peer_keys;  /* dict: address bytes + AS -> b"ip|as|" */
     Py_ssize_t decoded_updates;
+    /* RIB blocks with the whole MP_REACH (NLRI included; every block differs): the parser's second cache,
+     * keyed by the block without that NLRI (mrt._mp_free_key), one rule over this half and its dict */
+    PyObject *norm_cache; /* the parser's _rib_norm_cache dict; NULL: whole MP_REACH blocks go to Python */
+    BlockCache nblocks;   /* encoded key -> (text offset, text length) in ntexts */
+    Buf ntexts;
+    Buf nkey;             /* the encoded key of the current block */
+    Buf rewrite;          /* the current block with its MP_REACH in the abbreviated RIB form */
+    int full_mp;          /* MrtParser._full_mp_in_rib (the parser reads and sets it through the driver) */
+    Py_ssize_t norm_hits; /* blocks whose text came from the norm cache */
 } RibText;
 
 static int RT_traverse(RibText *self, visitproc visit, void *arg) {
@@ -1451,6 +1488,7 @@ static int RT_traverse(RibText *self, visitproc visit, void *arg) {
     Py_VISIT(self->pending);
     Py_VISIT(self->peer_text);
     Py_VISIT(self->peer_keys);
+    Py_VISIT(self->norm_cache);
     return 0;
 }
 
@@ -1461,6 +1499,7 @@ static int RT_clear(RibText *self) {
     Py_CLEAR(self->pending);
     Py_CLEAR(self->peer_text);
     Py_CLEAR(self->peer_keys);
+    Py_CLEAR(self->norm_cache);
     return 0;
 }
 
@@ -1475,6 +1514,10 @@ static void RT_dealloc(RibText *self) {
     bc_free(&self->ublocks[0]);
     bc_free(&self->ublocks[1]);
     buf_free(&self->utexts);
+    bc_free(&self->nblocks);
+    buf_free(&self->ntexts);
+    buf_free(&self->nkey);
+    buf_free(&self->rewrite);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -1708,7 +1751,8 @@ static int ut_block_text(Buf *texts, const unsigned char *d, Py_ssize_t n, int a
 }
 
 /* the text of a sound RIB block into self->texts; 1 made, 0 declined, -1 error */
-static int rt_block_text(RibText *self, const unsigned char *d, Py_ssize_t n, Py_ssize_t *off, Py_ssize_t *len) {
+static int rt_plain_block_text(RibText *self, const unsigned char *d, Py_ssize_t n, Py_ssize_t *off,
+                               Py_ssize_t *len) {
     BlockInfo info;
     if (!check_block(d, n, 4, 0, 1, &info))
         return 0;
@@ -1819,6 +1863,138 @@ static int rt_block_text(RibText *self, const unsigned char *d, Py_ssize_t n, Py
     return 1;
 }
 
+/*
+ * The text of a sound RIB block, its MP_REACH in either form (MrtParser._mp_reach with rib): the abbreviated
+ * one of RFC 6396 §4.3.4 (next hop length, next hop), or the whole attribute (AFI, SAFI, next hop, SNPAs,
+ * NLRI; AFI and SAFI are not looked at, the NLRI is ignored, as by the parser and bgpdump). A whole one that
+ * the parser reads without a problem is rewritten in the abbreviated form (same next hop, so the same text)
+ * and checked and written as such; *whole is set then. 1 made, 0 declined, -1 error.
+ */
+static int rt_block_text(RibText *self, const unsigned char *d, Py_ssize_t n, Py_ssize_t *off, Py_ssize_t *len,
+                         int *whole) {
+    *whole = 0;
+    Py_ssize_t p = 0;
+    while (p < n) { /* the first MP_REACH (a second one: check_block declines the duplicate) */
+        if (p + 3 > n)
+            return 0;
+        unsigned flags = d[p], typ = d[p + 1];
+        Py_ssize_t h = flags & 0x10 ? 4 : 3;
+        if (p + h > n)
+            return 0;
+        Py_ssize_t alen = h == 4 ? be16(d + p + 2) : d[p + 2];
+        Py_ssize_t v = p + h, end = v + alen;
+        if (end > n)
+            return 0;
+        if (typ != 14) {
+            p = end;
+            continue;
+        }
+        if (alen == 0 || d[v] != 0)
+            break; /* the abbreviated form (or none at all): as it is */
+        /* whole: the parser's checks (MP_REACH_NLRI too short, next hop truncated, SNPA truncated) */
+        if (v + 5 > end)
+            return 0;
+        unsigned nhlen = d[v + 3];
+        Py_ssize_t q = v + 4 + nhlen;
+        if (q + 1 > end)
+            return 0;
+        unsigned snpa = d[q++];
+        for (unsigned k = 0; k < snpa; k++) {
+            if (q >= end)
+                return 0;
+            q += 1 + (d[q] + 1) / 2;
+        }
+        if (nhlen == 0)
+            return 0; /* no next hop: the abbreviated form cannot say it; the parser writes this block */
+        Py_ssize_t rn = p + (nhlen + 1 > 255 ? 4 : 3) + 1 + nhlen + (n - end);
+        self->rewrite.len = 0;
+        if (buf_reserve(&self->rewrite, rn) < 0)
+            return -1;
+        unsigned char *r = (unsigned char *)self->rewrite.p;
+        memcpy(r, d, (size_t)p);
+        unsigned char *w = r + p;
+        if (nhlen + 1 > 255) {
+            *w++ = 0x90;
+            *w++ = 14;
+            *w++ = (unsigned char)((nhlen + 1) >> 8);
+            *w++ = (unsigned char)((nhlen + 1) & 0xFF);
+        } else {
+            *w++ = 0x80;
+            *w++ = 14;
+            *w++ = (unsigned char)(nhlen + 1);
+        }
+        *w++ = (unsigned char)nhlen;
+        memcpy(w, d + v + 4, nhlen);
+        w += nhlen;
+        memcpy(w, d + end, (size_t)(n - end));
+        self->rewrite.len = rn;
+        *whole = 1;
+        return rt_plain_block_text(self, r, rn, off, len);
+    }
+    return rt_plain_block_text(self, d, n, off, len);
+}
+
+/*
+ * mrt._mp_free_key(block) encoded as one byte string into self->nkey: u32 length, the block before its
+ * MP_REACH; u32 length, AFI SAFI next-hop-length next-hop; the block after the MP_REACH (the parser's
+ * slices, clamped to the block). 1 made, 0 no key (no whole MP_REACH), -1 error.
+ */
+static int rt_norm_key(RibText *self, const unsigned char *d, Py_ssize_t n, Py_ssize_t parts[6]) {
+    Py_ssize_t p = 0;
+    while (p + 3 <= n) {
+        unsigned flags = d[p];
+        Py_ssize_t alen, h;
+        if (flags & 0x10) {
+            if (p + 4 > n)
+                return 0;
+            alen = be16(d + p + 2);
+            h = 4;
+        } else {
+            alen = d[p + 2];
+            h = 3;
+        }
+        if (d[p + 1] == 14) {
+            Py_ssize_t v = p + h;
+            if (!(v + 4 <= n && d[v] == 0))
+                return 0;
+            Py_ssize_t b_end = v + 4 + d[v + 3], c_at = v + alen;
+            if (b_end > n)
+                b_end = n;
+            if (c_at > n)
+                c_at = n;
+            parts[0] = 0, parts[1] = p, parts[2] = v, parts[3] = b_end, parts[4] = c_at, parts[5] = n;
+            Py_ssize_t kl = 8 + p + (b_end - v) + (n - c_at);
+            self->nkey.len = 0;
+            if (buf_reserve(&self->nkey, kl) < 0)
+                return -1;
+            unsigned char *w = (unsigned char *)self->nkey.p;
+            uint32_t la = (uint32_t)p, lb = (uint32_t)(b_end - v);
+            memcpy(w, &la, 4);
+            memcpy(w + 4, d, (size_t)p);
+            w += 4 + p;
+            memcpy(w, &lb, 4);
+            memcpy(w + 4, d + v, (size_t)lb);
+            w += 4 + lb;
+            memcpy(w, d + c_at, (size_t)(n - c_at));
+            self->nkey.len = kl;
+            return 1;
+        }
+        p += h + alen;
+    }
+    return 0;
+}
+
+/* Is the parser's key (a, b, c) of this block in its own half of the norm cache? 1, 0, -1 error */
+static int rt_norm_in_parser(RibText *self, const unsigned char *d, const Py_ssize_t parts[6]) {
+    PyObject *key = Py_BuildValue("(y#y#y#)", (const char *)d + parts[0], parts[1] - parts[0],
+                                  (const char *)d + parts[2], parts[3] - parts[2], (const char *)d + parts[4],
+                                  parts[5] - parts[4]);
+    if (key == NULL)
+        return -1;
+    int rc = PyDict_Contains(self->norm_cache, key);
+    Py_DECREF(key);
+    return rc;
+}
 
 /* "ip|as|" of a BGP4MP peer (borrowed from peer_keys), NULL on error */
 static PyObject *ut_peer(RibText *self, const unsigned char *ip, Py_ssize_t iplen, uint32_t peer_as) {
@@ -2069,10 +2245,15 @@ static PyObject *RT_set_update_context(RibText *self, PyObject *args) {
 }
 
 static PyObject *RT_set_context(RibText *self, PyObject *args) {
-    PyObject *cache, *fallback;
+    PyObject *cache, *fallback, *norm_cache = NULL;
     Py_ssize_t cache_max;
-    if (!PyArg_ParseTuple(args, "O!nO:set_context", &PyDict_Type, &cache, &cache_max, &fallback))
+    if (!PyArg_ParseTuple(args, "O!nO|O!:set_context", &PyDict_Type, &cache, &cache_max, &fallback, &PyDict_Type,
+                          &norm_cache))
         return NULL;
+    Py_XINCREF(norm_cache);
+    Py_XSETREF(self->norm_cache, norm_cache);
+    bc_clear(&self->nblocks);
+    self->ntexts.len = 0;
     Py_INCREF(cache);
     Py_XSETREF(self->cache, cache);
     Py_INCREF(fallback);
@@ -2114,7 +2295,7 @@ static PyObject *RT_set_peers(RibText *self, PyObject *arg) {
     Py_RETURN_NONE;
 }
 
-/* Is this IPv4 unicast RIB record body sound, every entry's peer index known? */
+/* Is this TDv2 RIB record body (subtypes 2-5, 8-11) sound, every entry's peer index known? */
 static int rt_record_ok(RibText *self, const unsigned char *b, Py_ssize_t n, unsigned sub) {
     if (!rib_record_sound(b, n, sub))
         return 0;
@@ -2133,7 +2314,7 @@ static int rt_record_ok(RibText *self, const unsigned char *b, Py_ssize_t n, uns
 
 /*
  * run(data, start, base) -> (end, records, last, last_ts, entries, routes, records_by_subtype, text)
- * Lines of the consecutive sound IPv4 unicast RIB records from data[start]; stops at anything else.
+ * Lines of the consecutive sound TDv2 RIB and plain BGP4MP MESSAGE records from data[start]; stops at anything else.
  */
 static PyObject *RT_run(RibText *self, PyObject *args) {
     Py_buffer buf;
@@ -2186,7 +2367,7 @@ static PyObject *RT_run(RibText *self, PyObject *args) {
             pos += hl + (Py_ssize_t)length;
             continue;
         }
-        if (typ != 13 || (sub != 2 && sub != 4 && sub != 8 && sub != 10) || self->peer_off == NULL || length > MAX_RECORD ||
+        if (typ != 13 || !rib_subtype(sub) || self->peer_off == NULL || length > MAX_RECORD ||
             (Py_ssize_t)length > n - pos - 12)
             break; /* (RIB records before any PEER_INDEX_TABLE: the parser reports them) */
         const unsigned char *b = h + 12;
@@ -2204,7 +2385,7 @@ static PyObject *RT_run(RibText *self, PyObject *args) {
         w = put_u32(w, ts);
         w = put_str(w, "|B|");
         Py_ssize_t head_len = w - head;
-        w = (sub == 2 || sub == 8) ? put_ip4(ptxt, pfx) : put_ip6(ptxt, pfx);
+        w = (sub == 2 || sub == 3 || sub == 8 || sub == 9) ? put_ip4(ptxt, pfx) : put_ip6(ptxt, pfx);
         *w++ = '/';
         w = put_u32(w, plen);
         *w++ = '|';
@@ -2229,12 +2410,68 @@ static PyObject *RT_run(RibText *self, PyObject *args) {
                 text = self->texts.p + s->path;
                 tlen = (Py_ssize_t)s->origin;
             } else {
-                Py_ssize_t toff, tl;
-                int r = rt_block_text(self, blk, alen, &toff, &tl);
-                if (r < 0)
-                    goto fail;
-                if (r == 1) {
-                    self->decoded_here++;
+                Py_ssize_t toff = 0, tl = 0, parts[6];
+                int r = -2, whole = 0, keyed = 0;
+                uint64_t nhash = 0;
+                if (self->full_mp && self->norm_cache != NULL) {
+                    /* MrtParser._rib_slot: the block without its MP_REACH NLRI looked up first */
+                    keyed = rt_norm_key(self, blk, alen, parts);
+                    if (keyed < 0)
+                        goto fail;
+                    if (keyed) {
+                        nhash = fmix(mix(0x40E3 ^ (uint64_t)self->nkey.len, (const unsigned char *)self->nkey.p,
+                                         self->nkey.len));
+                        BlockSlot *ns = bc_find(&self->nblocks, nhash, (const unsigned char *)self->nkey.p,
+                                                self->nkey.len);
+                        if (ns != NULL && self->texts.len + (Py_ssize_t)ns->origin <= INT32_MAX) {
+                            tl = (Py_ssize_t)ns->origin;
+                            if (buf_reserve(&self->texts, tl) < 0)
+                                goto fail;
+                            memcpy(self->texts.p + self->texts.len, self->ntexts.p + ns->path, (size_t)tl);
+                            toff = self->texts.len;
+                            self->texts.len += tl;
+                            r = 2; /* the text of an earlier block of the same key */
+                        } else if (ns != NULL) {
+                            r = 0;
+                        } else if (PyDict_GET_SIZE(self->norm_cache) > 0) {
+                            int in = rt_norm_in_parser(self, blk, parts);
+                            if (in < 0)
+                                goto fail;
+                            if (in)
+                                r = 0; /* in the parser's half: the parser takes it from there */
+                        }
+                    }
+                }
+                if (r == -2) {
+                    r = rt_block_text(self, blk, alen, &toff, &tl, &whole);
+                    if (r < 0)
+                        goto fail;
+                    if (r == 1 && keyed) { /* into the norm cache, under the parser's rule for it */
+                        if (PyDict_GET_SIZE(self->norm_cache) + self->nblocks.size > self->cache_max) {
+                            PyDict_Clear(self->norm_cache);
+                            bc_clear(&self->nblocks);
+                            self->ntexts.len = 0;
+                        }
+                        if (self->ntexts.len + tl > INT32_MAX) {
+                            PyErr_SetString(PyExc_OverflowError, "RibText: norm cache texts over 2 GB");
+                            goto fail;
+                        }
+                        if (buf_reserve(&self->ntexts, tl) < 0)
+                            goto fail;
+                        memcpy(self->ntexts.p + self->ntexts.len, self->texts.p + toff, (size_t)tl);
+                        if (bc_insert(&self->nblocks, nhash, (const unsigned char *)self->nkey.p, self->nkey.len,
+                                      (int32_t)self->ntexts.len, (uint32_t)tl) < 0)
+                            goto fail;
+                        self->ntexts.len += tl;
+                    }
+                    if (r == 1 && whole)
+                        self->full_mp = 1; /* MrtParser._parse_attrs: a whole MP_REACH in a RIB entry */
+                }
+                if (r >= 1) {
+                    if (r == 1)
+                        self->decoded_here++;
+                    else
+                        self->norm_hits++;
                     if (PyDict_GET_SIZE(self->cache) + self->blocks.size > self->cache_max) {
                         PyDict_Clear(self->cache);
                         /* keep this block's text: move it to the start of the emptied arena */
@@ -2323,6 +2560,66 @@ static PyObject *RT_clear_blocks(RibText *self, PyObject *Py_UNUSED(ignored)) {
     Py_RETURN_NONE;
 }
 
+/* has_block(block): is this RIB attribute block in the cache of blocks written here? */
+static PyObject *RT_has_block(RibText *self, PyObject *arg) {
+    char *blk;
+    Py_ssize_t n;
+    if (PyBytes_AsStringAndSize(arg, &blk, &n) < 0)
+        return NULL;
+    uint64_t hh = fmix(mix(0x7E47 ^ (uint64_t)n, (const unsigned char *)blk, n));
+    return PyBool_FromLong(bc_find(&self->blocks, hh, (const unsigned char *)blk, n) != NULL);
+}
+
+/* has_norm(a, b, c): is the parser's norm key (mrt._mp_free_key) in this half of the norm cache? */
+static PyObject *RT_has_norm(RibText *self, PyObject *args) {
+    Py_buffer a, b, c;
+    if (!PyArg_ParseTuple(args, "y*y*y*:has_norm", &a, &b, &c))
+        return NULL;
+    PyObject *res = NULL;
+    Py_ssize_t kl = 8 + a.len + b.len + c.len;
+    self->nkey.len = 0;
+    if (buf_reserve(&self->nkey, kl) == 0) {
+        unsigned char *w = (unsigned char *)self->nkey.p;
+        uint32_t la = (uint32_t)a.len, lb = (uint32_t)b.len;
+        memcpy(w, &la, 4);
+        memcpy(w + 4, a.buf, (size_t)a.len);
+        w += 4 + a.len;
+        memcpy(w, &lb, 4);
+        memcpy(w + 4, b.buf, (size_t)b.len);
+        w += 4 + b.len;
+        memcpy(w, c.buf, (size_t)c.len);
+        self->nkey.len = kl;
+        const unsigned char *k = (const unsigned char *)self->nkey.p;
+        uint64_t nhash = fmix(mix(0x40E3 ^ (uint64_t)kl, k, kl));
+        res = PyBool_FromLong(bc_find(&self->nblocks, nhash, k, kl) != NULL);
+    }
+    PyBuffer_Release(&a);
+    PyBuffer_Release(&b);
+    PyBuffer_Release(&c);
+    return res;
+}
+
+static PyObject *RT_clear_norm(RibText *self, PyObject *Py_UNUSED(ignored)) {
+    bc_clear(&self->nblocks);
+    self->ntexts.len = 0;
+    Py_RETURN_NONE;
+}
+
+static PyObject *RT_get_norm_size(RibText *self, void *Py_UNUSED(c)) { return PyLong_FromSsize_t(self->nblocks.size); }
+static PyObject *RT_get_norm_hits(RibText *self, void *Py_UNUSED(c)) { return PyLong_FromSsize_t(self->norm_hits); }
+static PyObject *RT_get_full_mp(RibText *self, void *Py_UNUSED(c)) { return PyBool_FromLong(self->full_mp); }
+static int RT_set_full_mp(RibText *self, PyObject *value, void *Py_UNUSED(c)) {
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "full_mp cannot be deleted");
+        return -1;
+    }
+    int t = PyObject_IsTrue(value);
+    if (t < 0)
+        return -1;
+    self->full_mp = t;
+    return 0;
+}
+
 static PyObject *RT_get_cache_size(RibText *self, void *Py_UNUSED(c)) { return PyLong_FromSsize_t(self->blocks.size); }
 static PyObject *RT_get_decoded_here(RibText *self, void *Py_UNUSED(c)) { return PyLong_FromSsize_t(self->decoded_here); }
 static PyObject *RT_get_handed_back(RibText *self, void *Py_UNUSED(c)) { return PyLong_FromSsize_t(self->handed_back); }
@@ -2331,7 +2628,9 @@ static PyObject *RT_get_decoded_updates(RibText *self, void *Py_UNUSED(c)) {
 }
 
 static PyMethodDef RT_methods[] = {
-    {"set_context", (PyCFunction)RT_set_context, METH_VARARGS, "set_context(rib cache dict, cache_max, fallback)"},
+    {"set_context", (PyCFunction)RT_set_context, METH_VARARGS,
+     "set_context(rib cache dict, cache_max, fallback[, norm cache dict]); without the norm cache, RIB blocks "
+     "with the whole MP_REACH go to the fallback"},
     {"set_peers", (PyCFunction)RT_set_peers, METH_O, "set_peers([b'ip|as|', ...])"},
     {"run", (PyCFunction)RT_run, METH_VARARGS,
      "run(data, start, base) -> (end, records, last, last_ts, entries, [(type, subtype, n)], [(message type, n)], "
@@ -2339,6 +2638,9 @@ static PyMethodDef RT_methods[] = {
     {"set_update_context", (PyCFunction)RT_set_update_context, METH_VARARGS,
      "set_update_context(attr cache dict, pending marker, peer_text(address bytes, AS) -> b'ip|as|')"},
     {"clear_blocks", (PyCFunction)RT_clear_blocks, METH_NOARGS, "empty the cache of blocks decoded here"},
+    {"clear_norm", (PyCFunction)RT_clear_norm, METH_NOARGS, "empty this half of the parser's norm cache"},
+    {"has_block", (PyCFunction)RT_has_block, METH_O, "has_block(block): in the cache of blocks written here?"},
+    {"has_norm", (PyCFunction)RT_has_norm, METH_VARARGS, "has_norm(a, b, c): the norm key in this half?"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -2347,6 +2649,10 @@ static PyGetSetDef RT_getset[] = {
     {"decoded_here", (getter)RT_get_decoded_here, NULL, "attribute blocks formatted in C", NULL},
     {"handed_back", (getter)RT_get_handed_back, NULL, "attribute blocks handed to the Python parser", NULL},
     {"decoded_updates", (getter)RT_get_decoded_updates, NULL, "UPDATE attribute blocks written in C", NULL},
+    {"norm_size", (getter)RT_get_norm_size, NULL, "blocks in this half of the parser's norm cache", NULL},
+    {"norm_hits", (getter)RT_get_norm_hits, NULL, "RIB blocks written from the norm cache", NULL},
+    {"full_mp", (getter)RT_get_full_mp, (setter)RT_set_full_mp,
+     "MrtParser._full_mp_in_rib: a RIB entry with the whole MP_REACH was read", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -58,7 +58,7 @@ _ORIGIN_CODE = {"IGP": 0, "EGP": 1, "INCOMPLETE": 2}
 _OPEN = {AS_SET: "{", AS_CONFED_SEQUENCE: "(", AS_CONFED_SET: "["}
 _CLOSE = {AS_SET: "}", AS_CONFED_SEQUENCE: ")", AS_CONFED_SET: "]"}
 _WELL_KNOWN = {(0xFFFF, 0xFF01): "no-export", (0xFFFF, 0xFF02): "no-advertise", (0xFFFF, 0xFF03): "local-AS"}
-_NO_NEXT_HOP = "255.255.255.255"  # bgpdump prints INADDR_NONE for a route without a next hop
+NO_NEXT_HOP = "255.255.255.255"  # bgpdump prints INADDR_NONE for a route without a next hop
 
 
 # ----------------------------------------------------------------------------- writing
@@ -97,7 +97,7 @@ class LineFormatter:
     def __init__(self) -> None:
         self._cache: dict[int, tuple[PathAttributes, str, str, str]] = {}
 
-    def _attr_parts(self, a: PathAttributes, legacy: bool = False) -> tuple[str, str]:
+    def attr_parts(self, a: PathAttributes, legacy: bool = False) -> tuple[str, str]:
         """(AS path|origin, local_pref|med|communities|AG|aggregator|); ``legacy``: the MRT type 5 layout."""
         got = self._cache.get(id(a))
         if got is None or got[0] is not a:
@@ -124,9 +124,9 @@ class LineFormatter:
         legacy = r.type == MrtType.BGP
         if r.attrs is None:
             rest = "0|0|NAG||" if legacy else "0|0||NAG||"
-            return f"{lead}{r.prefix}|{pid}|INCOMPLETE|{r.next_hop or _NO_NEXT_HOP}|{rest}"
-        head, tail = self._attr_parts(r.attrs, legacy)
-        return f"{lead}{r.prefix}|{pid}{head}|{r.next_hop or _NO_NEXT_HOP}|{tail}"
+            return f"{lead}{r.prefix}|{pid}|INCOMPLETE|{r.next_hop or NO_NEXT_HOP}|{rest}"
+        head, tail = self.attr_parts(r.attrs, legacy)
+        return f"{lead}{r.prefix}|{pid}{head}|{r.next_hop or NO_NEXT_HOP}|{tail}"
 
 
 def format_line(record: RouteRecord) -> str:

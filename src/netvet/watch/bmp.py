@@ -12,7 +12,8 @@ import socket
 import struct
 
 from ..model.route import RouteKind
-from ..readers.mrt import MrtParser, _Bad, ntoa6, prefix_text
+from ..readers.mrt.parser import MrtParser
+from ..readers.mrt.wire import BadRecord, ntoa6, prefix_text
 
 COMMON = struct.Struct(">BIB")  # version, length, type
 PEER_HDR_LEN = 42
@@ -94,7 +95,7 @@ class BmpDecoder:
             try:
                 parts = self._bgp._update(rest, 19, blen, 2 if peer["as2"] else 4, False)
                 self._bgp._emit_update(sink, None, int(peer["ts"]), None, peer["address"], peer["asn"], parts, False)
-            except _Bad as exc:
+            except BadRecord as exc:
                 raise BmpError(f"BGP UPDATE from {peer['address']}: {exc}") from None
             return {"msg": name, "peer": peer, "routes": sink.routes}
         if mtype == 2:

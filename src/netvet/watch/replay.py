@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..model.route import KIND_WITHDRAW
-from ..readers.mrt_fast import FastMrtParser
+from ..readers.mrt.fast import FastMrtParser
 
 ESTABLISHED = 6
 STATE_NAMES = {1: "Idle", 2: "Connect", 3: "Active", 4: "OpenSent", 5: "OpenConfirm", 6: "Established",

@@ -34,207 +34,53 @@ Entry points: :func:`iter_routes` / :func:`read_routes` (per-route :class:`Route
 from __future__ import annotations
 
 import gc
-import lzma
-import re
 import socket
 import struct
-import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..model import InputError, ReadStats
-from ..model.route import (
+from ...model import InputError, ReadStats
+from ...model.route import (
     AS_CONFED_SEQUENCE,
     AS_CONFED_SET,
     AS_SEQUENCE,
     AS_SET,
-    KIND_ANNOUNCE,
-    KIND_RIB,
-    KIND_WITHDRAW,
     MrtType,
     PathAttributes,
     RouteKind,
     RouteRecord,
     RouteTable,
-    RouteTableBuilder,
-    encode_segments,
     flatten_segments,
 )
-from .base import bounded, open_input
-
-FORMAT = "mrt"
-
-# ----------------------------------------------------------------------------- MRT constants
-TYPE_NAMES = {
-    0: "NULL",
-    1: "START",
-    2: "DIE",
-    3: "I_AM_DEAD",
-    4: "PEER_DOWN",
-    5: "BGP",
-    6: "RIP",
-    7: "IDRP",
-    8: "RIPNG",
-    9: "BGP4PLUS",
-    10: "BGP4PLUS_01",
-    11: "OSPFv2",
-    12: "TABLE_DUMP",
-    13: "TABLE_DUMP_V2",
-    16: "BGP4MP",
-    17: "BGP4MP_ET",
-    32: "ISIS",
-    33: "ISIS_ET",
-    48: "OSPFv3",
-    49: "OSPFv3_ET",
-}
-SUBTYPE_NAMES = {
-    5: {
-        0: "NULL",
-        1: "UPDATE",
-        2: "PREF_UPDATE",
-        3: "STATE_CHANGE",
-        4: "SYNC",
-        5: "OPEN",
-        6: "NOTIFY",
-        7: "KEEPALIVE",
-    },
-    12: {1: "AFI_IPv4", 2: "AFI_IPv6"},
-    13: {
-        1: "PEER_INDEX_TABLE",
-        2: "RIB_IPV4_UNICAST",
-        3: "RIB_IPV4_MULTICAST",
-        4: "RIB_IPV6_UNICAST",
-        5: "RIB_IPV6_MULTICAST",
-        6: "RIB_GENERIC",
-        7: "GEO_PEER_TABLE",
-        8: "RIB_IPV4_UNICAST_ADDPATH",
-        9: "RIB_IPV4_MULTICAST_ADDPATH",
-        10: "RIB_IPV6_UNICAST_ADDPATH",
-        11: "RIB_IPV6_MULTICAST_ADDPATH",
-        12: "RIB_GENERIC_ADDPATH",
-    },
-    16: {
-        0: "STATE_CHANGE",
-        1: "MESSAGE",
-        2: "ENTRY",
-        3: "SNAPSHOT",
-        4: "MESSAGE_AS4",
-        5: "STATE_CHANGE_AS4",
-        6: "MESSAGE_LOCAL",
-        7: "MESSAGE_AS4_LOCAL",
-        8: "MESSAGE_ADDPATH",
-        9: "MESSAGE_AS4_ADDPATH",
-        10: "MESSAGE_LOCAL_ADDPATH",
-        11: "MESSAGE_AS4_LOCAL_ADDPATH",
-    },
-}
-SUBTYPE_NAMES[17] = SUBTYPE_NAMES[16]
-_ET_TYPES = frozenset({17, 33, 49})
-_ROUTING_TYPES = frozenset({5, 12, 13, 16, 17})  # types netvet decodes; resync only trusts these
-MAX_RECORD = 64 << 20  # a record longer than this is taken as a damaged header
-_MAX_CLOCK_JUMP = 400 * 86400  # resync: a candidate header's time must be this close to the last good one
-
-BGP_MSG_NAMES = {1: "OPEN", 2: "UPDATE", 3: "NOTIFICATION", 4: "KEEPALIVE", 5: "ROUTE-REFRESH"}
-SAFI_NAMES = {
-    1: "unicast",
-    2: "multicast",
-    3: "unicast+multicast",
-    4: "labeled unicast",
-    5: "MCAST-VPN",
-    65: "VPLS",
-    70: "EVPN",
-    71: "BGP-LS",
-    128: "MPLS VPN",
-    129: "multicast VPN",
-    132: "RT constraint",
-    133: "flowspec",
-    134: "flowspec VPN",
-}
-_IP_SAFIS = frozenset({1, 2, 3})
-
-_MARKER = b"\xff" * 16
-_HDR = struct.Struct(">IHHI")
-_U16 = struct.Struct(">H")
-_U32 = struct.Struct(">I")
-_ENTRY = struct.Struct(">HIH")  # TDv2 RIB entry: peer index, originated time, attribute length
-_ENTRY_AP = struct.Struct(">HIIH")  # ... with ADD-PATH path identifier
-_ASN_STRUCTS = {
-    2: [struct.Struct(f">{n}H") for n in range(256)],
-    4: [struct.Struct(f">{n}I") for n in range(256)],
-}
-_ATTR_CACHE_MAX = 200_000
-_AS_TRANS = 23456
-
-# candidate MRT header for resynchronisation: bytes 4..7 are type (a decoded type) and a small subtype
-_RESYNC = re.compile(rb"\x00[\x05\x0c\x0d\x10\x11]\x00[\x00-\x0c]", re.S)
-
-
-class _Bad(Exception):
-    """A record (or RIB entry) that cannot be decoded; the message is the reason shown to the user."""
-
-
-# ----------------------------------------------------------------------------- address formatting
-def ntoa4(b: bytes) -> str:
-    return socket.inet_ntoa(b)
-
-
-_V6_CACHE: dict[bytes, str] = {}
-
-
-def ntoa6(b: bytes) -> str:
-    """IPv6 text exactly as ``bgpdump`` writes it (longest zero run compressed, even a single group;
-    IPv4-mapped and IPv4-compatible addresses in dotted form)."""
-    s = _V6_CACHE.get(b)
-    if s is not None:
-        return s
-    if b[:10] == b"\x00" * 10 and b[10:12] == b"\xff\xff":
-        s = "::ffff:" + socket.inet_ntoa(b[12:])
-    elif b[:12] == b"\x00" * 12 and int.from_bytes(b[12:], "big") > 1:
-        s = "::" + socket.inet_ntoa(b[12:])
-    else:
-        words = struct.unpack(">8H", b)
-        best, best_len, run_start, run_len = -1, 0, -1, 0
-        for i, w in enumerate(words):
-            if w == 0:
-                if run_len == 0:
-                    run_start = i
-                run_len += 1
-                if run_len > best_len:
-                    best, best_len = run_start, run_len
-            else:
-                run_len = 0
-        hexes = [f"{w:x}" for w in words]
-        tail = ":".join(hexes[best + best_len :])
-        s = ":".join(hexes) if best < 0 else ":".join(hexes[:best]) + "::" + tail
-    if len(_V6_CACHE) > 100_000:
-        _V6_CACHE.clear()
-    _V6_CACHE[b] = s
-    return s
-
-
-def _pad(pbytes: bytes, size: int) -> bytes:
-    return pbytes + b"\x00" * (size - len(pbytes)) if len(pbytes) < size else pbytes[:size]
-
-
-def prefix_text(afi: int, pbytes: bytes, plen: int) -> str:
-    if afi == 1:
-        return f"{socket.inet_ntoa(_pad(pbytes, 4))}/{plen}"
-    return f"{ntoa6(_pad(pbytes, 16))}/{plen}"
-
-
-def _next_hop_text(nh: bytes) -> str | None:
-    n = len(nh)
-    if n == 4:
-        return socket.inet_ntoa(nh)
-    if n == 16 or n == 32:
-        return ntoa6(nh[:16])
-    if n == 12:  # RD + IPv4 (VPN)
-        return socket.inet_ntoa(nh[8:])
-    if n == 24 or n == 48:  # RD + IPv6 (VPN)
-        return ntoa6(nh[8:24])
-    return None
+from .sinks import RecordSink, TableSink
+from .stream import InputBuffer, ReadAhead, open_stream
+from .wire import (
+    AS_TRANS,
+    ASN_STRUCTS,
+    ATTR_CACHE_MAX,
+    BGP_MARKER,
+    BGP_MSG_NAMES,
+    ET_TYPES,
+    FORMAT,
+    HEADER,
+    IP_SAFIS,
+    MAX_CLOCK_JUMP,
+    MAX_RECORD,
+    RESYNC,
+    RIB_ENTRY,
+    RIB_ENTRY_ADDPATH,
+    ROUTING_TYPES,
+    SAFI_NAMES,
+    TYPE_NAMES,
+    U16,
+    U32,
+    BadRecord,
+    next_hop_text,
+    ntoa6,
+    record_name,
+)
 
 
 # ----------------------------------------------------------------------------- statistics
@@ -315,356 +161,17 @@ class MrtStats:
         }
 
 
-def record_name(typ: int, sub: int) -> str:
-    t = TYPE_NAMES.get(typ, f"type {typ}")
-    s = SUBTYPE_NAMES.get(typ, {}).get(sub, f"subtype {sub}")
-    return f"{t}/{s}"
-
-
-# ----------------------------------------------------------------------------- sinks
-class _RecordSink:
-    """Collects :class:`RouteRecord` objects."""
-
-    def __init__(self) -> None:
-        self.out: list[RouteRecord] = []
-        self._pfx: dict[tuple[int, bytes, int], str] = {}
-
-    def route(
-        self,
-        rtype: MrtType,
-        ts: int,
-        usec: int | None,
-        kind: RouteKind,
-        peer_ip: str,
-        peer_as: int,
-        afi: int,
-        safi: int,
-        pbytes: bytes,
-        plen: int,
-        path_id: int | None,
-        attrs: PathAttributes | None,
-        next_hop: str | None,
-        local: bool,
-        entry: bool,
-        offset: int,
-    ) -> None:
-        key = (afi, pbytes, plen)
-        prefix = self._pfx.get(key)
-        if prefix is None:
-            if len(self._pfx) > 100_000:
-                self._pfx.clear()
-            prefix = self._pfx[key] = prefix_text(afi, pbytes, plen)
-        self.out.append(
-            RouteRecord(
-                rtype,
-                ts,
-                kind,
-                peer_ip,
-                peer_as,
-                prefix,
-                attrs,
-                next_hop,
-                path_id,
-                usec,
-                local,
-                safi,
-                None,
-                None,
-                offset,
-                entry,
-            )
-        )
-
-    def new_slot(self, slot: list) -> None:
-        pass
-
-    def rib(self, ts, afi, safi, pbytes, plen, offset, pidxs, pids, slots, peers) -> None:
-        """The routes of one TABLE_DUMP_V2 RIB record: parallel lists of peer index, path id, cache slot."""
-        prefix = prefix_text(afi, pbytes, plen)
-        append = self.out.append
-        td2, rib = MrtType.TABLE_DUMP2, RouteKind.RIB
-        for pidx, pid, slot in zip(pidxs, pids, slots, strict=True):
-            ip, asn = peers[pidx]
-            append(
-                RouteRecord(
-                    td2, ts, rib, ip, asn, prefix, slot[0], slot[1], pid, None, False, safi, None, None, offset, False
-                )
-            )
-
-    def state(
-        self,
-        rtype: MrtType,
-        ts: int,
-        usec: int | None,
-        peer_ip: str,
-        peer_as: int,
-        old: int,
-        new: int,
-        offset: int,
-    ) -> None:
-        self.out.append(
-            RouteRecord(
-                rtype,
-                ts,
-                RouteKind.STATE,
-                peer_ip,
-                peer_as,
-                microseconds=usec,
-                old_state=old,
-                new_state=new,
-                offset=offset,
-                safi=0,
-            )
-        )
-
-
-_KIND_CODE = {RouteKind.RIB: KIND_RIB, RouteKind.ANNOUNCE: KIND_ANNOUNCE, RouteKind.WITHDRAW: KIND_WITHDRAW}
-_MASK64 = (1 << 64) - 1
-
-
-class _TableSink:
-    """Appends routes straight into a :class:`RouteTableBuilder` (no per-route objects)."""
-
-    def __init__(self) -> None:
-        self.builder = RouteTableBuilder()
-        self._attr_paths: dict[int, tuple[PathAttributes, int, int]] = {}
-        self._pfx: dict[tuple[int, bytes], tuple[int, int]] = {}
-        self._peer_src: list | None = None
-        self._peer_map: list[int] = []
-        self._peer_as: list[int] = []
-        self.out: list = []  # unused; keeps the sink interface uniform
-
-    def route(
-        self,
-        rtype: MrtType,
-        ts: int,
-        usec: int | None,
-        kind: RouteKind,
-        peer_ip: str,
-        peer_as: int,
-        afi: int,
-        safi: int,
-        pbytes: bytes,
-        plen: int,
-        path_id: int | None,
-        attrs: PathAttributes | None,
-        next_hop: str | None,
-        local: bool,
-        entry: bool,
-        offset: int,
-    ) -> None:
-        b = self.builder
-        if attrs is None:
-            pidx, origin = -1, 0
-        else:
-            got = self._attr_paths.get(id(attrs))
-            if got is None or got[0] is not attrs:
-                if len(self._attr_paths) > _ATTR_CACHE_MAX:
-                    self._attr_paths.clear()
-                pidx, origin = b.path(*encode_segments(attrs.segments))
-                got = self._attr_paths[id(attrs)] = (attrs, pidx, origin)
-            pidx, origin = got[1], got[2]
-        key = (afi, pbytes)
-        hilo = self._pfx.get(key)
-        if hilo is None:
-            if len(self._pfx) > 500_000:
-                self._pfx.clear()
-            if afi == 1:
-                hilo = (0, int.from_bytes(_pad(pbytes, 4), "big"))
-            else:
-                v = int.from_bytes(_pad(pbytes, 16), "big")
-                hilo = (v >> 64, v & _MASK64)
-            self._pfx[key] = hilo
-        b.add(
-            _KIND_CODE[kind],
-            ts,
-            usec or 0,
-            b.peer(peer_ip, peer_as),
-            peer_as,
-            4 if afi == 1 else 6,
-            hilo[0],
-            hilo[1],
-            plen,
-            safi,
-            path_id or 0,
-            origin,
-            pidx,
-            offset,
-        )
-
-    def new_slot(self, slot: list) -> None:
-        """A new distinct attribute block: give its path an index (and origin) in the table."""
-        slot[2], slot[3] = self.builder.path(*encode_segments(slot[0].segments))
-
-    def rib(self, ts, afi, safi, pbytes, plen, offset, pidxs, pids, slots, peers) -> None:
-        b = self.builder
-        if self._peer_src is not peers:
-            self._peer_src = peers
-            self._peer_map = [-1] * len(peers)
-            self._peer_as = [asn for _ip, asn in peers]
-        pm = self._peer_map
-        for pidx in dict.fromkeys(pidxs):  # new peers, numbered in order of first appearance
-            if pm[pidx] < 0:
-                pm[pidx] = b.peer(*peers[pidx])
-        c = b.cols
-        pas = self._peer_as
-        n = len(pidxs)
-        c["peer_index"].extend([pm[i] for i in pidxs])
-        c["peer_as"].extend([pas[i] for i in pidxs])
-        c["path_id"].extend([0] * n if pids[0] is None else pids)
-        c["origin_asn"].extend([s[3] for s in slots])
-        c["path_index"].extend([s[2] for s in slots])
-        if afi == 1:
-            hi, lo = 0, int.from_bytes(_pad(pbytes, 4), "big")
-        else:
-            v = int.from_bytes(_pad(pbytes, 16), "big")
-            hi, lo = v >> 64, v & _MASK64
-        c["kind"].extend([KIND_RIB] * n)
-        c["timestamp"].extend([ts] * n)
-        c["microseconds"].extend([0] * n)
-        c["family"].extend([4 if afi == 1 else 6] * n)
-        c["prefix_hi"].extend([hi] * n)
-        c["prefix_lo"].extend([lo] * n)
-        c["prefix_len"].extend([plen] * n)
-        c["safi"].extend([safi] * n)
-        c["offset"].extend([offset] * n)
-
-    def state(self, *args) -> None:
-        pass
-
-
-# ----------------------------------------------------------------------------- the streamed input
-class _GzipStream:
-    """Streamed gzip decompression that keeps every byte before a corruption or a truncation.
-
-    ``gzip.GzipFile`` discards the output of the read call that hits damaged deflate data; here the
-    input is fed in 64 KiB pieces and, when a piece fails, fed again from a saved decompressor state
-    in 64-byte steps, so the data before the damage is still delivered. Concatenated members are read.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.raw = open(path, "rb")  # noqa: SIM115 - closed by close(), like any stream open_input returns
-        self.d = zlib.decompressobj(31)
-        self.done = False  # the input is exhausted
-
-    def close(self) -> None:
-        self.raw.close()
-
-    def read1(self, size: int) -> bytes:
-        while not self.done:
-            piece = self.raw.read(1 << 16)
-            if not piece:
-                self.done = True
-                if not self.d.eof:
-                    raise EOFError("Compressed file ended before the end-of-stream marker was reached")
-                return b""
-            out = self._feed(piece)
-            if out:
-                return out
-        return b""
-
-    def _feed(self, piece: bytes) -> bytes:
-        saved = self.d.copy()
-        try:
-            return self._members(piece)
-        except zlib.error:
-            self.d = saved
-        got: list[bytes] = []
-        for i in range(0, len(piece), 64):
-            try:
-                got.append(self._members(piece[i : i + 64]))
-            except zlib.error as exc:
-                self.done = True
-                self.error_data = b"".join(got)
-                raise _PartialError(str(exc), self.error_data) from None
-        return b"".join(got)
-
-    def _members(self, data: bytes) -> bytes:
-        out = [self.d.decompress(data)]
-        while self.d.eof and self.d.unused_data:
-            rest = self.d.unused_data
-            self.d = zlib.decompressobj(31)
-            out.append(self.d.decompress(rest))
-        return b"".join(out)
-
-
-class _PartialError(Exception):
-    """Decompression failed; ``data`` is what was decompressed before the failure in this call."""
-
-    def __init__(self, message: str, data: bytes) -> None:
-        super().__init__(message)
-        self.data = data
-
-
-def _open(path: Path):
-    """The decompressed stream of ``path`` (gzip through :class:`_GzipStream`, the rest via open_input)."""
-    fh = open_input(path)  # raises InputError for a missing file, a directory ...
-    if getattr(fh, "compression", None) == "gzip":
-        fh.close()
-        stream = _GzipStream(path)
-        return bounded(stream, stream.raw, path, "gzip")  # the decompression limits of open_input
-    return fh
-
-
-class _Input:
-    """Decompressed bytes of the file, read in chunks; ``data[i]`` is absolute offset ``base + i``."""
-
-    CHUNK = 1 << 22
-
-    def __init__(self, fh) -> None:
-        self.fh = fh
-        self._read = getattr(fh, "read1", None) or fh.read
-        self.data = b""
-        self.base = 0
-        self.keep = 0  # absolute offset before which bytes may be discarded
-        self.eof = False
-        self.error: str | None = None
-
-    @property
-    def end(self) -> int:
-        return self.base + len(self.data)
-
-    def ensure(self, abs_end: int) -> bool:
-        """Make the buffer reach ``abs_end``; False when the input ends (or fails) before that."""
-        while self.end < abs_end and not self.eof:
-            self._more(abs_end)
-        return self.end >= abs_end
-
-    def _more(self, abs_end: int) -> None:
-        cut = self.keep - self.base
-        if cut > 0:
-            self.data = self.data[cut:]
-            self.base = self.keep
-        want = max(self.CHUNK, abs_end - self.end)
-        parts = [self.data]
-        got = 0
-        while got < want:
-            try:
-                chunk = self._read(min(want - got, 1 << 24))
-            except _PartialError as exc:
-                parts.append(exc.data)
-                self.eof = True
-                self.error = str(exc)
-                break
-            except (EOFError, OSError, zlib.error, lzma.LZMAError, ValueError) as exc:
-                self.eof = True
-                self.error = str(exc) or type(exc).__name__
-                break
-            if not chunk:
-                self.eof = True
-                break
-            parts.append(chunk)
-            got += len(chunk)
-        self.data = b"".join(parts)
-
-
 # ----------------------------------------------------------------------------- the parser
 class MrtParser:
     """Streamed MRT parser; one instance reads one file once (see :func:`iter_routes`)."""
 
-    # hook for the fast engine (mrt_fast): a callable (input, pos) -> None, or (pos, records, last record
+    # hook for the fast engine (mrt.fast): a callable (input, pos) -> None, or (pos, records, last record
     # start) after consuming plain records at ``pos`` exactly as the record loop would
     _batch = None
+    # the one size rule of the attribute block caches (the compiled engines' caches follow it too)
+    attr_cache_max = ATTR_CACHE_MAX
+    # decompress on a second thread (stream.ReadAhead): the same bytes, read beside the decoding
+    read_ahead = False
 
     def __init__(self, path: str | Path, name: str | None = None) -> None:
         self.path = Path(path)
@@ -677,13 +184,14 @@ class MrtParser:
         self._rib_norm_cache: dict[tuple[bytes, bytes, bytes], list] = {}
         self._full_mp_in_rib = False  # RIB entries with a whole MP_REACH (NLRI included) were seen
         self._ip4: dict[bytes, str] = {}
+        self._ip6: dict[bytes, str] = {}
         self._off = 0  # offset of the record being decoded
         self._last_ts: int | None = None
 
     # -- public -------------------------------------------------------------------------------------
     def routes(self) -> Iterator[RouteRecord]:
         """Every route and state change, in file order (lazily)."""
-        sink = _RecordSink()
+        sink = RecordSink()
         gc_on = gc.isenabled()
         run = self._run(sink)
         try:
@@ -704,7 +212,7 @@ class MrtParser:
 
     def table(self) -> RouteTable:
         """All routes as a :class:`RouteTable` (no per-route objects are made)."""
-        sink = _TableSink()
+        sink = TableSink()
         gc_on = gc.isenabled()
         gc.disable()
         try:
@@ -722,23 +230,23 @@ class MrtParser:
     # -- record loop --------------------------------------------------------------------------------
     def _run(self, sink) -> Iterator[None]:
         st = self.mstats
-        fh = _open(self.path)
-        inp = _Input(fh)
+        fh = ReadAhead(open_stream(self.path, 1 << 20)) if self.read_ahead else open_stream(self.path)
+        inp = InputBuffer(fh)
         try:
             yield from self._loop(inp, sink)
         finally:
             fh.close()
             st.finish()
 
-    def _header(self, inp: _Input, pos: int) -> tuple[int, int, int, int, int, int | None] | None:
+    def _header(self, inp: InputBuffer, pos: int) -> tuple[int, int, int, int, int, int | None] | None:
         """(ts, type, subtype, body length, header length, microseconds) at ``pos``; None if input ends."""
         if not inp.ensure(pos + 12):
             return None
-        ts, typ, sub, length = _HDR.unpack_from(inp.data, pos - inp.base)
-        if typ in _ET_TYPES:
+        ts, typ, sub, length = HEADER.unpack_from(inp.data, pos - inp.base)
+        if typ in ET_TYPES:
             if not inp.ensure(pos + 16):
                 return None
-            usec = _U32.unpack_from(inp.data, pos + 12 - inp.base)[0]
+            usec = U32.unpack_from(inp.data, pos + 12 - inp.base)[0]
             return ts, typ, sub, length - 4, 16, usec
         return ts, typ, sub, length, 12, None
 
@@ -748,13 +256,13 @@ class MrtParser:
         ts, typ, sub, length, _hl, usec = h
         if length < 0 or length > MAX_RECORD or sub > 64:
             return False
-        if known_only and typ not in _ROUTING_TYPES:
+        if known_only and typ not in ROUTING_TYPES:
             return False
         if usec is not None and usec > 999_999:
             return False
-        return not clock or self._last_ts is None or abs(ts - self._last_ts) <= _MAX_CLOCK_JUMP
+        return not clock or self._last_ts is None or abs(ts - self._last_ts) <= MAX_CLOCK_JUMP
 
-    def _valid_at(self, inp: _Input, pos: int, depth: int, known_only: bool = True) -> bool:
+    def _valid_at(self, inp: InputBuffer, pos: int, depth: int, known_only: bool = True) -> bool:
         """A plausible record starts at ``pos`` (and, for ``depth`` > 0, another one right after it)."""
         if not inp.ensure(pos + 1):
             return pos == inp.end and inp.error is None  # exactly at a clean end of input
@@ -766,11 +274,11 @@ class MrtParser:
             return False
         if depth == 0:
             return True
-        if h[1] in _ROUTING_TYPES and _consistent(h[1], h[2], inp.data[pos + h[4] - inp.base : nxt - inp.base]):
+        if h[1] in ROUTING_TYPES and _consistent(h[1], h[2], inp.data[pos + h[4] - inp.base : nxt - inp.base]):
             return True  # a record whose content fits its length exactly needs no further witness
         return self._valid_at(inp, nxt, depth - 1)
 
-    def _resync(self, inp: _Input, bad: int, scan_from: int, h) -> int | None:
+    def _resync(self, inp: InputBuffer, bad: int, scan_from: int, h) -> int | None:
         """Find the next valid record at or after ``scan_from``; report the damage found at ``bad``."""
         st = self.mstats
         what = f"type {h[1]}, subtype {h[2]}, length {h[3] + h[4] - 12}" if h else "incomplete"
@@ -779,7 +287,7 @@ class MrtParser:
         while True:
             inp.ensure(pos + (1 << 20))
             base0, data0 = inp.base, inp.data  # absolute offsets stay valid: nothing before pos is dropped
-            for m in _RESYNC.finditer(data0, max(pos - base0 + 4, 0)):
+            for m in RESYNC.finditer(data0, max(pos - base0 + 4, 0)):
                 cand = base0 + m.start() - 4
                 if cand != bad and self._valid_at(inp, cand, 2):
                     st.stats.read += 1  # the damaged stretch counts as one record, malformed
@@ -804,7 +312,7 @@ class MrtParser:
         )
         return None
 
-    def _loop(self, inp: _Input, sink) -> Iterator[None]:
+    def _loop(self, inp: InputBuffer, sink) -> Iterator[None]:
         st = self.mstats
         pos = 0
         index = 0
@@ -837,7 +345,7 @@ class MrtParser:
             if not self._sane(h, known_only=True):
                 # an unknown type with an intact length, followed by a valid record, is just unknown
                 if (
-                    typ not in _ROUTING_TYPES
+                    typ not in ROUTING_TYPES
                     and self._sane(h, known_only=False, clock=True)
                     and self._valid_at(inp, pos + hl + length, 1)
                 ):
@@ -889,8 +397,8 @@ class MrtParser:
             self._off = pos
             try:
                 self._dispatch(sink, ts, usec, typ, sub, body)
-            except (_Bad, struct.error, IndexError, ValueError, OSError) as exc:
-                reason = str(exc) if isinstance(exc, _Bad) else f"record too short ({exc})"
+            except (BadRecord, struct.error, IndexError, ValueError, OSError) as exc:
+                reason = str(exc) if isinstance(exc, BadRecord) else f"record too short ({exc})"
                 st.problem(f"record {index} ({name}) at byte offset {pos}: {reason}", pos, f"bad {name}")
             yield None
             prev = (pos, hl)
@@ -945,7 +453,7 @@ class MrtParser:
         key = (data, asn_size, addpath, rib)
         got = self._attr_cache.get(key)
         if got is None:
-            if len(self._attr_cache) > _ATTR_CACHE_MAX:
+            if len(self._attr_cache) > self.attr_cache_max:
                 self._attr_cache.clear()
             got = self._attr_cache[key] = self._parse_attrs(data, asn_size, addpath, rib)
         return got
@@ -961,15 +469,15 @@ class MrtParser:
         unknown: list[int] = []
         seen: set[int] = set()
         mp_reach = mp_unreach = None
-        structs = _ASN_STRUCTS[asn_size]
+        structs = ASN_STRUCTS[asn_size]
         while p < n:
             if p + 3 > n:
-                raise _Bad(f"path attribute header truncated ({n - p} bytes left)")
+                raise BadRecord(f"path attribute header truncated ({n - p} bytes left)")
             flags = data[p]
             typ = data[p + 1]
             if flags & 0x10:
                 if p + 4 > n:
-                    raise _Bad("path attribute header truncated")
+                    raise BadRecord("path attribute header truncated")
                 alen = (data[p + 2] << 8) | data[p + 3]
                 p += 4
             else:
@@ -977,7 +485,7 @@ class MrtParser:
                 p += 3
             end = p + alen
             if end > n:
-                raise _Bad(f"path attribute {typ} declares {alen} bytes, {n - p} remain")
+                raise BadRecord(f"path attribute {typ} declares {alen} bytes, {n - p} remain")
             if typ in seen:
                 self.mstats.warn(
                     f"record at byte offset {self._off}: duplicate path attribute {typ} ignored",
@@ -995,32 +503,32 @@ class MrtParser:
                     segments = self._segments(data, p, end, asn_size)
             elif typ == 1:
                 if alen != 1:
-                    raise _Bad(f"ORIGIN attribute of length {alen}")
+                    raise BadRecord(f"ORIGIN attribute of length {alen}")
                 origin = data[p]
             elif typ == 3:
                 if alen != 4:
-                    raise _Bad(f"NEXT_HOP attribute of length {alen}")
+                    raise BadRecord(f"NEXT_HOP attribute of length {alen}")
                 next_hop = self._v4(data[p:end])
             elif typ == 4:
                 if alen != 4:
-                    raise _Bad(f"MULTI_EXIT_DISC attribute of length {alen}")
-                med = _U32.unpack_from(data, p)[0]
+                    raise BadRecord(f"MULTI_EXIT_DISC attribute of length {alen}")
+                med = U32.unpack_from(data, p)[0]
             elif typ == 5:
                 if alen != 4:
-                    raise _Bad(f"LOCAL_PREF attribute of length {alen}")
-                local_pref = _U32.unpack_from(data, p)[0]
+                    raise BadRecord(f"LOCAL_PREF attribute of length {alen}")
+                local_pref = U32.unpack_from(data, p)[0]
             elif typ == 6:
                 atomic = True
             elif typ == 7:
                 if alen == 6:
-                    aggregator = (_U16.unpack_from(data, p)[0], self._v4(data[p + 2 : end]))
+                    aggregator = (U16.unpack_from(data, p)[0], self._v4(data[p + 2 : end]))
                 elif alen == 8:
-                    aggregator = (_U32.unpack_from(data, p)[0], self._v4(data[p + 4 : end]))
+                    aggregator = (U32.unpack_from(data, p)[0], self._v4(data[p + 4 : end]))
                 else:
-                    raise _Bad(f"AGGREGATOR attribute of length {alen}")
+                    raise BadRecord(f"AGGREGATOR attribute of length {alen}")
             elif typ == 8:
                 if alen % 4:
-                    raise _Bad(f"COMMUNITIES attribute of length {alen}")
+                    raise BadRecord(f"COMMUNITIES attribute of length {alen}")
                 vals = struct.unpack_from(f">{alen // 2}H", data, p)
                 communities = tuple(zip(vals[0::2], vals[1::2], strict=True))
             elif typ == 14:
@@ -1031,11 +539,11 @@ class MrtParser:
                 as4_segments = self._segments(data, p, end, 4)
             elif typ == 18:
                 if alen != 8:
-                    raise _Bad(f"AS4_AGGREGATOR attribute of length {alen}")
-                as4_aggregator = (_U32.unpack_from(data, p)[0], self._v4(data[p + 4 : end]))
+                    raise BadRecord(f"AS4_AGGREGATOR attribute of length {alen}")
+                as4_aggregator = (U32.unpack_from(data, p)[0], self._v4(data[p + 4 : end]))
             elif typ == 32:
                 if alen % 12:
-                    raise _Bad(f"LARGE_COMMUNITY attribute of length {alen}")
+                    raise BadRecord(f"LARGE_COMMUNITY attribute of length {alen}")
                 vals = struct.unpack_from(f">{alen // 4}I", data, p)
                 large = tuple(zip(vals[0::3], vals[1::3], vals[2::3], strict=True))
             else:
@@ -1069,14 +577,22 @@ class MrtParser:
             s = self._ip4[b] = socket.inet_ntoa(b)
         return s
 
+    def _v6(self, b: bytes) -> str:
+        s = self._ip6.get(b)
+        if s is None:
+            if len(self._ip6) > 100_000:
+                self._ip6.clear()
+            s = self._ip6[b] = ntoa6(b)
+        return s
+
     def _segments(self, data: bytes, p: int, end: int, asn_size: int):
         try:
             return _decode_segments(data, p, end, asn_size)
-        except _Bad as first:
+        except BadRecord as first:
             other = 6 - asn_size
             try:
                 segs = _decode_segments(data, p, end, other)
-            except _Bad:
+            except BadRecord:
                 raise first from None
             self.mstats.warn(
                 f"record at byte offset {self._off}: AS path decoded with {other}-byte AS numbers "
@@ -1089,7 +605,7 @@ class MrtParser:
     def _merge_as4(self, segments, as4_segments, aggregator, as4_aggregator):
         """RFC 6793 §4.2.3: rebuild the 4-byte path of a 2-byte session from AS_PATH and AS4_PATH."""
         if as4_aggregator is not None and aggregator is not None:
-            if aggregator[0] != _AS_TRANS:
+            if aggregator[0] != AS_TRANS:
                 return segments, aggregator  # AS4_AGGREGATOR and AS4_PATH are both ignored
             aggregator = as4_aggregator
         if as4_segments is None or segments is None:
@@ -1129,35 +645,35 @@ class MrtParser:
             # RFC 6396 §4.3.4: in RIB entries only the next hop length and next hop are kept
             nhlen = data[p]
             if p + 1 + nhlen > end:
-                raise _Bad("MP_REACH_NLRI next hop truncated")
-            return None, None, _next_hop_text(data[p + 1 : p + 1 + nhlen]), []
+                raise BadRecord("MP_REACH_NLRI next hop truncated")
+            return None, None, next_hop_text(data[p + 1 : p + 1 + nhlen]), []
         if p + 5 > end:
-            raise _Bad("MP_REACH_NLRI too short")
+            raise BadRecord("MP_REACH_NLRI too short")
         afi = (data[p] << 8) | data[p + 1]
         safi = data[p + 2]
         nhlen = data[p + 3]
         q = p + 4 + nhlen
         if q + 1 > end:
-            raise _Bad("MP_REACH_NLRI next hop truncated")
-        nh = _next_hop_text(data[p + 4 : q])
+            raise BadRecord("MP_REACH_NLRI next hop truncated")
+        nh = next_hop_text(data[p + 4 : q])
         snpa = data[q]
         q += 1
         for _ in range(snpa):  # RFC 2858 SNPAs (obsolete; length in semi-octets)
             if q >= end:
-                raise _Bad("MP_REACH_NLRI SNPA truncated")
+                raise BadRecord("MP_REACH_NLRI SNPA truncated")
             q += 1 + (data[q] + 1) // 2
         if rib:
             return afi, safi, nh, []
-        if afi not in (1, 2) or safi not in _IP_SAFIS:
+        if afi not in (1, 2) or safi not in IP_SAFIS:
             return afi, safi, nh, _count_nlri(data, q, end, addpath)
         return afi, safi, nh, _nlri(data, q, end, afi, addpath)
 
     def _mp_unreach(self, data: bytes, p: int, end: int, addpath: bool):
         if p + 3 > end:
-            raise _Bad("MP_UNREACH_NLRI too short")
+            raise BadRecord("MP_UNREACH_NLRI too short")
         afi = (data[p] << 8) | data[p + 1]
         safi = data[p + 2]
-        if afi not in (1, 2) or safi not in _IP_SAFIS:
+        if afi not in (1, 2) or safi not in IP_SAFIS:
             return afi, safi, _count_nlri(data, p + 3, end, addpath)
         return afi, safi, _nlri(data, p + 3, end, afi, addpath)
 
@@ -1172,29 +688,29 @@ class MrtParser:
 
     # -- TABLE_DUMP_V2 ------------------------------------------------------------------------------
     def _peer_index(self, body: bytes) -> None:
-        vlen = _U16.unpack_from(body, 4)[0]
+        vlen = U16.unpack_from(body, 4)[0]
         p = 6 + vlen
-        count = _U16.unpack_from(body, p)[0]
+        count = U16.unpack_from(body, p)[0]
         p += 2
         peers = []
         for _ in range(count):
             ptype = body[p]
             p += 5  # type + peer BGP ID
             if ptype & 1:
-                ip = ntoa6(body[p : p + 16])
+                ip = self._v6(body[p : p + 16])
                 p += 16
             else:
                 ip = socket.inet_ntoa(body[p : p + 4])
                 p += 4
             if ptype & 2:
-                asn = _U32.unpack_from(body, p)[0]
+                asn = U32.unpack_from(body, p)[0]
                 p += 4
             else:
-                asn = _U16.unpack_from(body, p)[0]
+                asn = U16.unpack_from(body, p)[0]
                 p += 2
             peers.append((ip, asn))
         if p > len(body):
-            raise _Bad(f"PEER_INDEX_TABLE of {count} peers needs {p} bytes, has {len(body)}")
+            raise BadRecord(f"PEER_INDEX_TABLE of {count} peers needs {p} bytes, has {len(body)}")
         if p < len(body):
             self.mstats.damage(
                 f"record at byte offset {self._off}: {len(body) - p} bytes after the PEER_INDEX_TABLE",
@@ -1208,34 +724,34 @@ class MrtParser:
         safi = 1 if sub in (2, 4, 8, 10) else 2
         plen = body[4]
         if plen > (32 if afi == 1 else 128):
-            raise _Bad(f"prefix length {plen}")
+            raise BadRecord(f"prefix length {plen}")
         p = 5 + ((plen + 7) >> 3)
         pbytes = body[5:p]
         if len(pbytes) != p - 5:
-            raise _Bad("prefix truncated")
+            raise BadRecord("prefix truncated")
         self._rib_entries(sink, ts, body, p, afi, safi, pbytes, plen, sub >= 8)
 
     def _rib_generic(self, sink, ts: int, sub: int, body: bytes) -> None:
-        afi = _U16.unpack_from(body, 4)[0]
+        afi = U16.unpack_from(body, 4)[0]
         safi = body[6]
         plen = body[7]
         p = 8 + ((plen + 7) >> 3)
         if p > len(body):
-            raise _Bad("RIB_GENERIC NLRI truncated")
-        if afi not in (1, 2) or safi not in _IP_SAFIS:
-            count = _U16.unpack_from(body, p)[0]
+            raise BadRecord("RIB_GENERIC NLRI truncated")
+        if afi not in (1, 2) or safi not in IP_SAFIS:
+            count = U16.unpack_from(body, p)[0]
             self.mstats.rib_entries += count
             self._skip_family(afi, safi, count, "RIB_GENERIC entries")
             return
         if plen > (32 if afi == 1 else 128):
-            raise _Bad(f"prefix length {plen}")
+            raise BadRecord(f"prefix length {plen}")
         self._rib_entries(sink, ts, body, p, afi, safi, body[8:p], plen, sub == 12)
 
     def _rib_entries(self, sink, ts, body, p, afi, safi, pbytes, plen, addpath) -> None:
         peers = self._peers
         if peers is None:
-            raise _Bad("RIB record before any PEER_INDEX_TABLE")
-        count = _U16.unpack_from(body, p)[0]
+            raise BadRecord("RIB record before any PEER_INDEX_TABLE")
+        count = U16.unpack_from(body, p)[0]
         p += 2
         n = len(body)
         st = self.mstats
@@ -1244,7 +760,7 @@ class MrtParser:
         cache = self._rib_cache
         get = cache.get
         npeers = len(peers)
-        unpack = (_ENTRY_AP if addpath else _ENTRY).unpack_from
+        unpack = (RIB_ENTRY_ADDPATH if addpath else RIB_ENTRY).unpack_from
         esize = 12 if addpath else 8
         pidxs: list[int] = []
         pids: list[int | None] = []
@@ -1252,7 +768,7 @@ class MrtParser:
         try:
             for i in range(count):
                 if p + esize > n:
-                    raise _Bad(f"entry {i} of {count} truncated")
+                    raise BadRecord(f"entry {i} of {count} truncated")
                 if addpath:
                     pidx, _orig, path_id, alen = unpack(body, p)
                 else:
@@ -1261,7 +777,7 @@ class MrtParser:
                 p += esize
                 end = p + alen
                 if end > n:
-                    raise _Bad(f"entry {i} of {count}: attributes declare {alen} bytes, {n - p} remain")
+                    raise BadRecord(f"entry {i} of {count}: attributes declare {alen} bytes, {n - p} remain")
                 blob = body[p:end]
                 p = end
                 slot = get(blob)
@@ -1285,7 +801,9 @@ class MrtParser:
                 sink.rib(ts, afi, safi, pbytes, plen, off, pidxs, pids, slots, peers)
                 st.routes["B"] += len(pidxs)
         if p != n:
-            raise _Bad(f"{n - p} bytes after the {count} RIB entries (the record length does not match its content)")
+            raise BadRecord(
+                f"{n - p} bytes after the {count} RIB entries (the record length does not match its content)"
+            )
 
     def _rib_slot(self, blob: bytes, sink, i: int, count: int) -> list | None:
         """The cache slot [attrs, next hop, path index, origin] of a RIB attribute block not seen yet."""
@@ -1293,12 +811,12 @@ class MrtParser:
         norm_cache = self._rib_norm_cache
         # RIB writers that keep the whole MP_REACH (with the prefix in its NLRI) make every block unique:
         # look the block up again without that NLRI before parsing it
-        nkey = _mp_free_key(blob) if self._full_mp_in_rib else None
+        nkey = mp_free_key(blob) if self._full_mp_in_rib else None
         slot = norm_cache.get(nkey) if nkey is not None else None
         if slot is None:
             try:
                 attrs, mp_reach, _ = self._parse_attrs(blob, 4, False, True)
-            except (_Bad, struct.error, IndexError, ValueError, OSError) as exc:
+            except (BadRecord, struct.error, IndexError, ValueError, OSError) as exc:
                 self.mstats.damage(
                     f"record at byte offset {self._off}: entry {i} of {count}: {exc}", self._off, "bad rib entry"
                 )
@@ -1307,10 +825,10 @@ class MrtParser:
             slot = [attrs, nh, -1, 0]
             sink.new_slot(slot)
             if nkey is not None:
-                if len(norm_cache) > _ATTR_CACHE_MAX:
+                if len(norm_cache) > self.attr_cache_max:
                     norm_cache.clear()
                 norm_cache[nkey] = slot
-        if len(cache) > _ATTR_CACHE_MAX:
+        if len(cache) > self.attr_cache_max:
             cache.clear()
         cache[blob] = slot
         return slot
@@ -1326,17 +844,17 @@ class MrtParser:
         p += asz
         plen = body[p]
         if plen > asz * 8:
-            raise _Bad(f"prefix length {plen}")
+            raise BadRecord(f"prefix length {plen}")
         p += 6  # prefix length, status, originated time
         peer_b = body[p : p + asz]
         if len(peer_b) != asz:
-            raise _Bad("record too short")
-        peer_ip = ntoa6(peer_b) if asz == 16 else self._v4(peer_b)
+            raise BadRecord("record too short")
+        peer_ip = self._v6(peer_b) if asz == 16 else self._v4(peer_b)
         p += asz
         peer_as, alen = struct.unpack_from(">HH", body, p)
         p += 4
         if p + alen != len(body):
-            raise _Bad(f"attributes declare {alen} bytes, the record holds {len(body) - p}")
+            raise BadRecord(f"attributes declare {alen} bytes, the record holds {len(body) - p}")
         self.mstats.rib_entries += 1
         attrs, mp_reach, _ = self._attrs(body[p:], 2, False, True)
         nh = mp_reach[2] if mp_reach is not None and mp_reach[2] else attrs.next_hop
@@ -1365,29 +883,29 @@ class MrtParser:
     def _bgp4mp_peer(self, body: bytes, as4: bool) -> tuple[str, int, int]:
         """(peer ip text, peer AS, offset after the header) of a BGP4MP message/state header."""
         if as4:
-            peer_as = _U32.unpack_from(body, 0)[0]
+            peer_as = U32.unpack_from(body, 0)[0]
             p = 8
         else:
-            peer_as = _U16.unpack_from(body, 0)[0]
+            peer_as = U16.unpack_from(body, 0)[0]
             p = 4
-        afi = _U16.unpack_from(body, p + 2)[0]
+        afi = U16.unpack_from(body, p + 2)[0]
         p += 4
         if afi == 1:
             ip_b = body[p : p + 4]
             if len(ip_b) != 4:
-                raise _Bad("record too short")
+                raise BadRecord("record too short")
             return self._v4(ip_b), peer_as, p + 8
         if afi == 2:
             ip_b = body[p : p + 16]
             if len(ip_b) != 16:
-                raise _Bad("record too short")
-            return ntoa6(ip_b), peer_as, p + 32
-        raise _Bad(f"unknown address family {afi} in the BGP4MP header")
+                raise BadRecord("record too short")
+            return self._v6(ip_b), peer_as, p + 32
+        raise BadRecord(f"unknown address family {afi} in the BGP4MP header")
 
     def _state_change(self, sink, ts: int, usec: int | None, sub: int, body: bytes) -> None:
         peer_ip, peer_as, p = self._bgp4mp_peer(body, sub == 5)
         if p + 4 != len(body):
-            raise _Bad(f"state change of {len(body)} bytes, expected {p + 4}")
+            raise BadRecord(f"state change of {len(body)} bytes, expected {p + 4}")
         old, new = struct.unpack_from(">HH", body, p)
         sink.state(MrtType.BGP4MP, ts, usec, peer_ip, peer_as, old, new, self._off)
         self.mstats.routes["STATE"] += 1
@@ -1399,15 +917,15 @@ class MrtParser:
         peer_ip, peer_as, p = self._bgp4mp_peer(body, as4)
         msg_len = len(body) - p
         if msg_len < 19:
-            raise _Bad(f"BGP message of {msg_len} bytes is shorter than the 19-byte BGP header")
-        if body[p : p + 16] != _MARKER:
-            raise _Bad("BGP message without the all-ones marker")
-        blen = _U16.unpack_from(body, p + 16)[0]
+            raise BadRecord(f"BGP message of {msg_len} bytes is shorter than the 19-byte BGP header")
+        if body[p : p + 16] != BGP_MARKER:
+            raise BadRecord("BGP message without the all-ones marker")
+        blen = U16.unpack_from(body, p + 16)[0]
         mtype = body[p + 18]
         if blen > msg_len:
-            raise _Bad(f"BGP message declares {blen} bytes, the record holds {msg_len}")
+            raise BadRecord(f"BGP message declares {blen} bytes, the record holds {msg_len}")
         if blen < 19:
-            raise _Bad(f"BGP message length {blen} is below the 19-byte minimum")
+            raise BadRecord(f"BGP message length {blen} is below the 19-byte minimum")
         self.mstats.bgp_messages[BGP_MSG_NAMES.get(mtype, f"type {mtype}")] += 1
         if mtype == 2:
             routes = self._update(body, p + 19, p + blen, 4 if as4 else 2, addpath)
@@ -1423,22 +941,22 @@ class MrtParser:
     def _update(self, data: bytes, p: int, end: int, asn_size: int, addpath: bool):
         """(withdrawn, attrs, announced, mp_reach, mp_unreach) of one BGP UPDATE."""
         if p + 2 > end:
-            raise _Bad("UPDATE too short")
+            raise BadRecord("UPDATE too short")
         wlen = (data[p] << 8) | data[p + 1]
         w_end = p + 2 + wlen
         if w_end + 2 > end:
-            raise _Bad(f"UPDATE withdrawn routes length {wlen} overruns the message")
+            raise BadRecord(f"UPDATE withdrawn routes length {wlen} overruns the message")
         withdrawn = _nlri(data, p + 2, w_end, 1, addpath)
         alen = (data[w_end] << 8) | data[w_end + 1]
         a_end = w_end + 2 + alen
         if a_end > end:
-            raise _Bad(f"UPDATE path attribute length {alen} overruns the message")
+            raise BadRecord(f"UPDATE path attribute length {alen} overruns the message")
         attrs, mp_reach, mp_unreach = (
             self._attrs(data[w_end + 2 : a_end], asn_size, addpath, False) if alen else (None, None, None)
         )
         announced = _nlri(data, a_end, end, 1, addpath)
         if announced and attrs is None:
-            raise _Bad("UPDATE announces prefixes without path attributes")
+            raise BadRecord("UPDATE announces prefixes without path attributes")
         return withdrawn, attrs, announced, mp_reach, mp_unreach
 
     def _emit_update(self, sink, rtype, ts, usec, peer_ip, peer_as, parts, local: bool) -> None:
@@ -1550,22 +1068,22 @@ class MrtParser:
         p += 8  # view, status, originated time
         afi, safi, nhlen = struct.unpack_from(">HBB", body, p)
         p += 4
-        nh = _next_hop_text(body[p : p + nhlen])
+        nh = next_hop_text(body[p : p + nhlen])
         p += nhlen
         plen = body[p]
         nb = (plen + 7) >> 3
         pbytes = body[p + 1 : p + 1 + nb]
         p += 1 + nb
-        alen = _U16.unpack_from(body, p)[0]
+        alen = U16.unpack_from(body, p)[0]
         p += 2
         if p + alen != len(body):
-            raise _Bad(f"attributes declare {alen} bytes, the record holds {len(body) - p}")
+            raise BadRecord(f"attributes declare {alen} bytes, the record holds {len(body) - p}")
         self.mstats.rib_entries += 1
-        if afi not in (1, 2) or safi not in _IP_SAFIS:
+        if afi not in (1, 2) or safi not in IP_SAFIS:
             self._skip_family(afi, safi, 1, "BGP4MP_ENTRY entries")
             return
         if plen > (32 if afi == 1 else 128) or len(pbytes) != nb:
-            raise _Bad(f"prefix length {plen}")
+            raise BadRecord(f"prefix length {plen}")
         attrs, _, _ = self._attrs(body[p:], 2, False, True)
         sink.route(
             MrtType.BGP4MP,
@@ -1590,14 +1108,14 @@ class MrtParser:
     # -- deprecated MRT type BGP (5) ----------------------------------------------------------------
     def _legacy_bgp(self, sink, ts: int, sub: int, body: bytes) -> None:
         if sub == 1:
-            peer_as = _U16.unpack_from(body, 0)[0]
+            peer_as = U16.unpack_from(body, 0)[0]
             peer_ip = self._v4(body[2:6])
             routes = self._update(body, 12, len(body), 2, False)
             self._emit_update(sink, MrtType.BGP, ts, None, peer_ip, peer_as, routes, False)
         elif sub == 3:
             if len(body) != 10:
-                raise _Bad(f"state change of {len(body)} bytes, expected 10")
-            peer_as = _U16.unpack_from(body, 0)[0]
+                raise BadRecord(f"state change of {len(body)} bytes, expected 10")
+            peer_as = U16.unpack_from(body, 0)[0]
             old, new = struct.unpack_from(">HH", body, 6)
             sink.state(MrtType.BGP, ts, None, self._v4(body[2:6]), peer_as, old, new, self._off)
             self.mstats.routes["STATE"] += 1
@@ -1607,18 +1125,18 @@ class MrtParser:
 
 # ----------------------------------------------------------------------------- helpers
 def _decode_segments(data: bytes, p: int, end: int, asn_size: int):
-    structs = _ASN_STRUCTS[asn_size]
+    structs = ASN_STRUCTS[asn_size]
     segs = []
     while p < end:
         if p + 2 > end:
-            raise _Bad("AS_PATH segment header truncated")
+            raise BadRecord("AS_PATH segment header truncated")
         seg_type = data[p]
         count = data[p + 1]
         if seg_type < 1 or seg_type > 4:
-            raise _Bad(f"AS_PATH segment of unknown type {seg_type}")
+            raise BadRecord(f"AS_PATH segment of unknown type {seg_type}")
         q = p + 2 + count * asn_size
         if q > end:
-            raise _Bad(f"AS_PATH segment of {count} ASNs overruns the attribute")
+            raise BadRecord(f"AS_PATH segment of {count} ASNs overruns the attribute")
         segs.append((seg_type, structs[count].unpack_from(data, p + 2)))
         p = q
     return tuple(segs)
@@ -1630,24 +1148,24 @@ def _consistent(typ: int, sub: int, body: bytes) -> bool:
     try:
         if typ in (16, 17) and sub in (0, 1, 4, 5, 6, 7, 8, 9, 10, 11):
             asz = 4 if sub in (4, 5, 7, 9, 11) else 2
-            afi = _U16.unpack_from(body, 2 * asz + 2)[0]
+            afi = U16.unpack_from(body, 2 * asz + 2)[0]
             if afi not in (1, 2):
                 return False
             p = 2 * asz + 4 + (8 if afi == 1 else 32)
             if sub in (0, 5):
                 return n == p + 4
-            return body[p : p + 16] == _MARKER and _U16.unpack_from(body, p + 16)[0] == n - p
+            return body[p : p + 16] == BGP_MARKER and U16.unpack_from(body, p + 16)[0] == n - p
         if typ == 13 and sub in (2, 3, 4, 5, 8, 9, 10, 11):
             p = 5 + ((body[4] + 7) >> 3)
-            count = _U16.unpack_from(body, p)[0]
+            count = U16.unpack_from(body, p)[0]
             p += 2
             esize = 12 if sub >= 8 else 8
             for _ in range(count):
-                p += esize + _U16.unpack_from(body, p + esize - 2)[0]
+                p += esize + U16.unpack_from(body, p + esize - 2)[0]
             return p == n
         if typ == 13 and sub == 1:
-            p = 6 + _U16.unpack_from(body, 4)[0]
-            count = _U16.unpack_from(body, p)[0]
+            p = 6 + U16.unpack_from(body, 4)[0]
+            count = U16.unpack_from(body, p)[0]
             p += 2
             for _ in range(count):
                 ptype = body[p]
@@ -1655,13 +1173,13 @@ def _consistent(typ: int, sub: int, body: bytes) -> bool:
             return p == n
         if typ == 12 and sub in (1, 2):
             p = 4 + (16 if sub == 2 else 4) + 6 + (16 if sub == 2 else 4) + 2
-            return p + 2 + _U16.unpack_from(body, p)[0] == n
+            return p + 2 + U16.unpack_from(body, p)[0] == n
     except (struct.error, IndexError):
         return False
     return False
 
 
-def _mp_free_key(blob: bytes) -> tuple[bytes, bytes, bytes] | None:
+def mp_free_key(blob: bytes) -> tuple[bytes, bytes, bytes] | None:
     """A cache key for a RIB attribute block whose MP_REACH carries NLRI: the block without that NLRI."""
     p = 0
     n = len(blob)
@@ -1702,15 +1220,15 @@ def _nlri(data: bytes, p: int, end: int, afi: int, addpath: bool) -> list[tuple[
     while p < end:
         if addpath:
             if p + 5 > end:
-                raise _Bad("ADD-PATH NLRI truncated")
-            pid = _U32.unpack_from(data, p)[0]
+                raise BadRecord("ADD-PATH NLRI truncated")
+            pid = U32.unpack_from(data, p)[0]
             p += 4
         plen = data[p]
         if plen > maxlen:
-            raise _Bad(f"NLRI prefix length {plen} exceeds {maxlen}")
+            raise BadRecord(f"NLRI prefix length {plen} exceeds {maxlen}")
         q = p + 1 + ((plen + 7) >> 3)
         if q > end:
-            raise _Bad("NLRI prefix truncated")
+            raise BadRecord("NLRI prefix truncated")
         out.append((pid, plen, data[p + 1 : q]))
         p = q
     return out
@@ -1751,17 +1269,9 @@ def read_route_table(path: str | Path, name: str | None = None) -> tuple[RouteTa
     return parser.table(), parser.mstats
 
 
-def load_route_table(path: str | Path, engine: str = "auto") -> RouteTable:
-    """The routes of an MRT file as a table, by netvet's parser (``python``, or ``fast`` with its hot loop in
-    C) or by ``bgpdump``; ``auto`` picks the fastest available (see ``mrt_bgpdump``)."""
-    from .mrt_bgpdump import load_route_table as _load
-
-    return _load(path, engine)
-
-
 def sniff(head: bytes) -> bool:
     """Does ``head`` (the first decompressed bytes) start with a plausible MRT record header?"""
     if len(head) < 12:
         return False
-    _ts, typ, sub, length = _HDR.unpack_from(head, 0)
-    return typ in _ROUTING_TYPES and sub <= 12 and length <= MAX_RECORD
+    _ts, typ, sub, length = HEADER.unpack_from(head, 0)
+    return typ in ROUTING_TYPES and sub <= 12 and length <= MAX_RECORD

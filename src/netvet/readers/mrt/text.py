@@ -1,11 +1,12 @@
 """``bgpdump -m`` text of an MRT file, fast: what ``netvet routes dump --format bgpdump`` writes.
 
 :class:`TextMrtParser` is :class:`~netvet.readers.mrt.MrtParser` whose records become ``bgpdump -m``
-lines. Runs of TABLE_DUMP_V2 IPv4/IPv6 unicast RIB records (the bulk of a RIB dump) and of plain BGP4MP(_ET)
+lines. Runs of TABLE_DUMP_V2 IPv4/IPv6 unicast and multicast RIB records (the bulk of a RIB dump; the MP_REACH of
+an entry abbreviated or whole) and of plain BGP4MP(_ET)
 MESSAGE / MESSAGE_AS4 records (update files; IPv4 and IPv6, MP_REACH/MP_UNREACH included) are written in C
 (``_mrtfast.RibText``) straight from the input buffer, the text of each attribute block made once; every
 other record (ADD-PATH and LOCAL updates, state changes, TABLE_DUMP v1, damage ...), and every attribute block
-the C code does not take (warnings, RIB blocks with the whole MP_REACH, AS4_PATH merges ...), goes
+the C code does not take (warnings, damage, AS4_PATH merges ...), goes
 through the Python parser and :class:`~netvet.readers.bgpdump_text.LineFormatter`, so the text, the
 problems, the warnings and the statistics are the same as with ``MrtParser.routes()`` + ``LineFormatter``
 (the tests compare both on every sample, and with Debian's bgpdump on every shared MRT file).
@@ -17,16 +18,60 @@ import gc
 from collections.abc import Iterator
 from pathlib import Path
 
-from .bgpdump_text import _NO_NEXT_HOP, LineFormatter
-from .mrt import _ATTR_CACHE_MAX, BGP_MSG_NAMES, MrtParser, _RecordSink, ntoa6, record_name
-from .mrt_fast import _PENDING, _LazyAttrCache, _SharedCache
+from ..bgpdump_text import NO_NEXT_HOP, LineFormatter
+from .caches import PENDING, LazyAttrCache, SharedCache
+from .parser import MrtParser, mp_free_key
+from .sinks import RecordSink
+from .wire import BGP_MSG_NAMES, record_name
 
 try:
-    from ._mrtfast import RibText
+    from .._mrtfast import RibText
 except ImportError:  # the optional extension was not built
     RibText = None
 
 HAVE_C = RibText is not None
+
+
+class _TextRibCache(SharedCache):
+    """:class:`SharedCache` whose ``get`` also finds the blocks the C writer has (for the RIB records the parser
+    reads itself, e.g. damaged ones): a slot parsed afresh from the sound block, not cached again."""
+
+    __slots__ = ("slot",)
+
+    def get(self, blob, default=None):
+        got = dict.get(self, blob, default)
+        if got is None and self.builder.has_block(blob):
+            got = self.slot(blob)
+        return got
+
+
+class _SharedNormCache(dict):
+    """The parser's cache of RIB blocks without their MP_REACH NLRI (``MrtParser._rib_norm_cache``): ``len``
+    and ``clear`` also cover the half the C writer keeps (one cache, one rule, as :class:`SharedCache`), and
+    ``get`` finds that half's keys (the slot of a sound block of that key, parsed afresh)."""
+
+    __slots__ = ("builder", "slot")
+
+    def __len__(self) -> int:
+        return dict.__len__(self) + self.builder.norm_size
+
+    def clear(self) -> None:
+        dict.clear(self)
+        self.builder.clear_norm()
+
+    def get(self, key, default=None):
+        got = dict.get(self, key, default)
+        if got is None and self.builder.has_norm(*key):
+            got = self.slot(_norm_block(key))
+        return got
+
+
+def _norm_block(key: tuple[bytes, bytes, bytes]) -> bytes:
+    """A sound block of a norm key (``mp_free_key``): the MP_REACH whole, without SNPAs and NLRI."""
+    a, mp, c = key  # the block before MP_REACH; AFI, SAFI, next hop length and next hop; the rest
+    value = mp + b"\x00"
+    head = bytes((0x90, 14)) + len(value).to_bytes(2, "big") if len(value) > 255 else bytes((0x80, 14, len(value)))
+    return a + head + value + c
 
 
 class TextMrtParser(MrtParser):
@@ -39,23 +84,43 @@ class TextMrtParser(MrtParser):
         self._use_c = use_c and HAVE_C
         self._rt = None
         self._peer_src = None
-        self._sink: _RecordSink | None = None
+        self._sink: RecordSink | None = None
         self._chunks: list[bytes] = []
         self._slot_text: dict[int, tuple[list, str]] = {}
 
+    @property
+    def _full_mp_in_rib(self) -> bool:
+        """The parser's flag (a RIB entry with the whole MP_REACH was read), kept by the C writer while it runs."""
+        rt = self.__dict__.get("_rt")
+        return rt.full_mp if rt is not None else self.__dict__.get("_full_mp", False)
+
+    @_full_mp_in_rib.setter
+    def _full_mp_in_rib(self, value: bool) -> None:
+        rt = self.__dict__.get("_rt")
+        if rt is not None:
+            rt.full_mp = value
+        self.__dict__["_full_mp"] = value
+
     def text(self) -> Iterator[bytes]:
-        sink = self._sink = _RecordSink()
+        sink = self._sink = RecordSink()
         chunks = self._chunks
         if self._use_c:
-            rt = self._rt = RibText()
-            shared = _SharedCache()
+            rt = RibText()
+            rt.full_mp = self._full_mp_in_rib
+            self._rt = rt
+            shared = _TextRibCache()
             shared.builder = rt
+            shared.slot = self._sound_slot
             self._rib_cache = shared
-            rt.set_context(shared, _ATTR_CACHE_MAX, self._fallback)
-            lazy = _LazyAttrCache()
+            norm = _SharedNormCache(self._rib_norm_cache)
+            norm.builder = rt
+            norm.slot = self._sound_slot
+            self._rib_norm_cache = norm
+            rt.set_context(shared, self.attr_cache_max, self._fallback, norm)
+            lazy = LazyAttrCache()
             lazy.parse = self._parse_attrs
             self._attr_cache = lazy
-            rt.set_update_context(lazy, _PENDING, self._peer_text)
+            rt.set_update_context(lazy, PENDING, self._peer_text)
             self._batch = self._text_batch
         gc_on = gc.isenabled()
         run = self._run(sink)
@@ -99,14 +164,21 @@ class TextMrtParser(MrtParser):
                 return None
         got = self._slot_text.get(id(slot))
         if got is None or got[0] is not slot:
-            if len(self._slot_text) > _ATTR_CACHE_MAX:
+            if len(self._slot_text) > self.attr_cache_max:
                 self._slot_text.clear()
-            head, tail = self.fmt._attr_parts(slot[0])
-            got = self._slot_text[id(slot)] = (slot, f"{head}|{slot[1] or _NO_NEXT_HOP}|{tail}")
+            head, tail = self.fmt.attr_parts(slot[0])
+            got = self._slot_text[id(slot)] = (slot, f"{head}|{slot[1] or NO_NEXT_HOP}|{tail}")
         return got[1]
 
+    def _sound_slot(self, blob: bytes) -> list:
+        """The cache slot of a block the C writer has: parsed afresh, from the block's norm key when its MP_REACH
+        is whole (the block may be one the norm cache let through, with a damaged SNPA), so it warns about nothing."""
+        key = mp_free_key(blob)
+        attrs, mp_reach, _ = self._parse_attrs(blob if key is None else _norm_block(key), 4, False, True)
+        return [attrs, mp_reach[2] if mp_reach is not None else attrs.next_hop, -1, 0]
+
     def _peer_text(self, ip: bytes, asn: int) -> bytes:
-        return f"{self._v4(ip) if len(ip) == 4 else ntoa6(ip)}|{asn}|".encode()
+        return f"{self._v4(ip) if len(ip) == 4 else self._v6(ip)}|{asn}|".encode()
 
     def _text_batch(self, inp, pos: int) -> tuple[int, int, int] | None:
         rt = self._rt

@@ -20,30 +20,34 @@ block, C's included), so that even how often a repeated odd block is warned abou
 The result is the very same :class:`RouteTable` and :class:`MrtStats` as
 :func:`~netvet.readers.mrt.read_route_table` (the tests assert both on every sample, fixture, crafted
 edge case and random damage). ``routes()`` (per-route objects) is the Python parser unchanged.
+``row_chunks()`` hands the same rows over in bounded pieces (``TableBuilder.take``), for a full table that is
+never materialised (``analyses/full_table.py``).
 """
 
 from __future__ import annotations
 
 import gc
 from array import array
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
-from ..model.route import KIND_ANNOUNCE, KIND_RIB, KIND_WITHDRAW, RouteKind, RouteTable, encode_segments
-from .mrt import _ATTR_CACHE_MAX, _U16, BGP_MSG_NAMES, MrtParser, MrtStats, _Bad, _pad, ntoa6, record_name
+from ...model.route import KIND_RIB, RouteTable, encode_segments
+from .caches import PENDING, LazyAttrCache, SharedCache
+from .parser import MrtParser, MrtStats
+from .sinks import KIND_CODES, MASK64
+from .wire import ATTR_CACHE_MAX, BGP_MSG_NAMES, U16, BadRecord, pad, record_name
 
 try:
-    from ._mrtfast import TableBuilder as CTableBuilder
+    from .._mrtfast import TableBuilder as CTableBuilder
 except ImportError:  # the optional extension was not built (no compiler at install time)
     CTableBuilder = None
 
 HAVE_C = CTableBuilder is not None
-_MASK64 = (1 << 64) - 1
-_KIND_CODE = {RouteKind.RIB: KIND_RIB, RouteKind.ANNOUNCE: KIND_ANNOUNCE, RouteKind.WITHDRAW: KIND_WITHDRAW}
 _EMPTY = RouteTable.empty()
-_COLS = tuple(_EMPTY.columns())
-_CODES = {n: getattr(_EMPTY, n).dtype.char for n in _COLS}
+COLS = tuple(_EMPTY.columns())
+CODES = {n: getattr(_EMPTY, n).dtype.char for n in COLS}
 
 
 class PyTableBuilder:
@@ -53,7 +57,7 @@ class PyTableBuilder:
     """
 
     def __init__(self) -> None:
-        self.cols = {n: array(_CODES[n]) for n in _COLS}
+        self.cols = {n: array(CODES[n]) for n in COLS}
         self._paths: dict[tuple[tuple[int, ...], tuple[int, ...]], tuple[int, int]] = {}
         self.path_offsets = array("q", [0])
         self.path_asns = array("I")
@@ -79,11 +83,11 @@ class PyTableBuilder:
         self._peer_map = [-1] * len(self._peer_as)
 
     def add(self, *values: int) -> None:
-        for n, v in zip(_COLS, values, strict=True):
+        for n, v in zip(COLS, values, strict=True):
             self.cols[n].append(v)
 
     def path(self, asns, marks) -> tuple[int, int]:
-        from ..model.route import origin_of
+        from ...model.route import origin_of
 
         key = (tuple(asns), tuple(marks))
         got = self._paths.get(key)
@@ -127,6 +131,11 @@ class PyTableBuilder:
             )  # fmt: skip
         return p, 0, count, 0, 0
 
+    def take(self) -> dict:
+        out = {n: bytearray(a.tobytes()) for n, a in self.cols.items()}
+        self.cols = {n: array(CODES[n]) for n in COLS}
+        return out
+
     def export(self) -> dict:
         out = {n: bytearray(a.tobytes()) for n, a in self.cols.items()}
         out["path_offsets"] = bytearray(self.path_offsets.tobytes())
@@ -135,7 +144,7 @@ class PyTableBuilder:
         return out
 
 
-class _FastSink:
+class FastSink:
     """Routes into a TableBuilder (the same interface as the python engine's table sink)."""
 
     def __init__(self, builder) -> None:
@@ -165,14 +174,14 @@ class _FastSink:
         else:
             got = self._attr_paths.get(id(attrs))
             if got is None or got[0] is not attrs:
-                if len(self._attr_paths) > _ATTR_CACHE_MAX:
+                if len(self._attr_paths) > ATTR_CACHE_MAX:
                     self._attr_paths.clear()
                 pidx, origin = b.path(*encode_segments(attrs.segments))
                 got = self._attr_paths[id(attrs)] = (attrs, pidx, origin)
             pidx, origin = got[1], got[2]
         hi, lo = self.prefix(afi, pbytes)
         b.add(
-            _KIND_CODE[kind], ts, usec or 0, self.peer(peer_ip, peer_as), peer_as, 4 if afi == 1 else 6, hi, lo,
+            KIND_CODES[kind], ts, usec or 0, self.peer(peer_ip, peer_as), peer_as, 4 if afi == 1 else 6, hi, lo,
             plen, safi, path_id or 0, origin, pidx, offset,
         )  # fmt: skip
 
@@ -183,10 +192,10 @@ class _FastSink:
             if len(self._pfx) > 500_000:
                 self._pfx.clear()
             if afi == 1:
-                hilo = (0, int.from_bytes(_pad(pbytes, 4), "big"))
+                hilo = (0, int.from_bytes(pad(pbytes, 4), "big"))
             else:
-                v = int.from_bytes(_pad(pbytes, 16), "big")
-                hilo = (v >> 64, v & _MASK64)
+                v = int.from_bytes(pad(pbytes, 16), "big")
+                hilo = (v >> 64, v & MASK64)
             self._pfx[key] = hilo
         return hilo
 
@@ -198,7 +207,7 @@ class _FastSink:
 
     def build(self) -> RouteTable:
         raw = self.b.export()
-        cols = {n: np.frombuffer(raw[n], dtype=_CODES[n]) for n in _COLS}
+        cols = {n: np.frombuffer(raw[n], dtype=CODES[n]) for n in COLS}
         return RouteTable(
             **cols,
             peer_ips=list(self.peer_ips),
@@ -209,38 +218,6 @@ class _FastSink:
         )
 
 
-class _SharedCache(dict):
-    """The parser's RIB attribute block cache: ``len`` and ``clear`` also cover the blocks the C builder
-    decoded and caches itself, so that both together follow the parser's rule for its one cache."""
-
-    __slots__ = ("builder",)
-
-    def __len__(self) -> int:
-        return dict.__len__(self) + self.builder.cache_size
-
-    def clear(self) -> None:
-        dict.clear(self)
-        self.builder.clear_blocks()
-
-
-_PENDING = object()  # an attribute block the C builder decoded; the parser parses it only if asked
-
-
-class _LazyAttrCache(dict):
-    """The parser's BGP attribute cache (``MrtParser._attrs``), which the C builder fills with
-    :data:`_PENDING` for the blocks it decodes itself: one cache, one rule, as in the python engine.
-    A pending block is parsed by the parser the first time the parser itself asks for it."""
-
-    __slots__ = ("parse",)
-
-    def get(self, key, default=None):
-        got = dict.get(self, key, default)
-        if got is _PENDING:
-            got = self.parse(*key)
-            dict.__setitem__(self, key, got)
-        return got
-
-
 class FastMrtParser(MrtParser):
     """:class:`MrtParser` whose :meth:`table` fills a TableBuilder and decodes RIB records in C."""
 
@@ -248,23 +225,73 @@ class FastMrtParser(MrtParser):
         super().__init__(path, name)
         self._builder_type = builder or CTableBuilder or PyTableBuilder
         self.builder = None  # the TableBuilder of the last table() call (its counters are informative)
-        self._sink: _FastSink | None = None
+        self._sink: FastSink | None = None
+        self.shell: RouteTable | None = None  # paths and peers after row_chunks() (a table without rows)
 
     def table(self) -> RouteTable:
-        sink = self._sink = _FastSink(self._builder_type())
+        sink = self._start()
+        gc_on = gc.isenabled()
+        gc.disable()
+        try:
+            for _ in self._run(sink):
+                pass
+            return sink.build()
+        finally:
+            self._batch = None
+            if gc_on:
+                gc.enable()
+
+    def row_chunks(self, chunk_rows: int = 1 << 20, read_ahead: bool = True) -> Iterator[dict[str, np.ndarray]]:
+        """The rows of :meth:`table` in file order, in pieces of about ``chunk_rows`` rows (more when one
+        input buffer holds more): ``{column: array}`` per piece, with path and peer indexes of the whole file.
+        When the pieces are exhausted, :attr:`shell` is the table's paths and peers (a table without rows).
+        ``read_ahead``: decompress on a second thread (:class:`~netvet.readers.mrt.stream.ReadAhead`)."""
+        self.read_ahead = read_ahead
+        sink = self._start()
+        b = sink.b
+        self.shell = None
+        gc_on = gc.isenabled()
+        run = self._run(sink)
+        try:
+            while True:
+                gc.disable()  # as in routes(): only while the parser runs
+                try:
+                    next(run)
+                except StopIteration:
+                    break
+                finally:
+                    if gc_on:
+                        gc.enable()
+                if len(b) >= chunk_rows:
+                    yield self._take(b)
+            if len(b):
+                yield self._take(b)
+            self.shell = sink.build()
+        finally:
+            run.close()
+            self._batch = None
+
+    @staticmethod
+    def _take(b) -> dict[str, np.ndarray]:
+        raw = b.take()
+        return {n: np.frombuffer(raw[n], dtype=CODES[n]) for n in COLS}
+
+    def _start(self) -> FastSink:
+        """A new sink and builder, with the parser's caches and hooks wired to it."""
+        sink = self._sink = FastSink(self._builder_type())
         b = self.builder = sink.b
         st = self.mstats
         if hasattr(b, "cache_size"):  # the C builder keeps the blocks it decodes: one cache rule for both
-            shared = _SharedCache()
+            shared = SharedCache()
             shared.builder = b
             self._rib_cache = shared
         if hasattr(b, "run"):
             self._batch = self._run_batch
-            lazy = _LazyAttrCache()
+            lazy = LazyAttrCache()
             lazy.parse = self._parse_attrs
             self._attr_cache = lazy
             b.set_update_context(
-                lazy, _PENDING, lambda ip, asn: sink.peer(self._v4(ip) if len(ip) == 4 else ntoa6(ip), asn)
+                lazy, PENDING, lambda ip, asn: sink.peer(self._v4(ip) if len(ip) == 4 else self._v6(ip), asn)
             )
 
         def fallback(blob: bytes, i: int, count: int, off: int):
@@ -279,19 +306,11 @@ class FastMrtParser(MrtParser):
                 "peer index",
             )
 
-        b.set_context(self._rib_cache, _ATTR_CACHE_MAX, fallback, lambda pidx: sink.peer(*self._peers[pidx]), bad_peer)
-        gc_on = gc.isenabled()
-        gc.disable()
-        try:
-            for _ in self._run(sink):
-                pass
-            return sink.build()
-        finally:
-            self._batch = None
-            if gc_on:
-                gc.enable()
+        new_peer = lambda pidx: sink.peer(*self._peers[pidx])  # noqa: E731
+        b.set_context(self._rib_cache, self.attr_cache_max, fallback, new_peer, bad_peer)
+        return sink
 
-    def _sync_peers(self, sink: _FastSink) -> None:
+    def _sync_peers(self, sink: FastSink) -> None:
         if sink.peer_src is not self._peers:
             sink.peer_src = self._peers
             sink.b.set_peers([asn for _ip, asn in self._peers])
@@ -320,12 +339,12 @@ class FastMrtParser(MrtParser):
         return base + end, records, base + last
 
     def _rib_entries(self, sink, ts, body, p, afi, safi, pbytes, plen, addpath) -> None:
-        if not isinstance(sink, _FastSink):  # routes() and other sinks: the Python walk
+        if not isinstance(sink, FastSink):  # routes() and other sinks: the Python walk
             return super()._rib_entries(sink, ts, body, p, afi, safi, pbytes, plen, addpath)
         peers = self._peers
         if peers is None:
-            raise _Bad("RIB record before any PEER_INDEX_TABLE")
-        count = _U16.unpack_from(body, p)[0]
+            raise BadRecord("RIB record before any PEER_INDEX_TABLE")
+        count = U16.unpack_from(body, p)[0]
         p += 2
         st = self.mstats
         st.rib_entries += count
@@ -340,12 +359,14 @@ class FastMrtParser(MrtParser):
             if added:
                 st.routes["B"] += added
         if err == 1:
-            raise _Bad(f"entry {i} of {count} truncated")
+            raise BadRecord(f"entry {i} of {count} truncated")
         if err == 2:
-            raise _Bad(f"entry {i} of {count}: attributes declare {x} bytes, {y} remain")
+            raise BadRecord(f"entry {i} of {count}: attributes declare {x} bytes, {y} remain")
         n = len(body)
         if p != n:
-            raise _Bad(f"{n - p} bytes after the {count} RIB entries (the record length does not match its content)")
+            raise BadRecord(
+                f"{n - p} bytes after the {count} RIB entries (the record length does not match its content)"
+            )
 
 
 def read_route_table_fast(

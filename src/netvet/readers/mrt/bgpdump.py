@@ -7,10 +7,7 @@ bgpdump oracle files), except for what the text cannot carry: ``safi`` is 0 (unk
 is -1. bgpdump also leaves out what it does not decode (TABLE_DUMP_V2 multicast RIBs, OpenBGPD
 BGP4MP_ENTRY records) and says little about damage, so netvet's parser stays the reference.
 
-:func:`load_route_table` picks the engine: ``python`` (netvet's parser), ``fast`` (netvet's parser with its
-hot loop in C, :mod:`~netvet.readers.mrt_fast`: the same table as ``python``), ``bgpdump`` (this module)
-or ``auto`` (fast when its C extension is built, else bgpdump when it is on PATH and Polars is installed,
-else python).
+The engine choice (``auto``, ``fast``, ``python``, ``bgpdump``) is made in :mod:`.engines` only.
 """
 
 from __future__ import annotations
@@ -21,12 +18,11 @@ import subprocess
 import threading
 from pathlib import Path
 
-from ..model import InputError, ReadStats
-from ..model.route import RouteTable
-from .base import open_input
-from .bgpdump_text import read_text_table
+from ...model import InputError, ReadStats
+from ...model.route import RouteTable
+from ..base import open_input
+from ..bgpdump_text import read_text_table
 
-ENGINES = ("auto", "python", "fast", "bgpdump")
 _CHUNK = 8 << 20
 
 
@@ -116,35 +112,3 @@ def bgpdump_route_table(path: str | Path, stats: ReadStats | None = None, exe: s
     if rc != 0:
         raise InputError(str(path), f"bgpdump exited with status {rc}")
     return table
-
-
-def auto_engine() -> str:
-    """The engine ``auto`` stands for here: fast (C extension built), else bgpdump (+ Polars), else python."""
-    from .mrt_fast import HAVE_C
-
-    if HAVE_C:
-        return "fast"
-    return "bgpdump" if bgpdump_path() and have_polars() else "python"
-
-
-def load_route_table(path: str | Path, engine: str = "auto") -> RouteTable:
-    """The routes of an MRT file as a :class:`RouteTable`, decoded by ``engine``.
-
-    ``python``: netvet's own parser (exact, reports damage with byte offsets, knows SAFI and offsets);
-    ``fast``: the same parser with its hot loop in C (the same table, several times faster; pure Python
-    when the extension is not built); ``bgpdump``: Debian's bgpdump plus Polars; ``auto``: the fastest
-    available (fast when built, else bgpdump, else python).
-    """
-    if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})")
-    if engine == "auto":
-        engine = auto_engine()
-    if engine == "bgpdump":
-        return bgpdump_route_table(path)
-    if engine == "fast":
-        from .mrt_fast import read_route_table_fast
-
-        return read_route_table_fast(path)[0]
-    from .mrt import read_route_table
-
-    return read_route_table(path)[0]

@@ -1,0 +1,35 @@
+"""The attribute block caches the compiled engines share with the pure-Python parser (one cache, one rule)."""
+
+from __future__ import annotations
+
+
+class SharedCache(dict):
+    """The parser's RIB attribute block cache: ``len`` and ``clear`` also cover the blocks the C builder
+    decoded and caches itself, so that both together follow the parser's rule for its one cache."""
+
+    __slots__ = ("builder",)
+
+    def __len__(self) -> int:
+        return dict.__len__(self) + self.builder.cache_size
+
+    def clear(self) -> None:
+        dict.clear(self)
+        self.builder.clear_blocks()
+
+
+PENDING = object()  # an attribute block the C builder decoded; the parser parses it only if asked
+
+
+class LazyAttrCache(dict):
+    """The parser's BGP attribute cache (``MrtParser._attrs``), which the C builder fills with
+    :data:`PENDING` for the blocks it decodes itself: one cache, one rule, as in the python engine.
+    A pending block is parsed by the parser the first time the parser itself asks for it."""
+
+    __slots__ = ("parse",)
+
+    def get(self, key, default=None):
+        got = dict.get(self, key, default)
+        if got is PENDING:
+            got = self.parse(*key)
+            dict.__setitem__(self, key, got)
+        return got
