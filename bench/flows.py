@@ -38,7 +38,17 @@ Measured, each ``--runs`` times (medians quoted):
   the remote end, pyasn looks up each remote address (its API takes one address at a time), pandas
   groups by (ASN, hour).
 
-The last line is ``rows_per_s=<netvet median> peak_rss_mb=<max>``.
+* ``DuckDB`` anchor on every row, same Parquet: the IPASN prefixes netvet's index is built from, FLATTENED
+  in Python beforehand (not timed; cached beside the table) into disjoint 128-bit ranges (IPv4 at
+  ::ffff:0:0/96) labelled with the origin set of their longest matching prefix; one SQL query parses the
+  address text (IPv4 dotted, IPv6 with ``::``) to 128-bit keys, classes each end with netvet's built-in
+  internal/special ranges, keeps the records between an internal host and an external address, ASOF-joins
+  the remote key to the ranges (``remote >= start``, then ``remote <= stop``) and sums records and bytes per
+  origin set. The same per-party numbers are taken from netvet's aggregate (outbound and inbound cells of
+  routed parties) and must be identical; both ratios are printed (netvet vs pandas+pyasn, netvet vs DuckDB).
+
+The last line is ``rows_per_s=<netvet median> peak_rss_mb=<max> vs_duckdb=<DuckDB median s / netvet median s>
+duckdb_identical=<True|False>``.
 """
 
 from __future__ import annotations
@@ -186,7 +196,7 @@ def generate(path: Path, rows: int, layout: str = "text-dict") -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from netvet.flows import addresses
+    from netvet.readers.flowlogs import addresses
 
     addr_type = pa.binary(16) if layout == "binary16" else pa.string()
     schema = pa.schema([("src", addr_type), ("dst", addr_type), ("bytes", pa.uint64()),
@@ -230,9 +240,9 @@ def _measure_netvet(path: str, threads: int = 0) -> dict:
     from netvet.attribution.registry import Registry
     from netvet.flows import audit, engine, kernel
     from netvet.flows.attribution import FlowTables
-    from netvet.flows.inputs import ReadOptions
     from netvet.flows.units import Catalog, flow_context
     from netvet.pipeline import Context
+    from netvet.readers.flowlogs.base import ReadOptions
     from netvet.readers.ipasn import read_prefix_origins
 
     t0 = time.perf_counter()
@@ -248,10 +258,180 @@ def _measure_netvet(path: str, threads: int = 0) -> dict:
     wall = time.perf_counter() - t0
     stats = engine.finish(pln, merged)[0]
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"rows": stats.read, "seconds": wall, "setup_s": setup, "peak_rss_mb": rss,
+    return {"parties": _netvet_parties(merged, index), "rows": stats.read, "seconds": wall, "setup_s": setup,
+            "peak_rss_mb": rss,
             "attributed": stats.attributed, "unattributed": stats.unattributed, "skipped": stats.skipped,
             "units": len(classifier.results), "flagged": len(classifier.flagged()),
             "evaluations": classifier.evaluations, "host_rows": len(merged.hosts), "kernel": kernel.kernel_name()}
+
+
+def _netvet_parties(merged, index) -> list[list]:
+    """Per origin AS set (sorted ASNs, space separated): records and bytes of the records between an internal
+    host and a routed external address (netvet's outbound and inbound cells), sorted by set."""
+    from netvet.flows.attribution import CLASS_BITS, DNS_BITS, HOUR_BITS, INBOUND, KEY_OFFSET, OUTBOUND
+
+    c = merged.cells
+    cell = c["cell"].to_numpy()
+    key = ((cell >> (HOUR_BITS + CLASS_BITS)) >> DNS_BITS) - KEY_OFFSET
+    cls = cell & ((1 << CLASS_BITS) - 1)
+    keep = ((cls == OUTBOUND) | (cls == INBOUND)) & (key > 0)
+    keys, inv = np.unique(key[keep], return_inverse=True)
+    records = np.bincount(inv, weights=c["records"].to_numpy()[keep].astype(np.float64), minlength=len(keys))
+    nbytes = np.zeros(len(keys), np.uint64)
+    np.add.at(nbytes, inv, (c["to_bytes"].to_numpy() + c["from_bytes"].to_numpy())[keep])
+    pos, asn = index.expand_origins(keys)
+    sets: dict[int, list[int]] = {}
+    for i, a in zip(pos.tolist(), asn.tolist(), strict=True):
+        sets.setdefault(i, []).append(a)
+    out: dict[str, list[int]] = {}  # (3, 7) and (7, 3) are two origin sets of the index, one party here
+    for i, (r, b) in enumerate(zip(records.tolist(), nbytes.tolist(), strict=True)):
+        acc = out.setdefault(" ".join(map(str, sorted(sets[i]))), [0, 0])
+        acc[0] += int(r)
+        acc[1] += int(b)
+    return sorted([k, *v] for k, v in out.items())
+
+
+# --------------------------------------------------------------------------- DuckDB anchor
+# the internal and special ranges of netvet.flows.classes (INTERNAL_V4/V6, SPECIAL_V4/V6), on the 128-bit
+# key (IPv4 mapped to ::ffff:0:0/96) that the flattened prefix table uses
+_DUCK_MACROS = r"""
+CREATE MACRO v6groups(a) AS CASE WHEN contains(a, '::') THEN list_concat(list_concat(
+    CASE WHEN split_part(a, '::', 1) = '' THEN []::VARCHAR[] ELSE string_split(split_part(a, '::', 1), ':') END,
+    list_transform(range(8 - (CASE WHEN split_part(a, '::', 1) = '' THEN 0
+                                   ELSE len(string_split(split_part(a, '::', 1), ':')) END)
+                           - (CASE WHEN split_part(a, '::', 2) = '' THEN 0
+                                   ELSE len(string_split(split_part(a, '::', 2), ':')) END)), lambda x: '0')),
+    CASE WHEN split_part(a, '::', 2) = '' THEN []::VARCHAR[] ELSE string_split(split_part(a, '::', 2), ':') END)
+  ELSE string_split(a, ':') END;
+CREATE MACRO addr_key(a) AS CASE WHEN contains(a, ':')
+  THEN list_reduce(list_transform(v6groups(a), lambda g: ('0x' || g)::UHUGEINT), lambda acc, x: (acc << 16) | x)
+  ELSE (281470681743360::UHUGEINT
+        | list_reduce(list_transform(string_split(a, '.'), lambda x: x::UHUGEINT), lambda acc, x: acc * 256 + x))
+  END;
+CREATE MACRO addr_class(k) AS CASE
+  WHEN k >> 32 = 65535 THEN CASE
+    WHEN (k & 4294967295) >> 24 IN (10, 127) OR (k & 4294967295) >> 20 = 2753
+         OR (k & 4294967295) >> 16 IN (49320, 43518) OR (k & 4294967295) >> 22 = 401 THEN 1
+    WHEN (k & 4294967295) >> 24 = 0 OR (k & 4294967295) >> 28 >= 14 THEN 2
+    ELSE 0 END
+  WHEN k >> 121 = 126 OR k >> 118 IN (1018, 1019) OR k = 1 THEN 1
+  WHEN k = 0 OR k >> 120 = 255 THEN 2
+  ELSE 0 END;
+"""
+
+# two plans for the same answer; the faster is the anchor. per-row: every record's two addresses parsed and the
+# remote one ASOF-joined; distinct: each distinct address parsed, classed and ASOF-joined once, then hash-joined
+# back to the records (what netvet does with its address book)
+_DUCK_QUERIES = {
+    "per-row": """
+WITH f AS (SELECT addr_key(src) AS s, addr_key(dst) AS d, bytes FROM read_parquet('{path}')),
+c AS (SELECT s, d, bytes, addr_class(s) AS cs, addr_class(d) AS cd FROM f),
+r AS (SELECT CASE WHEN cs = 1 THEN d ELSE s END AS remote, bytes FROM c
+      WHERE (cs = 1 AND cd = 0) OR (cs = 0 AND cd = 1))
+SELECT p.label, count(*) AS records, sum(r.bytes)::UBIGINT AS bytes
+FROM r ASOF JOIN prefixes p ON r.remote >= p.start
+WHERE r.remote <= p.stop
+GROUP BY p.label ORDER BY p.label
+""",
+    "distinct": """
+WITH f AS (SELECT src, dst, bytes FROM read_parquet('{path}')),
+a AS (SELECT a, addr_key(a) AS k FROM (SELECT src AS a FROM f UNION SELECT dst FROM f)),
+lab AS (SELECT a.a, addr_class(a.k) AS cls, CASE WHEN a.k <= p.stop THEN p.label END AS label
+        FROM a ASOF LEFT JOIN prefixes p ON a.k >= p.start),
+r AS (SELECT CASE WHEN s.cls = 1 THEN d.label ELSE s.label END AS label, f.bytes
+      FROM f JOIN lab s ON f.src = s.a JOIN lab d ON f.dst = d.a
+      WHERE (s.cls = 1 AND d.cls = 0) OR (s.cls = 0 AND d.cls = 1))
+SELECT label, count(*) AS records, sum(bytes)::UBIGINT AS bytes FROM r WHERE label IS NOT NULL
+GROUP BY label ORDER BY label
+""",
+}
+
+
+def flat_prefixes() -> tuple[list[int], list[int], list[int], list[int], list[str]]:
+    """The prefixes of the same IPASN files as netvet's index (IPv4 and IPv6, both files; a prefix given twice
+    has the union of its origins), FLATTENED into disjoint ranges, each with the origin set of its longest
+    matching prefix: (start hi, start lo, stop hi, stop lo, label) columns, keys on 128 bits with IPv4 at
+    ::ffff:0:0/96, labels the sorted ASNs."""
+    import ipaddress
+
+    origins: dict[tuple[int, int], set[int]] = {}
+    for db in (V4_DB, V6_DB):
+        for pfx, asn in _ipasn_rows(db):
+            net = ipaddress.ip_network(pfx, strict=False)
+            if net.version == 4:
+                key = ((0xFFFF << 32) | int(net.network_address), 96 + net.prefixlen)
+            else:
+                key = (int(net.network_address), net.prefixlen)
+            origins.setdefault(key, set()).add(asn)
+    out: list[tuple[int, int, str]] = []
+    stack: list[tuple[int, str]] = []
+    cur = 0
+
+    def emit(a: int, b: int, label: str) -> None:
+        if a <= b:
+            out.append((a, b, label))
+
+    for (start, plen) in sorted(origins):  # a parent before its children
+        end = start + (1 << (128 - plen)) - 1
+        while stack and stack[-1][0] < start:
+            e, lab = stack.pop()
+            emit(cur, e, lab)
+            cur = e + 1
+        if stack:
+            emit(cur, start - 1, stack[-1][1])
+        cur = start
+        stack.append((end, " ".join(map(str, sorted(origins[(start, plen)])))))
+    while stack:
+        e, lab = stack.pop()
+        emit(cur, e, lab)
+        cur = e + 1
+    m = (1 << 64) - 1
+    return ([a >> 64 for a, _, _ in out], [a & m for a, _, _ in out], [b >> 64 for _, b, _ in out],
+            [b & m for _, b, _ in out], [lab for _, _, lab in out])
+
+
+def _measure_duckdb(path: str, threads: int = 0) -> dict:
+    import resource
+
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    t0 = time.perf_counter()
+    cache = Path(path).parent / "flat-prefixes.parquet"  # flattened once (about a minute in Python)
+    if cache.exists():
+        flat = pq.read_table(cache)
+    else:
+        sh, sl, eh, el, labels = flat_prefixes()
+        flat = pa.table({"sh": pa.array(sh, pa.uint64()), "sl": pa.array(sl, pa.uint64()),
+                         "eh": pa.array(eh, pa.uint64()), "el": pa.array(el, pa.uint64()), "label": labels})
+        pq.write_table(flat, cache)
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # stdout carries the result
+    if threads:
+        con.execute(f"SET threads = {threads}")
+    con.register("flat", flat)
+    con.execute("CREATE TABLE prefixes AS SELECT (sh::UHUGEINT << 64) | sl AS start, (eh::UHUGEINT << 64) | el "
+                "AS stop, label FROM flat ORDER BY start")
+    con.unregister("flat")
+    for stmt in _DUCK_MACROS.split(";"):
+        if stmt.strip():
+            con.execute(stmt)
+    setup = time.perf_counter() - t0
+    plans: dict[str, float] = {}
+    answers = {}
+    for plan, query in _DUCK_QUERIES.items():
+        t0 = time.perf_counter()
+        got = con.execute(query.format(path=path)).fetchall()
+        plans[plan] = time.perf_counter() - t0
+        answers[plan] = sorted([str(lab), int(r), int(b)] for lab, r, b in got)
+    best = min(plans, key=plans.get)
+    total = con.execute(f"SELECT count(*) FROM read_parquet('{path}')").fetchone()[0]
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"parties": answers[best], "plans_agree": all(v == answers[best] for v in answers.values()),
+            "plans": plans, "plan": best, "rows": int(total), "seconds": plans[best], "setup_s": setup,
+            "peak_rss_mb": rss, "ranges": flat.num_rows,
+            "duckdb": duckdb.__version__}
 
 
 def _measure_baseline(path: str, rows: int) -> dict:
@@ -342,6 +522,20 @@ def main() -> None:
           f"{base[0]['rows']:,} rows; peak RSS {max(r['peak_rss_mb'] for r in base):.0f} MB)")
     print(f"speed-up: {(r0['rows'] / med) / (base[0]['rows'] / bmed):.0f}x")
 
+    duck = [_child("duckdb", str(path), 0) for _ in range(args.runs)]
+    dmed = statistics.median(min(r["plans"].values()) for r in duck)
+    same = all(r["parties"] == x["parties"] and r["plans_agree"] for r in duck for x in runs)
+    d0 = duck[0]
+    print(f"DuckDB {d0['duckdb']} ASOF:  {d0['rows'] / dmed / 1e6:8.2f} M rows/s  (median {dmed:.2f} s of "
+          f"{[round(r['seconds'], 2) for r in duck]} on {d0['rows']:,} rows; peak RSS "
+          f"{max(r['peak_rss_mb'] for r in duck):.0f} MB; faster plan {d0['plan']!r}, per plan "
+          f"{ {k: [round(r['plans'][k], 2) for r in duck] for k in d0['plans']} } s; {d0['ranges']:,} flattened "
+          f"ranges, setup "
+          f"{d0['setup_s']:.1f} s not timed; {len(d0['parties']):,} parties, "
+          f"{'IDENTICAL to' if same else 'DIFFERENT from'} netvet's per-party records and bytes)")
+    print(f"ratios: netvet / pandas+pyasn {(r0['rows'] / med) / (base[0]['rows'] / bmed):.0f}x, "
+          f"netvet / DuckDB {dmed / med:.2f}x (same rows, same run)")
+
     if args.layout_rows:
         for layout in ("binary16", "text-plain"):
             lruns = [_child("netvet", str(table(layout, args.layout_rows)), 0) for _ in range(args.runs)]
@@ -349,7 +543,8 @@ def main() -> None:
             print(f"netvet, {layout} layout: {lruns[0]['rows'] / lmed / 1e6:8.2f} M rows/s  (median {lmed:.2f} s "
                   f"on {lruns[0]['rows']:,} rows; peak RSS {max(r['peak_rss_mb'] for r in lruns):.0f} MB; "
                   f"{LAYOUTS[layout]})")
-    print(f"rows_per_s={r0['rows'] / med:.0f} peak_rss_mb={rss:.0f}")
+    print(f"rows_per_s={r0['rows'] / med:.0f} peak_rss_mb={rss:.0f} vs_duckdb={dmed / med:.2f} "
+          f"duckdb_identical={same}")
 
 
 if __name__ == "__main__":

@@ -49,12 +49,13 @@ def main() -> None:
 
     from netvet.attribution.prefix_index import PrefixIndex
     from netvet.attribution.registry import Registry
-    from netvet.flows import _flowagg, audit, book, kernel, tables
+    from netvet.flows import _flowagg, audit, book, kernel
     from netvet.flows.attribution import FlowTables
-    from netvet.flows.inputs import ReadOptions
     from netvet.flows.units import Catalog, flow_context
     from netvet.model import ReadStats
     from netvet.pipeline import Context
+    from netvet.readers.flowlogs import tables
+    from netvet.readers.flowlogs.base import ReadOptions
     from netvet.readers.ipasn import read_prefix_origins
 
     index = PrefixIndex.from_tables([read_prefix_origins(bench.V4_DB), read_prefix_origins(bench.V6_DB)])
@@ -106,8 +107,9 @@ def main() -> None:
         t0 = time.process_time()
         batch = next(pf.iter_batches(batch_size=1 << 21, row_groups=[g], columns=names, use_threads=False))
         t1 = time.process_time()
-        chunk = tables.ParquetFlowTable._chunk(batch, cols, np.arange(row + 1, row + batch.num_rows + 1),
-                                               ReadStats(path, "parquet-flows"), ["src", "dst"])
+        reader = tables.ParquetFlowTable(books=book.current)
+        chunk = reader._chunk(batch, cols, np.arange(row + 1, row + batch.num_rows + 1),
+                              ReadStats(path, "parquet-flows"), ["src", "dst"])
         t2 = time.process_time()
         kernel.process_chunk(chunk, flow_tables, path, 0, hosts_for, classifier.classify, acc)
         t3 = time.process_time()

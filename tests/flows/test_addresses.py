@@ -8,7 +8,8 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from netvet.flows import addresses as A
+from netvet.flows import classes as C
+from netvet.readers.flowlogs import addresses as A
 
 EDGE = ["1.2.3.4", "01.2.3.4", "1.2.3.04", "256.1.1.1", "1.2.3", "1.2.3.4.5", "1..2.3", "a.b.c.d", "0.0.0.0",
         "255.255.255.255", " 1.2.3.4", "1.2.3.4 ", "::1", "2001:db8::1", "::ffff:1.2.3.4", "", None, "1.2.3.4/24",
@@ -67,22 +68,22 @@ def test_binary_integer_and_dictionary_columns():
 
 
 def test_classes():
-    values = {"10.1.2.3": A.INTERNAL, "172.16.0.1": A.INTERNAL, "172.32.0.1": A.EXTERNAL, "192.168.1.1": A.INTERNAL,
-              "100.64.0.1": A.INTERNAL, "100.127.255.255": A.INTERNAL, "100.128.0.1": A.EXTERNAL,
-              "127.0.0.1": A.INTERNAL, "169.254.1.1": A.INTERNAL, "8.8.8.8": A.EXTERNAL, "0.1.2.3": A.SPECIAL,
-              "224.0.0.1": A.SPECIAL, "239.1.1.1": A.SPECIAL, "255.255.255.255": A.SPECIAL, "240.0.0.1": A.SPECIAL,
-              "fd00::1": A.INTERNAL, "fc00::1": A.INTERNAL, "fe80::1": A.INTERNAL, "febf::1": A.INTERNAL,
-              "fec0::1": A.INTERNAL, "ff02::fb": A.SPECIAL, "::": A.SPECIAL, "::1": A.INTERNAL,
-              "::2": A.SPECIAL,  # IPv4-compatible ::0.0.0.2, in 0/8
-              "2001:db8::1": A.EXTERNAL, "203.0.113.5": A.EXTERNAL, "203.0.113.200": A.INTERNAL,
-              "2001:db8:1::1": A.INTERNAL}
+    values = {"10.1.2.3": C.INTERNAL, "172.16.0.1": C.INTERNAL, "172.32.0.1": C.EXTERNAL, "192.168.1.1": C.INTERNAL,
+              "100.64.0.1": C.INTERNAL, "100.127.255.255": C.INTERNAL, "100.128.0.1": C.EXTERNAL,
+              "127.0.0.1": C.INTERNAL, "169.254.1.1": C.INTERNAL, "8.8.8.8": C.EXTERNAL, "0.1.2.3": C.SPECIAL,
+              "224.0.0.1": C.SPECIAL, "239.1.1.1": C.SPECIAL, "255.255.255.255": C.SPECIAL, "240.0.0.1": C.SPECIAL,
+              "fd00::1": C.INTERNAL, "fc00::1": C.INTERNAL, "fe80::1": C.INTERNAL, "febf::1": C.INTERNAL,
+              "fec0::1": C.INTERNAL, "ff02::fb": C.SPECIAL, "::": C.SPECIAL, "::1": C.INTERNAL,
+              "::2": C.SPECIAL,  # IPv4-compatible ::0.0.0.2, in 0/8
+              "2001:db8::1": C.EXTERNAL, "203.0.113.5": C.EXTERNAL, "203.0.113.200": C.INTERNAL,
+              "2001:db8:1::1": C.INTERNAL}
     ok, hi, lo = A.from_strings(list(values))
     user = [A.parse_range("203.0.113.128/25"), A.parse_range("2001:db8:1::/48")]
-    got = A.AddressClasses.build(user).classify(hi, lo)
+    got = C.AddressClasses.build(user).classify(hi, lo)
     assert dict(zip(values, got.tolist(), strict=True)) == {k: int(v) for k, v in values.items()}
 
 
 def test_nat64_is_looked_up_as_the_ipv4_address_it_carries():
     ok, hi, lo = A.from_strings(["64:ff9b::c000:20a", "2001:db8::1"])
-    hi2, lo2 = A.unmap_nat64(hi, lo)
+    hi2, lo2 = C.unmap_nat64(hi, lo)
     assert A.to_text(hi2, lo2) == ["192.0.2.10", "2001:db8::1"]

@@ -12,8 +12,8 @@ import pytest
 
 from netvet.attribution.registry import Registry
 from netvet.flows import audit
-from netvet.flows.inputs import ReadOptions
 from netvet.pipeline import Context
+from netvet.readers.flowlogs.base import ReadOptions
 from tests.flows.helpers import FLOWS, fixture_sources
 
 

@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 
 from netvet.attribution.registry import Registry
-from netvet.flows import addresses, cloud, sources
+from netvet.flows import cloud, sources
 from netvet.flows.attribution import FlowTables, decode_unit, lookup
 from netvet.flows.dns import DnsIndex, domain_entity
-from netvet.flows.records import DnsChunk
 from netvet.model import InputError
+from netvet.readers.flowlogs import addresses
+from netvet.readers.flowlogs.records import DnsChunk
 from tests.flows.helpers import CLOUD, FLOWS, fixture_sources
 
 

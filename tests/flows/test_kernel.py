@@ -10,11 +10,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from netvet.attribution.registry import Registry
-from netvet.flows import addresses, cloud, kernel
+from netvet.flows import cloud, kernel
 from netvet.flows.aggregate import merge
 from netvet.flows.attribution import FlowTables
 from netvet.flows.dns import DnsIndex
-from netvet.flows.records import NO_TIME, Coded, DnsChunk, FlowChunk
+from netvet.readers.flowlogs import addresses
+from netvet.readers.flowlogs.records import NO_TIME, Coded, DnsChunk, FlowChunk
 from tests.flows.helpers import FLOWS, fixture_sources
 from tests.flows.test_audit import run
 
@@ -199,8 +200,8 @@ def test_the_binary_book_gives_an_id_per_value():
 @needs_c
 def test_chunks_of_a_parquet_file_refer_to_one_book(tmp_path):
     from netvet.flows import engine
-    from netvet.flows.inputs import ReadOptions
     from netvet.model import ReadStats
+    from netvet.readers.flowlogs.base import ReadOptions
 
     bad = _dictionary_parquet(tmp_path / "d.parquet", 9000, np.random.default_rng(5))
     pln = engine.plan([tmp_path / "d.parquet"], ReadOptions())
@@ -276,8 +277,9 @@ def test_a_value_too_long_to_be_an_address_is_a_bad_row(registry, tmp_path):
 
 
 def test_reports_quote_at_most_60_characters_of_a_bad_value(registry, tmp_path):
-    from netvet.flows import audit, problems
+    from netvet.flows import audit
     from netvet.pipeline import Context
+    from netvet.readers.flowlogs import problems
 
     (tmp_path / "f.csv").write_text("src,dst,bytes\n" + "9" * 100 + ",192.0.2.1,5\n10.0.0.1,192.0.2.1,5\n")
     res = audit.run([str(tmp_path / "f.csv")], Context.build(["clean-network"], registry), fixture_sources())
@@ -365,8 +367,8 @@ def test_an_accumulator_keeps_host_rows_by_book_id_across_books(tmp_path):
     from netvet.flows import book as _book
     from netvet.flows import engine
     from netvet.flows.aggregate import Partial
-    from netvet.flows.inputs import ReadOptions
     from netvet.model import ReadStats
+    from netvet.readers.flowlogs.base import ReadOptions
 
     _book.reset()
     _dictionary_parquet(tmp_path / "d.parquet", 9000, np.random.default_rng(5))
@@ -400,7 +402,7 @@ def test_reading_parquet_flows_does_not_import_pandas(tmp_path):
 import sys
 from netvet.flows import engine
 from netvet.flows.attribution import FlowTables
-from netvet.flows.inputs import ReadOptions
+from netvet.readers.flowlogs.base import ReadOptions
 pln = engine.plan([{str(tmp_path / "d.parquet")!r}], ReadOptions())
 merged = engine.run_single(pln, FlowTables(), None, threads=2)
 assert len(merged.cells) > 0

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from netvet.flows import inputs, problems
-from netvet.flows.addresses import to_text
-from netvet.flows.inputs import ReadOptions
-from netvet.flows.records import FlowChunk, iso_time
+from netvet.flows import engine
 from netvet.model import ReadStats
+from netvet.readers.flowlogs import problems
+from netvet.readers.flowlogs.addresses import to_text
+from netvet.readers.flowlogs.base import ReadOptions
+from netvet.readers.flowlogs.records import FlowChunk, iso_time
 from tests.conftest import system_file
 from tests.flows import netflow_packets as nf
 
@@ -54,11 +55,11 @@ def capture(tmp_path: Path, packets: list[bytes]) -> Path:
 
 
 def read(path: Path):
-    f = inputs.detect(path)
-    stats = ReadStats(str(path), f.name)
-    chunks = [c for part in f.parts(path, ReadOptions()) for c in f.read(part, stats)]
+    f = engine.detect(path)
+    stats = ReadStats(str(path), f.format)
+    chunks = [c for part in f.parts(path, ReadOptions()) for c in f.read_part(part, stats)]
     problems.finish(stats)
-    return f.name, FlowChunk.concat(chunks), stats
+    return f.format, FlowChunk.concat(chunks), stats
 
 
 @pytest.fixture(autouse=True)

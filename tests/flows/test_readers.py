@@ -13,24 +13,25 @@ import pyarrow.parquet as pq
 import pytest
 import zstandard
 
-from netvet.flows import inputs, problems
-from netvet.flows.addresses import to_text
-from netvet.flows.inputs import ReadOptions
-from netvet.flows.records import NO_TIME, FlowChunk, iso_time
+from netvet.flows import engine
 from netvet.model import InputError, ReadStats
+from netvet.readers.flowlogs import problems
+from netvet.readers.flowlogs.addresses import to_text
+from netvet.readers.flowlogs.base import ReadOptions
+from netvet.readers.flowlogs.records import NO_TIME, FlowChunk, iso_time
 from tests.conftest import shared_file
 from tests.flows.helpers import FLOWS
 
 
 def read(path: Path, fmt: str | None = None, mapping: dict | None = None):
-    f = inputs.detect(path, fmt)
-    stats = ReadStats(str(path), f.name)
+    f = engine.detect(path, fmt)
+    stats = ReadStats(str(path), f.format)
     opts = ReadOptions(mapping=tuple(sorted((mapping or {}).items())), chunk_rows=4096)
-    out = [c for part in f.parts(path, opts) for c in f.read(part, stats)]
+    out = [c for part in f.parts(path, opts) for c in f.read_part(part, stats)]
     problems.finish(stats)
     if f.kind == "dns":
-        return f.name, out, stats
-    return f.name, FlowChunk.concat(out), stats
+        return f.format, out, stats
+    return f.format, FlowChunk.concat(out), stats
 
 
 def issues(stats: ReadStats) -> list[tuple[int | None, str, str]]:
@@ -223,12 +224,12 @@ def test_parquet_parts_split_at_row_groups_read_the_same_rows(tmp_path):
     n = 10
     path = _table(tmp_path, [f"10.0.0.{i}" for i in range(n)], [f"192.0.2.{i}" if i != 4 else "x" for i in range(n)],
                   octets=np.arange(n, dtype=np.uint64), first=np.arange(n, dtype=np.int64) + 1_700_000_000)
-    f = inputs.detect(path)
+    f = engine.detect(path)
     opts = ReadOptions(mapping=(("bytes", "octets"),), chunk_rows=2, part_rows=4)
     parts = f.parts(path, opts)
     assert [(p.row_groups, p.first_row, p.rows) for p in parts] == [((0,), 0, 3), ((1,), 3, 3), ((2, 3), 6, 4)]
-    stats = ReadStats(str(path), f.name)
-    chunks = [c for p in parts for c in f.read(p, stats)]
+    stats = ReadStats(str(path), f.format)
+    chunks = [c for p in parts for c in f.read_part(p, stats)]
     got = FlowChunk.concat(chunks)
     assert (stats.read, stats.malformed) == (10, 1)
     assert issues(stats) == [(5, "error", "bad dstaddr value 'x'")]
@@ -249,11 +250,14 @@ def test_parquet_with_polars_strings_and_unmapped_columns(tmp_path):
 def test_unknown_and_unreadable_inputs(tmp_path):
     (tmp_path / "x.txt").write_text("hello\nworld\n")
     with pytest.raises(InputError, match="not a flow or DNS log"):
-        inputs.detect(tmp_path / "x.txt")
+        engine.detect(tmp_path / "x.txt")
     with pytest.raises(InputError, match="file not found"):
-        inputs.detect(tmp_path / "missing.log")
-    with pytest.raises(InputError, match="unknown flow format"):
-        inputs.detect(FLOWS / "conn.log", "pcap")
+        engine.detect(tmp_path / "missing.log")
+    flow_formats = r"\(known: aws-vpc, csv-flows, nfcapd, nfdump-csv, parquet-flows, zeek-conn, zeek-dns\)"
+    with pytest.raises(InputError, match="unknown format 'pcap' " + flow_formats):
+        engine.detect(FLOWS / "conn.log", "pcap")
+    with pytest.raises(InputError, match="unknown format 'flows' " + flow_formats):  # yields observations
+        engine.detect(FLOWS / "conn.log", "flows")
     bad = tmp_path / "bad.parquet"
     bad.write_bytes(b"PAR1" + b"\x00" * 20)
     with pytest.raises(InputError, match="cannot read Parquet"):
@@ -268,6 +272,6 @@ def test_zeek_other_logs_are_not_flow_logs(tmp_path):
     text = text.replace("orig_ip_bytes", "request_body_len").replace("conn_state", "method")
     (tmp_path / "http.log").write_text(text)
     with pytest.raises(InputError, match="not a flow or DNS log"):
-        inputs.detect(tmp_path / "http.log")
+        engine.detect(tmp_path / "http.log")
     shutil.copy(FLOWS / "conn.log", tmp_path / "c.log")
-    assert inputs.detect(tmp_path / "c.log").name == "zeek-conn"
+    assert engine.detect(tmp_path / "c.log").format == "zeek-conn"

@@ -1,4 +1,4 @@
-"""Each flow-log format read directly (``netvet.flows.inputs.FORMATS``): no exception but InputError, and
+"""Each flow-log reader (capability ``flow-batches``) read directly: no exception but InputError, and
 ``records yielded + malformed + skipped == read`` (the flow readers' unit is the record: one line or row)."""
 
 from __future__ import annotations
@@ -10,8 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from netvet.flows import inputs, problems
+from netvet.flows import engine
 from netvet.model import ReadStats
+from netvet.readers.base import sniff_order
+from netvet.readers.flowlogs import FLOW_BATCHES, problems
+from netvet.readers.flowlogs.base import ReadOptions
 from tests.conftest import FIXTURES
 from tests.fuzz.mutations import (
     Seed,
@@ -24,8 +27,6 @@ from tests.fuzz.mutations import (
     ops_strategy,
 )
 from tests.fuzz.seeds import KNOWN_FAILURES
-
-inputs.load_all()
 
 FLOW_SEEDS = {
     "zeek-conn": (("inputs/flows/zeek_teredo_conn.log", "inputs/flows/zeek_mac-logging_conn2.log"),
@@ -62,7 +63,8 @@ def _records(chunks) -> int:
 
 
 def test_every_flow_format_is_fuzzed():
-    assert set(inputs.FORMATS) - {"nfcapd"} <= set(FLOW_SEEDS), "a new flow format needs seeds here"
+    flow_formats = {cls.format for cls in sniff_order(FLOW_BATCHES)}
+    assert flow_formats - {"nfcapd"} <= set(FLOW_SEEDS), "a new flow format needs seeds here"
 
 
 FORMATS = [pytest.param(f, marks=pytest.mark.xfail(strict=False, reason=KNOWN_FAILURES["flows"]))
@@ -74,8 +76,8 @@ def test_flow_format_survives_mutated_input(fmt, fuzz_dir):
     shared, fixtures = FLOW_SEEDS[fmt]
     seeds = [_parquet_seed()] if fmt == "parquet-flows" else load_seeds(shared, fixtures)
     target = Target(fuzz_dir / f"flow-{fmt}", "input")
-    reader = inputs.FORMATS[fmt]()
-    options = inputs.ReadOptions(mapping=MAPPING if fmt in ("csv-flows", "parquet-flows") else (), chunk_rows=64)
+    reader = engine.reader_of(fmt)
+    options = ReadOptions(mapping=MAPPING if fmt in ("csv-flows", "parquet-flows") else (), chunk_rows=64)
     accepted = []
 
     @fuzz_settings(25)
@@ -87,7 +89,7 @@ def test_flow_format_survives_mutated_input(fmt, fuzz_dir):
         def read_all() -> int:
             n = 0
             for part in reader.parts(path, options):
-                n += _records(reader.read(part, stats))
+                n += _records(reader.read_part(part, stats))
             return n
 
         n = guarded(read_all)

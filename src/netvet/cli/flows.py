@@ -7,7 +7,18 @@ from pathlib import Path
 
 import typer
 
-from .common import EXIT_INPUT, FAIL_ON_HELP, FailOn, console_err, emit, exit_code_for, require_extra, usage_error
+from .common import (
+    EXIT_INPUT,
+    FAIL_ON_HELP,
+    FailOn,
+    compiled_cache,
+    console_err,
+    emit,
+    exit_code_for,
+    load_id_registries,
+    require_extra,
+    usage_error,
+)
 
 flows_app = typer.Typer(rich_markup_mode=None,
     name="flows",
@@ -80,9 +91,10 @@ def audit(
         require_extra("distributed", "dask")
     from ..attribution.registry import Registry
     from ..flows import audit as flow_audit
-    from ..flows import mapping, sources
-    from ..flows.inputs import ReadOptions
+    from ..flows import sources
     from ..pipeline import Context
+    from ..readers.flowlogs import mapping
+    from ..readers.flowlogs.base import ReadOptions
     from .audit import parse_date
 
     if chunk_rows < 1000:
@@ -94,8 +106,10 @@ def audit(
     if scheduler and engine != Engine.dask:
         raise usage_error("--scheduler needs --engine dask")
     when = parse_date(on)
-    registry = Registry.load(registry_dir)
-    ctx = Context.build(policy or ["clean-network"], registry, when)
+    registry = Registry.load(registry_dir, compiled_cache())
+    macs, pens, used = load_id_registries(None, None)  # the MAC index read from disk, not parsed
+    ctx = Context.build(policy or ["clean-network"], registry, when, macs=macs, pens=pens)
+    ctx.datasets = used + ctx.datasets
     src = sources.load(asn_db, as_names, cloud_ranges, internal)
     options = ReadOptions(mapping=tuple(sorted(colmap.items())), chunk_rows=chunk_rows)
     result = flow_audit.run(list(inputs), ctx, src, options=options, input_format=input_format,

@@ -1,14 +1,10 @@
 """Traffic evidence: flow and DNS logs, attributed to ASes, clouds and entities, aggregated for policy exposure.
 
-Modules, bottom up:
+The flow and DNS log formats are readers (capability ``flow-batches``) in :mod:`netvet.readers.flowlogs`, with
+their parsing helpers (addresses, records, text, problems, column mapping). Modules here, bottom up:
 
-* :mod:`.addresses` — endpoint addresses as 128-bit integer pairs; vectorised parsing and classes
-  (internal / special / external);
-* :mod:`.records` — the columnar chunks readers yield; :mod:`.text`, :mod:`.problems`, :mod:`.mapping`
-  — shared parsing, bad-record bookkeeping, column names;
-* :mod:`.inputs` — format detection and partitioning; readers :mod:`.zeek` (conn, dns; TSV and JSON),
-  :mod:`.vpc` (AWS VPC Flow Logs), :mod:`.nfdump` (nfdump CSV, nfcapd files), :mod:`.tables` (CSV and
-  Parquet flow tables);
+* :mod:`.classes` — internal / special / external address classes; :mod:`.book` — the run's address books,
+  handed to the readers (their ``books`` option);
 * :mod:`.cloud` — published cloud IP ranges; :mod:`.dns` — names tied to addresses by DNS answers;
   :mod:`.sources` — loading the attribution data (explicit files or ``netvet data`` datasets);
 * :mod:`.attribution` — remote endpoint -> origin AS set / cloud range / DNS entities, vectorised;

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from . import addresses
+from ..readers.flowlogs.records import HOUR_US, NO_TIME, FlowChunk
+from . import classes
 from .attribution import (
     CLASS_BITS,
     HOUR_BITS,
@@ -43,7 +44,6 @@ from .attribution import (
     encode_cell,
     lookup,
 )
-from .records import HOUR_US, NO_TIME, FlowChunk
 
 SUMS = ("records", "flows", "to_bytes", "from_bytes", "to_packets", "from_packets")
 _T_MAX = np.iinfo(np.int64).max
@@ -152,14 +152,14 @@ def process_numpy(chunk: FlowChunk, tables: FlowTables, file: str, file_index: i
         p.files[file] = [0, 0, 0]
         return p
     src_hi, src_lo, dst_hi, dst_lo = chunk.src_hi, chunk.src_lo, chunk.dst_hi, chunk.dst_lo
-    src_hi, src_lo = addresses.unmap_nat64(src_hi, src_lo)
-    dst_hi, dst_lo = addresses.unmap_nat64(dst_hi, dst_lo)
+    src_hi, src_lo = classes.unmap_nat64(src_hi, src_lo)
+    dst_hi, dst_lo = classes.unmap_nat64(dst_hi, dst_lo)
     cs = tables.classes.classify(src_hi, src_lo)
     cd = tables.classes.classify(dst_hi, dst_lo)
-    s_ext = cs == addresses.EXTERNAL
-    d_ext = cd == addresses.EXTERNAL
-    s_int = cs == addresses.INTERNAL
-    d_int = cd == addresses.INTERNAL
+    s_ext = cs == classes.EXTERNAL
+    d_ext = cd == classes.EXTERNAL
+    s_int = cs == classes.INTERNAL
+    d_int = cd == classes.INTERNAL
     rsrc = s_ext & ~d_ext  # the remote party is the source
     has_remote = s_ext | d_ext
     transit = s_ext & d_ext

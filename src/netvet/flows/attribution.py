@@ -16,7 +16,8 @@ traffic, broadcast, multicast) none. :func:`lookup` answers, vectorised, for rem
   with the DNS group. Units are what the policy engine classifies, once each.
 
 Route answers go through a small per-thread cache keyed by the full address (flows repeat the same
-remote addresses heavily), so only addresses not seen recently reach the prefix index.
+remote addresses heavily), so only addresses not seen recently reach the prefix index; it lives on the run's
+:class:`FlowTables` (:class:`RunCaches`), not in the module.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..attribution.prefix_index import PrefixIndex
-from . import addresses
+from . import classes
 from .cloud import CloudIndex, _lookup_mixed
 from .dns import DnsIndex
 
@@ -73,15 +74,32 @@ def decode_cells(cell: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return unit, np.where(code == 0, NO_HOUR, code - 1), cls
 
 
+class RunCaches:
+    """What the attribution of one run keeps between chunks, on its :class:`FlowTables` (so that it lives as long
+    as the run's tables, never longer): each worker thread's route cache (and its last chunk's cell count), and
+    the kernel's entry caches of the
+    run's address books (``kernel.EntryCache``, the most recently used first, under ``lock``). A pickled copy
+    (a Dask worker's) starts empty."""
+
+    def __init__(self) -> None:
+        self.route = _RouteCache()
+        self.lock = threading.Lock()
+        self.entries: list = []
+
+    def __reduce__(self):
+        return (RunCaches, ())
+
+
 @dataclass
 class FlowTables:
-    """Everything the per-chunk attribution needs; picklable."""
+    """Everything the per-chunk attribution needs; picklable (``caches`` travel empty)."""
 
     routes: PrefixIndex | None = None
     cloud: CloudIndex = field(default_factory=lambda: CloudIndex.build([]))
     dns: DnsIndex = field(default_factory=DnsIndex.empty)
     internal: tuple[tuple[int, int, int], ...] = ()
-    classes: addresses.AddressClasses | None = None
+    classes: classes.AddressClasses | None = None
+    caches: RunCaches = field(default_factory=lambda: RunCaches(), repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if len(self.dns.groups) >= 1 << DNS_BITS:
@@ -89,7 +107,7 @@ class FlowTables:
         if len(self.cloud.providers) >= KEY_OFFSET:
             raise ValueError(f"{len(self.cloud.providers)} cloud providers; at most {KEY_OFFSET - 1} supported")
         if self.classes is None:
-            self.classes = addresses.AddressClasses.build(self.internal)
+            self.classes = classes.AddressClasses.build(self.internal)
 
     @property
     def key_space(self) -> int:
@@ -125,6 +143,7 @@ class _RouteCache(threading.local):
 
     def __init__(self) -> None:
         self.routes = None
+        self.last_cells = 0  # cells of this thread's last chunk (kernel.process_chunk: the next table's size)
 
     def reset(self, routes) -> None:
         size = 1 << CACHE_BITS
@@ -136,13 +155,10 @@ class _RouteCache(threading.local):
         self.plen = np.zeros(size, np.int16)
 
 
-_CACHE = _RouteCache()
 
-
-def _routes_cached(routes, hi: np.ndarray, lo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _routes_cached(c: _RouteCache, routes, hi: np.ndarray, lo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(set id, length in IPv6 terms) of each address, as :func:`.cloud._lookup_mixed`, through the
-    thread's cache: only the addresses not cached are looked up in the prefix index."""
-    c = _CACHE
+    thread's cache ``c`` (the run's): only the addresses not cached are looked up in the prefix index."""
     if c.routes is not routes:
         c.reset(routes)
     slot = ((hi * _MUL_HI) ^ (lo * _MUL_LO)) >> np.uint64(64 - CACHE_BITS)
@@ -170,7 +186,7 @@ def lookup(tables: FlowTables, hi: np.ndarray, lo: np.ndarray) -> Remote:
     """Attribute remote addresses (see the module docstring)."""
     n = len(hi)
     if tables.routes is not None:
-        route_set, route_len = _routes_cached(tables.routes, hi, lo)
+        route_set, route_len = _routes_cached(tables.caches.route, tables.routes, hi, lo)
     else:
         route_set = np.zeros(n, np.int64)
         route_len = np.full(n, -1, np.int16)

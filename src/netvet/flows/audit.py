@@ -39,14 +39,14 @@ from ..model import (
 )
 from ..pipeline import Context, report_for
 from ..policies.evaluator import Evaluator, finding_entity, finding_reasons
+from ..readers.flowlogs.addresses import to_text
+from ..readers.flowlogs.base import ReadOptions
+from ..readers.flowlogs.records import HOUR_US, iso_time
 from . import engine, sources
-from .addresses import to_text
 from .aggregate import SUMS, Partial, class_totals, unit_cells
 from .attribution import NO_HOUR, FlowTables
 from .cloud import CloudIndex
-from .inputs import ReadOptions
 from .kernel import kernel_name
-from .records import HOUR_US, iso_time
 from .units import Catalog, flow_context
 
 FLAGGED = (Verdict.FAIL, Verdict.REVIEW)

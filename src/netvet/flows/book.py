@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..readers.flowlogs import addresses
 from ..util.ipvec import arrow_rows
-from . import addresses
 
 try:
     from . import _flowagg

@@ -29,7 +29,7 @@ import numpy as np
 from ..attribution.prefix_index import PrefixIndex
 from ..model import InputError, ReadStats
 from ..readers.base import open_input
-from . import addresses
+from ..readers.flowlogs import addresses
 
 # provider id -> (name used to find the entity in the registry, display name)
 PROVIDERS = {

@@ -21,10 +21,10 @@ import os
 import numpy as np
 
 from ..model import InputError, ReadStats
+from ..readers.flowlogs.base import Part
 from .aggregate import Partial, merge
 from .attribution import FlowTables
 from .engine import COMPACT_ROWS, Classifier, Plan, combine_stats, hosts_needed, read_part
-from .inputs import Part
 from .kernel import process_chunk
 
 
@@ -62,26 +62,34 @@ def _drop_passed(p: Partial, classifier: Classifier) -> Partial:
     return p
 
 
+def open_client(scheduler: str | None = None, workers: int | None = None, processes: bool | None = None,
+                host: str | None = None):
+    """(client, cluster): a client of the scheduler at ``scheduler``, or of a new LocalCluster (``workers``
+    single-threaded workers, on ``host`` when given) that the caller closes after the client."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise InputError("--engine dask", "the Dask engine needs the 'dask[distributed]' package: "
+                         "python3 -m pip install 'netvet[dask]'") from None
+
+    if scheduler:
+        try:
+            return Client(scheduler, timeout="30s"), None
+        except OSError as exc:
+            raise InputError(scheduler, f"cannot reach the Dask scheduler: {exc}") from None
+    n = workers or min(4, os.cpu_count() or 1)
+    extra = {"host": host} if host else {}
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes if processes is not None else True,
+                           dashboard_address=":0", silence_logs=40, **extra)
+    return Client(cluster), cluster
+
+
 def run_dask(pln: Plan, tables: FlowTables, classifier: Classifier, scheduler: str | None = None,
              workers: int | None = None, processes: bool | None = None) -> tuple[Partial, dict]:
     """Aggregate every flow part on a Dask cluster (``scheduler`` address, or a LocalCluster)."""
-    try:
-        from dask.distributed import Client, LocalCluster, wait
-    except ImportError:
-        raise InputError("--engine dask", "the Dask engine needs the 'dask[distributed]' package") from None
+    from dask.distributed import wait
 
-    cluster = None
-    if scheduler:
-        try:
-            client = Client(scheduler, timeout="30s")
-        except OSError as exc:
-            raise InputError(scheduler, f"cannot reach the Dask scheduler: {exc}") from None
-    else:
-        n = workers or min(4, os.cpu_count() or 1)
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1,
-                               processes=processes if processes is not None else True,
-                               dashboard_address=":0", silence_logs=40)
-        client = Client(cluster)
+    client, cluster = open_client(scheduler, workers, processes)
     try:
         nthreads = sum(client.nthreads().values()) or 1
         tables_f = client.scatter(tables, broadcast=True, hash=False)

@@ -16,9 +16,9 @@ import polars as pl
 
 from ..attribution.prefix_index import PrefixIndex
 from ..model import ReadStats
-from . import addresses
+from ..readers.flowlogs import addresses
+from ..readers.flowlogs.records import DnsChunk
 from .cloud import _lookup_mixed
-from .records import DnsChunk
 
 MAX_NAMES = 5  # names kept per address for reports
 

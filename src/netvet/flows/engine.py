@@ -24,14 +24,17 @@ from typing import Protocol
 
 import numpy as np
 
+from .. import readers
 from ..model import InputError, ReadStats
-from . import book, inputs, problems
+from ..readers import flowlogs  # noqa: F401 - registers the flow-log readers
+from ..readers.flowlogs import problems
+from ..readers.flowlogs.base import FlowLogReader, Part, ReadOptions
+from ..readers.flowlogs.records import DnsChunk
+from . import book
 from .aggregate import Partial, merge
 from .attribution import FlowTables
 from .dns import DnsIndex
-from .inputs import Part, ReadOptions
 from .kernel import CellAccumulator, process_chunk, use_c
-from .records import DnsChunk
 
 COMPACT_ROWS = 2_000_000  # merge accumulated partials when they hold this many rows
 
@@ -70,11 +73,11 @@ def plan(paths: Iterable[str | Path], options: ReadOptions, fmt: str | None = No
         path = Path(p)
         if not path.exists():
             raise InputError(str(p), "file not found")
-        f = inputs.detect(path, fmt if p in flow_list else None)
+        f = detect(path, fmt if p in flow_list else None)
         name = str(p)
         if name in pl_.stats:
             continue
-        pl_.stats[name] = ReadStats(name, f.name)
+        pl_.stats[name] = ReadStats(name, f.format)
         parts = f.parts(path, options)
         if f.kind == "dns":
             pl_.dns_parts.extend(parts)
@@ -87,18 +90,26 @@ def plan(paths: Iterable[str | Path], options: ReadOptions, fmt: str | None = No
 def read_dns(parts: list[Part], stats: dict[str, ReadStats], domains: dict[str, str]) -> DnsIndex:
     """Read every DNS log and index its answers (DNS logs are read on this machine, first)."""
     chunks: list[DnsChunk] = []
-    inputs.load_all()
     for part in parts:
-        f = inputs.FORMATS[part.format]()
-        for c in f.read(part, stats[part.path]):
+        for c in reader_of(part.format).read_part(part, stats[part.path]):
             c.file = part.path
             chunks.append(c)
     return DnsIndex.build(chunks, domains, stats)
 
 
+def detect(path: str | Path, fmt: str | None = None) -> FlowLogReader:
+    """The flow-log reader of ``path`` (``fmt`` names it; else sniffed among the readers that yield flow batches),
+    given this process's address books. Unknown input raises InputError."""
+    return readers.detect(path, fmt, {"books": book.current}, yields=flowlogs.FLOW_BATCHES)
+
+
+def reader_of(fmt: str) -> FlowLogReader:
+    """The flow-log reader named ``fmt`` (a ``Part``'s format), given this process's address books."""
+    return readers.READERS[fmt](books=book.current)
+
+
 def read_part(part: Part, stats: ReadStats) -> Iterator:
-    inputs.load_all()
-    return inputs.FORMATS[part.format]().read(part, stats)
+    return reader_of(part.format).read_part(part, stats)
 
 
 def _prefetch(it: Iterator, pool: ThreadPoolExecutor) -> Iterator:
@@ -184,8 +195,7 @@ def _run_single(pln: Plan, tables: FlowTables, classifier: Classifier | None,
         return process_chunk(chunk, tables, part.path, index, hosts_for if classifier else None,
                              on_units if classifier else None, cells)
 
-    inputs.load_all()
-    pieces = [piece for part in pln.flow_parts for piece in inputs.FORMATS[part.format]().split(part)]
+    pieces = [piece for part in pln.flow_parts for piece in reader_of(part.format).split(part)]
     if threads > 1 and len(pieces) >= threads:
         part_stats: list[ReadStats | None] = [None] * len(pieces)
         counter = iter(range(len(pieces)))

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from . import addresses
+from ..readers.flowlogs.records import HOUR_US, Coded, FlowChunk
+from . import classes as addr_classes
 from .aggregate import _CLASS_OF, _SCHEMAS, KEYS, SUMS, Partial, _merge_aggs, process_numpy
 from .attribution import CLASS_BITS, HOUR_BITS, NO_UNIT, TRANSIT_SRC, FlowTables, lookup
 from .book import Grow
-from .records import HOUR_US, Coded, FlowChunk
 
 try:
     from . import _flowagg
@@ -32,13 +32,6 @@ except ImportError:  # no C compiler at install time: the NumPy engine does the 
 
 HAVE_C = _flowagg is not None
 NEED_HOSTS, EVIDENCE = 1, 2
-
-
-class _LastCells(threading.local):
-    n = 0  # cells of this thread's last chunk: the next table starts that big
-
-
-_LAST_CELLS = _LastCells()
 
 
 def use_c() -> bool:
@@ -62,7 +55,7 @@ class Entries:
 
     hi: np.ndarray
     lo: np.ndarray
-    cls: np.ndarray  # uint8: addresses.EXTERNAL / INTERNAL / SPECIAL
+    cls: np.ndarray  # uint8: addr_classes.EXTERNAL / INTERNAL / SPECIAL
     unit: np.ndarray  # int64, the unit of external entries (NO_UNIT elsewhere)
     resolved: np.ndarray  # uint8: 1 where a route or cloud range covers an external entry
     packed: np.ndarray  # int64: unit << 5 | resolved << 2 | class (the compiled pass reads one word per entry)
@@ -70,9 +63,9 @@ class Entries:
 
     @classmethod
     def build(cls, tables: FlowTables, hi: np.ndarray, lo: np.ndarray) -> Entries:
-        hi, lo = addresses.unmap_nat64(hi, lo)
+        hi, lo = addr_classes.unmap_nat64(hi, lo)
         classes = tables.classes.classify(hi, lo).astype(np.uint8, copy=False)
-        ext = np.flatnonzero(classes == addresses.EXTERNAL)
+        ext = np.flatnonzero(classes == addr_classes.EXTERNAL)
         remote = lookup(tables, hi[ext], lo[ext])
         unit = np.full(len(hi), NO_UNIT, np.int64)
         unit[ext] = remote.unit
@@ -94,7 +87,7 @@ class Entries:
     def flags(self, need: np.ndarray | None) -> np.ndarray:
         """Per entry: NEED_HOSTS where it is external and its unit is in ``need`` (sorted; None: every
         unit), EVIDENCE where a DNS answer or a cloud range decided it."""
-        ext = self.cls == addresses.EXTERNAL
+        ext = self.cls == addr_classes.EXTERNAL
         if need is None:
             needed = ext
         elif len(need):
@@ -171,21 +164,18 @@ def _slice(e: Entries, a: int, b: int) -> Entries:
     return Entries(e.hi[a:b], e.lo[a:b], e.cls[a:b], e.unit[a:b], e.resolved[a:b], e.packed[a:b], ev)
 
 
-_CACHES: list[EntryCache] = []  # the most recently used first
-_CACHE_LOCK = threading.Lock()
-
-
 def _entries(tables: FlowTables, coded: Coded) -> tuple[Entries, EntryCache | None]:
     """Entries of a side, and the run's cache they come from when the codes are address-book ids (else
-    built for this chunk, without a cache)."""
+    built for this chunk, without a cache). The caches live on the run's tables (``FlowTables.caches``)."""
     if coded.book is None:
         return Entries.build(tables, coded.hi, coded.lo), None
-    with _CACHE_LOCK:
-        cache = next((c for c in _CACHES if c.book is coded.book and c.tables is tables), None)
+    run = tables.caches
+    with run.lock:
+        cache = next((c for c in run.entries if c.book is coded.book), None)
         if cache is None:
             cache = EntryCache(coded.book, tables)
-            _CACHES.insert(0, cache)
-            del _CACHES[4:]  # a text and a binary book of one run, and room for a run beside it
+            run.entries.insert(0, cache)
+            del run.entries[4:]  # a text and a binary book of one run, and room for more
     return cache.entries(coded), cache
 
 
@@ -294,12 +284,12 @@ def process_chunk(chunk: FlowChunk, tables: FlowTables, file: str, file_index: i
         s_pass, d_pass = _local(s.packed, s_c), _local(d.packed, d_c)
     raw, k, attributed, unresolved, skipped, picks = _flowagg.cells(
         s_codes, d_codes, s_pass, d_pass, _CLASS_OF, *counts, *times,
-        file_index, HOUR_US, HOUR_BITS, CLASS_BITS, TRANSIT_SRC, NO_UNIT, _LAST_CELLS.n,
+        file_index, HOUR_US, HOUR_BITS, CLASS_BITS, TRANSIT_SRC, NO_UNIT, tables.caches.route.last_cells,
         None if acc is None else acc.handle)
     p = Partial()
     p.files[file] = [attributed, unresolved, skipped]
     if acc is None:
-        _LAST_CELLS.n = k
+        tables.caches.route.last_cells = k  # this thread's: the next table starts that big
         p.cells = _cell_frame(_rows(raw, 11))
         units = p.units()
     else:

@@ -13,7 +13,8 @@ from pathlib import Path
 from ..attribution.asnames import AsNames, load_asnames
 from ..attribution.prefix_index import PrefixIndex
 from ..model import InputError, ReadStats
-from . import addresses, cloud
+from ..readers.flowlogs import addresses
+from . import cloud
 
 ASN_DATASETS = ("caida-pfx2as-v4", "caida-pfx2as-v6")
 ASNAMES_DATASETS = ("caida-as2org",)
@@ -50,7 +51,7 @@ def active_paths(names: tuple[str, ...]) -> list[Path]:
 
 def load_routes(paths: list[Path]) -> PrefixIndex:
     """A prefix index from pyasn IPASN, CAIDA pfx2as or MRT RIB files (several are merged)."""
-    from ..readers.route_evidence import load_prefix_index
+    from ..pipeline import load_prefix_index
 
     return load_prefix_index(list(paths))
 

@@ -1,7 +1,7 @@
 """What a remote party (unit) is: its label, identifiers and attributes; AS-names evidence for attribution.
 
 Used by ``netvet flows audit`` (:mod:`.audit`) and by the generic reader that lets ``netvet audit`` read
-flow logs (``readers/flow_evidence.py``); nothing here imports the pipeline.
+flow logs (``flows/evidence.py``); nothing here imports the pipeline.
 """
 
 from __future__ import annotations

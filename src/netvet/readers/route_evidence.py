@@ -4,13 +4,14 @@ Two uses:
 
 * :func:`load_routes` turns any route evidence file into a columnar :class:`RouteTable` (plus the
   reader's ``ReadStats``) for ``netvet routes audit`` / ``dependency``. It reuses the parsers of
-  ``readers.mrt`` / ``readers.mrt_bgpdump`` (MRT), ``readers.bgpdump_text`` (``bgpdump -m`` text and
+  ``readers.mrt`` (MRT), ``readers.bgpdump_text`` (``bgpdump -m`` text and
   AS-path syntax) and ``readers.ipasn`` (prefix → origin files); this module only adds the plain
   AS-path list format and the conversions.
 * The registered readers (``mrt``, ``bgpdump-text``, ``as-path-list``, ``ipasn``, ``pfx2as``) make the
-  same files usable by ``netvet audit`` / ``netvet compare``: each returns one :class:`Observation` per
-  distinct AS seen (kind ``as``, an ``IdKind.ASN`` identifier; attributes ``routes``, ``positions``,
-  ``prefixes_originated`` and the address space originated).
+  same files usable by ``netvet audit`` / ``netvet compare``: each yields the file's routes
+  (``ReadResult.routes``), which the pipeline turns into one :class:`Observation` per distinct AS seen
+  (``analyses.route_observations``: kind ``as``, an ``IdKind.ASN`` identifier; attributes ``routes``,
+  ``positions``, ``prefixes_originated`` and the address space originated).
 
 **AS-path list** (``as-path-list``): one route per line, ``[PREFIX] PATH``; the path is written as
 bgpdump writes it (``3356 174 {4134,4809}``: AS_SETs in braces, confederation segments in ``()``/``[]``),
@@ -31,15 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..model import (
-    Identifier,
-    IdKind,
-    InputError,
-    Observation,
-    ReadStats,
-    SourceRef,
-    Strength,
-)
+from ..model import InputError, ReadStats
 from ..model.route import (
     AS_SEQUENCE,
     KIND_RIB,
@@ -47,7 +40,7 @@ from ..model.route import (
     RouteTableBuilder,
     encode_segments,
 )
-from .base import Progress, Reader, ReadResult, open_input, read_head, register
+from .base import Progress, Reader, ReadResult, open_input, register
 
 FORMAT_MRT = "mrt"
 FORMAT_BGPDUMP = "bgpdump-text"
@@ -55,7 +48,6 @@ FORMAT_AS_PATHS = "as-path-list"
 FORMAT_IPASN = "ipasn"
 FORMAT_PFX2AS = "pfx2as"
 ROUTE_FORMATS = (FORMAT_MRT, FORMAT_BGPDUMP, FORMAT_AS_PATHS, FORMAT_IPASN, FORMAT_PFX2AS)
-ENGINES = ("auto", "python", "fast", "bgpdump")
 
 _LABEL = re.compile(r"^(TABLE_DUMP2?|BGP4MP(?:_ET|_ENTRY)?|BGP)(?:_LOCAL)?(?:_AP)?$")
 _PATH_TOKEN = re.compile(r"^(?:\d+|[{(\[][\d, ]*[})\]])$")
@@ -143,17 +135,20 @@ def sniff_format(head: bytes) -> str | None:
     return sniff_prefix_origins(head)
 
 
-def detect_route_format(path: str | Path) -> str:
-    p = Path(path)
-    fmt = sniff_format(read_head(p))
-    if fmt is None:
-        from .atlas_traceroute import sniff as sniff_atlas
+ROUTES = frozenset({"routes"})
 
-        if sniff_atlas(read_head(p)):
-            return "atlas-traceroute"
-        raise InputError(str(path), "not route evidence: expected an MRT dump, bgpdump -m text, an AS-path "
-                                    "list, a pyasn IPASN or CAIDA pfx2as file, or RIPE Atlas traceroutes")
-    return fmt
+
+def detect_route_format(path: str | Path) -> str:
+    """The format of a route evidence file, sniffed by the registered readers that yield routes."""
+    from .base import detect
+
+    try:
+        return detect(path, yields=ROUTES).format
+    except InputError as exc:
+        if exc.issue.reason.startswith("unrecognised input format"):
+            raise InputError(str(path), "not route evidence: expected an MRT dump, bgpdump -m text, an AS-path "
+                                        "list, a pyasn IPASN or CAIDA pfx2as file, or RIPE Atlas traceroutes") from None
+        raise
 
 
 # ----------------------------------------------------------------------------- loading
@@ -173,47 +168,16 @@ def load_routes(path: str | Path, fmt: str | None = None, engine: str = "auto") 
     Polars; ``auto``: fast when the extension is built, else bgpdump, else python). IPASN/pfx2as files
     give one origin-only route (path = the origin) per prefix and origin.
     """
+    from .base import READERS
+
     p = Path(path)
     fmt = fmt or detect_route_format(p)
-    table, stats = _load_routes(p, fmt, engine)
+    reader = READERS.get(fmt)
+    if not isinstance(reader, type) or not issubclass(reader, _RouteReader):
+        raise InputError(str(path), f"{fmt} is not route evidence netvet can turn into routes")
+    table, stats = reader().table(p, engine)
     stats.unit = UNITS.get(fmt, stats.unit)
     return table, stats
-
-
-def _load_routes(p: Path, fmt: str, engine: str) -> tuple[RouteTable, ReadStats]:
-    path = p
-    if fmt == FORMAT_MRT:
-        from .mrt_bgpdump import auto_engine, bgpdump_route_table
-
-        if engine not in ENGINES:
-            raise ValueError(f"unknown engine {engine!r}")
-        if engine == "auto":
-            engine = auto_engine()
-        if engine == "bgpdump":
-            stats = ReadStats(str(path), FORMAT_MRT)
-            return bgpdump_route_table(p, stats), stats
-        if engine == "fast":
-            from .mrt_fast import read_route_table_fast
-
-            table, mstats = read_route_table_fast(p)
-        else:
-            from .mrt import read_route_table
-
-            table, mstats = read_route_table(p)
-        return table, mstats.stats
-    if fmt == FORMAT_BGPDUMP:
-        from .bgpdump_text import read_text_table
-
-        stats = ReadStats(str(path), FORMAT_BGPDUMP)
-        return read_text_table(p, stats), stats
-    if fmt == FORMAT_AS_PATHS:
-        return read_as_path_list(p)
-    if fmt in (FORMAT_IPASN, FORMAT_PFX2AS):
-        from .ipasn import read_prefix_origins
-
-        po = read_prefix_origins(p, fmt)
-        return prefix_origin_routes(po), po.stats
-    raise InputError(str(path), f"{fmt} is not route evidence netvet can turn into routes")
 
 
 def read_as_path_list(path: str | Path) -> tuple[RouteTable, ReadStats]:
@@ -283,7 +247,8 @@ def prefix_origin_routes(po) -> RouteTable:
 
 def table_prefix_origins(table: RouteTable, source: str = ""):
     """Prefix → origin ASes of a route table (every origin any route gives), as ``PrefixOrigins`` for
-    ``attribution.prefix_index.PrefixIndex.from_tables`` (an IP → ASN index built from a RIB)."""
+    ``attribution.prefix_index.PrefixIndex.from_tables`` (an IP → ASN index built from a RIB;
+    ``pipeline.load_prefix_index``)."""
     from .ipasn import OriginSets, PrefixOrigins
 
     rows = np.flatnonzero((table.path_index >= 0) & (table.origin_asn > 0) & (table.family > 0))
@@ -329,82 +294,11 @@ def prefix_origins_of(path: str | Path, engine: str = "auto"):
     raise InputError(str(path), f"{fmt} cannot serve as an IP -> ASN database")
 
 
-def load_prefix_index(paths: str | Path | list, engine: str = "auto"):
-    """An IP -> origin AS index from one or several RIB (MRT or bgpdump text), IPASN or pfx2as files (merged:
-    a prefix in several keeps every origin)."""
-    from ..attribution.prefix_index import PrefixIndex
-
-    files = paths if isinstance(paths, list | tuple) else [paths]
-    return PrefixIndex.from_tables([prefix_origins_of(p, engine) for p in files])
-
-
-# ----------------------------------------------------------------------------- AS observations
-def as_observations(table: RouteTable, file: str) -> list[Observation]:
-    """One observation per distinct AS on the routes of ``table`` (kind ``as``), in AS number order.
-
-    Attributes: ``asn``, ``routes`` (routes whose path holds the AS, or whose peer it is), ``positions``
-    (origin/transit/peer), ``prefixes_originated`` and the address space originated
-    (``address_space_ipv4`` addresses, ``address_space_ipv6_48`` /48s; see ``analyses.carrier``).
-    """
-    from ..analyses.carrier import audit_rows, path_positions, position_names, union_space, unique_prefixes
-
-    rows = audit_rows(table)
-    if not len(rows):
-        return []
-    offs = table.path_offsets
-    pos = path_positions(offs, table.path_asns, table.path_marks)
-    # (path, asn) -> bits, then routes per asn via path counts
-    n_paths = len(offs) - 1
-    pid = np.repeat(np.arange(n_paths), np.diff(offs))
-    keep = pos > 0
-    key = np.unique((pid[keep].astype(np.uint64) << np.uint64(32)) | table.path_asns[keep].astype(np.uint64))
-    k_pid = (key >> np.uint64(32)).astype(np.int64)
-    k_asn = (key & np.uint64(0xFFFFFFFF)).astype(np.int64)
-    routes_per_path = np.bincount(table.path_index[rows], minlength=n_paths)
-    elem_bits = np.zeros(len(key), np.uint8)
-    full_key = (pid[keep].astype(np.uint64) << np.uint64(32)) | table.path_asns[keep].astype(np.uint64)
-    np.bitwise_or.at(elem_bits, np.searchsorted(key, full_key), pos[keep])
-    used = routes_per_path[k_pid] > 0
-    asn_u, inv = np.unique(k_asn[used], return_inverse=True)
-    routes = np.bincount(inv, weights=routes_per_path[k_pid[used]], minlength=len(asn_u)).astype(np.int64)
-    bits = np.zeros(len(asn_u), np.uint8)
-    np.bitwise_or.at(bits, inv, elem_bits[used])
-    # peers not on their paths
-    peer_u, peer_n = np.unique(table.peer_as[rows].astype(np.int64), return_counts=True)
-    info: dict[int, list[int]] = {int(a): [int(r), int(b)] for a, r, b in zip(asn_u, routes, bits, strict=True)}
-    for a, n in zip(peer_u.tolist(), peer_n.tolist(), strict=True):
-        if a == 0:
-            continue
-        cur = info.setdefault(a, [0, 0])
-        cur[1] |= 4
-        cur[0] = max(cur[0], n)
-    # originated prefixes and their address space
-    prefix_id, prefixes = unique_prefixes(table, rows)
-    origin = table.origin_asn[rows].astype(np.int64)
-    o_u, o_inv = np.unique(origin, return_inverse=True)
-    pairs = np.unique(np.stack((o_inv.astype(np.int64), prefix_id)), axis=1)
-    real = prefixes.family[pairs[1]] > 0
-    n_orig = np.bincount(pairs[0][real], minlength=len(o_u))
-    space = union_space(pairs[0], pairs[1], prefixes, len(o_u))
-    originated = {int(a): (int(n_orig[i]), space[i]) for i, a in enumerate(o_u.tolist())}
-    out: list[Observation] = []
-    src = SourceRef(file)
-    for asn in sorted(info):
-        n_routes, b = info[asn]
-        n_pfx, sp = originated.get(asn, (0, None))
-        attrs = {"asn": str(asn), "routes": str(n_routes), "positions": ",".join(position_names(b)),
-                 "prefixes_originated": str(n_pfx),
-                 "address_space_ipv4": str(sp.ipv4 if sp else 0),
-                 "address_space_ipv6_48": str(sp.ipv6_48 if sp else 0)}
-        out.append(Observation(id=f"{file}#AS{asn}", kind="as", source=SourceRef(src.file, pointer=f"AS{asn}"),
-                               identifiers=[Identifier(IdKind.ASN, f"AS{asn}", "route:as-path", Strength.STRONG)],
-                               attributes=attrs))
-    return out
-
-
 class _RouteReader(Reader):
-    """Base of the route evidence readers: load routes, then one observation per AS."""
+    """Base of the route evidence readers: they yield routes (``ReadResult.routes``, the record counts in
+    ``stats``); the pipeline turns them into one observation per AS (``analyses.route_observations``)."""
 
+    yields = frozenset({"routes"})
     route_format: str = ""
 
     def sniff(self, path: Path, head: bytes) -> bool:
@@ -412,17 +306,13 @@ class _RouteReader(Reader):
 
     def read(self, path: Path, progress: Progress | None = None) -> ReadResult:
         table, stats = load_routes(path, self.route_format)
-        observations = as_observations(table, str(path))
-        return ReadResult(observations, audit_counts(path, table, stats, observations))
+        return ReadResult(stats=stats, routes=table)
+
+    def table(self, path: Path, engine: str = "auto") -> tuple[RouteTable, ReadStats]:
+        """The file's routes as a :class:`RouteTable` and its reading statistics (``engine``: MRT only)."""
+        raise NotImplementedError
 
 
-def audit_counts(path: Path, table: RouteTable, stats: ReadStats, observations: list[Observation]) -> ReadStats:
-    """Route evidence read for an audit: counted per AS (the observations), the record counts kept beside; a file
-    that yields no route at all is an input error, never an empty, clean-looking input."""
-    if len(table) == 0:
-        first = next((i.reason for i in stats.issues if i.severity == "error"), None)
-        raise InputError(str(path), "no routes in this input" + (f" (first problem: {first})" if first else ""))
-    return stats.per_observation(len(observations), "AS")
 
 
 @register
@@ -432,6 +322,11 @@ class MrtReader(_RouteReader):
     description = "MRT routing dump (RIB or updates; TABLE_DUMP, TABLE_DUMP_V2, BGP4MP): one observation per AS"
     extensions = (".mrt", ".bz2", ".gz")
 
+    def table(self, path: Path, engine: str = "auto") -> tuple[RouteTable, ReadStats]:
+        from .mrt.engines import read_table
+
+        return read_table(path, engine)
+
 
 @register
 class BgpdumpTextReader(_RouteReader):
@@ -439,12 +334,21 @@ class BgpdumpTextReader(_RouteReader):
     route_format = FORMAT_BGPDUMP
     description = "bgpdump -m text: one observation per AS on the routes"
 
+    def table(self, path: Path, engine: str = "auto") -> tuple[RouteTable, ReadStats]:
+        from .bgpdump_text import read_text_table
+
+        stats = ReadStats(str(path), FORMAT_BGPDUMP)
+        return read_text_table(path, stats), stats
+
 
 @register
 class AsPathListReader(_RouteReader):
     format = FORMAT_AS_PATHS
     route_format = FORMAT_AS_PATHS
     description = "AS-path list ([prefix] path per line): one observation per AS"
+
+    def table(self, path: Path, engine: str = "auto") -> tuple[RouteTable, ReadStats]:
+        return read_as_path_list(path)
 
 
 @register
@@ -454,6 +358,12 @@ class IpasnReader(_RouteReader):
     priority = 80  # "prefix asn" lines: a loose shape, after the specific formats
     description = "pyasn IPASN file (prefix -> origin AS): one observation per origin AS"
 
+    def table(self, path: Path, engine: str = "auto") -> tuple[RouteTable, ReadStats]:
+        from .ipasn import read_prefix_origins
+
+        po = read_prefix_origins(path, self.format)
+        return prefix_origin_routes(po), po.stats
+
 
 @register
 class Pfx2asReader(_RouteReader):
@@ -461,3 +371,9 @@ class Pfx2asReader(_RouteReader):
     route_format = FORMAT_PFX2AS
     priority = 80  # "address length asn" lines: a loose shape, after the specific formats
     description = "CAIDA RouteViews pfx2as file (prefix -> origin ASes): one observation per origin AS"
+
+    def table(self, path: Path, engine: str = "auto") -> tuple[RouteTable, ReadStats]:
+        from .ipasn import read_prefix_origins
+
+        po = read_prefix_origins(path, self.format)
+        return prefix_origin_routes(po), po.stats

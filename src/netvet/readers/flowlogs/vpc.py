@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from ..model import InputError, ReadStats
-from ..readers.base import open_input
+from ...model import InputError, ReadStats
+from ..base import open_input
 from . import problems
-from .inputs import FlowFormat, Part, register
+from .base import FlowLogReader, Part, register
 from .records import FlowChunk
 from .text import Block, Converter, cut_fields, line_blocks
 
@@ -53,15 +53,16 @@ def _headerless_v2(line: str) -> bool:
 
 
 @register
-class VpcFlowLog(FlowFormat):
-    name = "aws-vpc"
+class VpcFlowLog(FlowLogReader):
+    format = "aws-vpc"
+    priority = 30
     description = "AWS VPC Flow Logs, versions 2-5+ (header line names the fields; default v2 without one)"
 
-    def sniff(self, path: Path, head: bytes) -> bool:
+    def sniff_head(self, path: Path, head: bytes) -> bool:
         first = head.decode("utf-8", errors="replace").split("\n", 1)[0].strip()
         return _header(first) is not None or _headerless_v2(first)
 
-    def read(self, part: Part, stats: ReadStats) -> Iterator[FlowChunk]:
+    def read_part(self, part: Part, stats: ReadStats) -> Iterator[FlowChunk]:
         fields: list[str] | None = None
         with open_input(part.path) as fh:
             for raw, first_line in line_blocks(fh, part.path):

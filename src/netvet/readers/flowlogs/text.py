@@ -17,7 +17,7 @@ from typing import IO
 import numpy as np
 import polars as pl
 
-from ..model import InputError, ReadStats
+from ...model import InputError, ReadStats
 from . import addresses, problems
 from .records import NO_TIME, US
 

@@ -27,10 +27,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from ..model import InputError, ReadStats
-from ..readers.base import open_input
+from ...model import InputError, ReadStats
+from ..base import open_input
 from . import addresses, problems
-from .inputs import FlowFormat, Part, register
+from .base import FlowLogReader, Part, register
 from .records import DnsChunk, FlowChunk
 from .text import Block, Converter, cut_fields, line_blocks
 
@@ -188,13 +188,13 @@ def _dns_chunk(conv: Converter, answers: pl.Series, stats: ReadStats) -> DnsChun
                     lo=pairs["lo"].to_numpy().astype(np.uint64), ts=ts[pr], line=conv.lines[pr])
 
 
-class _ZeekBase(FlowFormat):
+class _ZeekBase(FlowLogReader):
     log = ""
 
-    def sniff(self, path: Path, head: bytes) -> bool:
+    def sniff_head(self, path: Path, head: bytes) -> bool:
         return _kind(head)[0] == self.log
 
-    def read(self, part: Part, stats: ReadStats) -> Iterator:
+    def read_part(self, part: Part, stats: ReadStats) -> Iterator:
         with open_input(part.path) as fh:
             first = fh.read(1)
         if first == b"{":
@@ -328,14 +328,16 @@ def _json_frame(block: Block, rows: np.ndarray, stats: ReadStats) -> tuple[pl.Da
 
 @register
 class ZeekConn(_ZeekBase):
-    name = "zeek-conn"
+    format = "zeek-conn"
+    priority = 20
     log = "conn"
     description = "Zeek conn.log (TSV with #fields header, or JSON lines)"
 
 
 @register
 class ZeekDns(_ZeekBase):
-    name = "zeek-dns"
+    format = "zeek-dns"
+    priority = 21
     log = "dns"
     kind = "dns"
     description = "Zeek dns.log (TSV with #fields header, or JSON lines)"

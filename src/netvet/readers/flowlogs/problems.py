@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model import InputIssue, ReadStats
+from ...model import InputIssue, ReadStats
 
 MAX_ITEMISED = 1000
 

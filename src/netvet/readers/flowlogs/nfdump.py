@@ -24,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..model import InputError, InputIssue, ReadStats
-from ..readers.base import open_input
+from ...model import InputError, InputIssue, ReadStats
+from ..base import open_input
 from . import problems
-from .inputs import FlowFormat, Part, raw_head, register
+from .base import FlowLogReader, Part, raw_head, register
 from .records import FlowChunk
 from .text import Block, Converter, cut_fields, line_blocks
 
@@ -131,15 +131,16 @@ def _summary_flows(trailer: list[str]) -> int | None:
 
 
 @register
-class NfdumpCsv(FlowFormat):
-    name = "nfdump-csv"
+class NfdumpCsv(FlowLogReader):
+    format = "nfdump-csv"
+    priority = 31
     description = "nfdump CSV output (nfdump -o csv), NetFlow v5/v9 and IPFIX records"
 
-    def sniff(self, path: Path, head: bytes) -> bool:
+    def sniff_head(self, path: Path, head: bytes) -> bool:
         first = head.decode("utf-8", errors="replace").split("\n", 1)[0].strip()
         return _is_nfdump_header(first)
 
-    def read(self, part: Part, stats: ReadStats) -> Iterator[FlowChunk]:
+    def read_part(self, part: Part, stats: ReadStats) -> Iterator[FlowChunk]:
         with open_input(part.path) as fh:
             yield from _read_csv_stream(fh, part.path, stats)
 
@@ -149,14 +150,15 @@ def nfdump_binary() -> str | None:
 
 
 @register
-class Nfcapd(FlowFormat):
-    name = "nfcapd"
+class Nfcapd(FlowLogReader):
+    format = "nfcapd"
+    priority = 10
     description = "nfcapd/sfcapd capture files (NetFlow v5/v9, IPFIX, sFlow), read with Debian's nfdump"
 
-    def sniff(self, path: Path, head: bytes) -> bool:
+    def sniff_head(self, path: Path, head: bytes) -> bool:
         return head.startswith(NFCAPD_MAGIC) and len(head) >= 4 and head[2] in (1, 2)
 
-    def read(self, part: Part, stats: ReadStats) -> Iterator[FlowChunk]:
+    def read_part(self, part: Part, stats: ReadStats) -> Iterator[FlowChunk]:
         exe = nfdump_binary()
         if exe is None:
             raise InputError(part.path, "an nfcapd file needs the nfdump program (Debian: apt-get install nfdump), "

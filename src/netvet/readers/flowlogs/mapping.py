@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from ..model import InputError
+from ...model import InputError
 
 FIELDS = ("src", "dst", "bytes", "packets", "rbytes", "rpackets", "flows", "start", "end", "duration")
 REQUIRED = ("src", "dst")

@@ -23,11 +23,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from ..model import InputError, ReadStats
-from ..readers.base import open_input
+from ...model import InputError, ReadStats
+from ..base import open_input
 from . import addresses, mapping, problems
-from . import book as _book
-from .inputs import FlowFormat, Part, ReadOptions, register
+from .base import Books, FlowLogReader, Part, ReadOptions, no_books, register
 from .records import NO_TIME, Coded, FlowChunk
 from .text import Block, Converter, epoch_ints_to_us, epoch_to_us, line_blocks, parse_times
 
@@ -51,15 +50,16 @@ def _split_header(line: str) -> tuple[str, list[str]] | None:
 
 
 @register
-class CsvFlowTable(FlowFormat):
-    name = "csv-flows"
+class CsvFlowTable(FlowLogReader):
+    format = "csv-flows"
+    priority = 85
     description = "CSV flow table with a header row (columns by name or --map)"
 
-    def sniff(self, path: Path, head: bytes) -> bool:
+    def sniff_head(self, path: Path, head: bytes) -> bool:
         text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
         return _split_header(text.split("\n", 1)[0].strip("\r")) is not None
 
-    def read(self, part: Part, stats: ReadStats) -> Iterator[FlowChunk]:
+    def read_part(self, part: Part, stats: ReadStats) -> Iterator[FlowChunk]:
         header: list[str] | None = None
         delim = ","
         cols: dict[str, str] = {}
@@ -161,8 +161,9 @@ def _flows(conv: Converter, cols: dict[str, str]) -> np.ndarray | None:
 class _SeriesColumns:
     """Typed arrays from the Polars columns of a batch, with bad values marking their row malformed."""
 
-    def __init__(self, batch: pl.DataFrame, rows: np.ndarray) -> None:
+    def __init__(self, batch: pl.DataFrame, rows: np.ndarray, books: Books = no_books) -> None:
         self.batch = batch
+        self.books = books
         self.rows = rows
         self.bad = np.zeros(len(rows), bool)
         self.why: list[tuple[np.ndarray, str]] = []
@@ -206,7 +207,7 @@ class _SeriesColumns:
         if indices.null_count:  # a null's slot holds any value: code 0, and the row is bad
             nulls = ~_valid(indices)
             codes = np.where(nulls, 0, codes).astype(np.int32)
-        book = _book.current() if text and len(values) else None
+        book = self.books("text") if text and len(values) else None
         ids = None
         if book is not None:  # ids in the run's address book: each distinct string parsed once per run
             found = book.lookup(values)
@@ -232,7 +233,7 @@ class _SeriesColumns:
 
         if isinstance(arr, pa.ChunkedArray):
             arr = arr.combine_chunks()
-        book = _book.current("binary")
+        book = self.books("binary")
         found = book.lookup_fixed(arr)
         return Coded(found.ids, found.hi, found.lo, book)
 
@@ -356,11 +357,12 @@ _META_LOCK = threading.Lock()
 
 
 @register
-class ParquetFlowTable(FlowFormat):
-    name = "parquet-flows"
+class ParquetFlowTable(FlowLogReader):
+    format = "parquet-flows"
+    priority = 11
     description = "Parquet flow table (columns by name or --map)"
 
-    def sniff(self, path: Path, head: bytes) -> bool:
+    def sniff_head(self, path: Path, head: bytes) -> bool:
         return head.startswith(b"PAR1")
 
     @staticmethod
@@ -396,13 +398,13 @@ class ParquetFlowTable(FlowFormat):
         for i in range(meta.num_row_groups):
             n = meta.row_group(i).num_rows
             if group and rows + n > options.part_rows:
-                parts.append(Part(str(path), self.name, options, tuple(group), first, rows))
+                parts.append(Part(str(path), self.format, options, tuple(group), first, rows))
                 first += rows
                 group, rows = [], 0
             group.append(i)
             rows += n
         if group or not parts:
-            parts.append(Part(str(path), self.name, options, tuple(group), first, rows))
+            parts.append(Part(str(path), self.format, options, tuple(group), first, rows))
         return parts
 
     def split(self, part: Part) -> list[Part]:
@@ -417,7 +419,7 @@ class ParquetFlowTable(FlowFormat):
             first += n
         return out or [part]
 
-    def read(self, part: Part, stats: ReadStats) -> Iterator[FlowChunk]:
+    def read_part(self, part: Part, stats: ReadStats) -> Iterator[FlowChunk]:
         """Arrow reads the part a row group at a time (a large row group in batches of ``chunk_rows``),
         which keeps memory to about one row group. Text and binary address columns are read as their
         dictionary (Parquet dictionary pages are kept as they are, other pages encoded on the way), so each
@@ -445,18 +447,17 @@ class ParquetFlowTable(FlowFormat):
         except (OSError, ValueError, pa.ArrowException, pl.exceptions.PolarsError) as exc:
             raise InputError(part.path, f"cannot read Parquet: {exc}", line=row + 1) from None
 
-    @staticmethod
-    def _chunk(batch, cols: dict[str, str], lines: np.ndarray, stats: ReadStats,
+    def _chunk(self, batch, cols: dict[str, str], lines: np.ndarray, stats: ReadStats,
                coded: list[str]) -> FlowChunk:
         fast = {f: v for f in _FIELDS if f in cols and (v := _arrow_fast(batch.column(cols[f]), f)) is not None}
         if "duration" in cols:
             fast.pop("end", None)
-        fixed = {cols[f] for f in ("src", "dst") if cols[f] not in coded and _fixed(batch.column(cols[f]))}
+        fixed = {cols[f] for f in ("src", "dst") if cols[f] not in coded and _fixed(batch.column(cols[f]), self.books)}
         slow = {cols[f] for f in cols if f not in fast and f not in ("src", "dst")}
         slow |= {cols[f] for f in ("src", "dst") if cols[f] not in coded and cols[f] not in fixed}
         plain = [name for name in batch.schema.names if name in slow]
         frame = pl.from_arrow(batch.select(plain)) if plain else pl.DataFrame()
-        c = _SeriesColumns(frame, lines)
+        c = _SeriesColumns(frame, lines, self.books)
         sides = {}
         for side in ("src", "dst"):
             name = cols[side]
@@ -524,13 +525,13 @@ def _values(arr, dtype: np.dtype) -> np.ndarray:
     return np.frombuffer(arr.buffers()[1], dtype, count=len(arr), offset=arr.offset * dtype.itemsize)
 
 
-def _fixed(arr) -> bool:
+def _fixed(arr, books: Books) -> bool:
     """A 4- or 16-byte binary address column without nulls, which the binary address book takes as it is."""
     import pyarrow as pa
 
     t = arr.type
     return pa.types.is_fixed_size_binary(t) and t.byte_width in (4, 16) and not arr.null_count \
-        and _book.current("binary") is not None
+        and books("binary") is not None
 
 
 def _codable(t) -> bool:
