@@ -6,8 +6,11 @@ The commands are added to the ``routes`` sub-app that ``cli/routes.py`` owns (``
 from __future__ import annotations
 
 import re
+from contextlib import nullcontext
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -19,6 +22,7 @@ from .common import (
     console_err,
     emit,
     exit_code_for,
+    require_extra,
     usage_error,
     write_output,
 )
@@ -51,6 +55,12 @@ class Engine(StrEnum):
     python = "python"
     fast = "fast"
     bgpdump = "bgpdump"
+    dask = "dask"
+
+
+ENGINE_HELP = ("MRT decoder: auto (fast if built), python, fast (C hot loop, identical results), bgpdump; or dask: "
+               "parse and audit each collector on a Dask cluster (--scheduler, else 2 local workers; auto decoder), "
+               "identical results.")
 
 
 def parse_asn(text: str) -> int:
@@ -62,41 +72,153 @@ def parse_asn(text: str) -> int:
 
 # ----------------------------------------------------------------------------- inputs
 ROUTE_FORMATS = ("mrt", "bgpdump-text", "as-path-list", "ipasn", "pfx2as", "atlas-traceroute")
+INPUTS_HELP = ("Route evidence files, one collector each (named by the file name), or NAME=PATH: files given the "
+               "same NAME are one collector. MRT RIB/updates, bgpdump -m text, AS-path list, IPASN/pfx2as, or RIPE "
+               "Atlas traceroutes (with --asn-db).")
+FROM_LIST_HELP = ("A file listing the inputs, one a line: PATH, or PATH NAME (the collector; relative paths are "
+                  "relative to the list file; # starts a comment).")
 
 
-def load_inputs(paths: list[Path], asn_db: Path | None, engine: str = "auto", input_format: str | None = None):
-    """(route table, read stats per file, extra per-file facts) of every input; traceroutes need ``asn_db``.
-    The format of each file is detected by content unless ``input_format`` names it. An input that yields no route
-    at all is an InputError (exit 2)."""
+def load_file(p: Path, asn_db: Path | None, engine: str = "auto", input_format: str | None = None,
+              indexes: dict | None = None):
+    """(route table, read stats, extra facts) of one input; traceroutes need ``asn_db`` (or an active pfx2as
+    dataset; the index is kept in ``indexes`` for the next file). The format is detected by content unless
+    ``input_format`` names it. An input that yields no route at all is an InputError (exit 2). A Dask worker
+    runs this function too (``--engine dask``)."""
     from ..model import InputError
-    from ..model.route import RouteTable
-    from ..readers.atlas_traceroute import default_prefix_index, load_traceroute_routes
-    from ..readers.route_evidence import detect_route_format, load_prefix_index, load_routes
+    from ..pipeline import default_prefix_index, load_prefix_index
+    from ..readers.atlas_traceroute import load_traceroute_routes
+    from ..readers.route_evidence import detect_route_format, load_routes
 
-    tables, stats, extra = [], [], []
-    index = None
+    fmt = input_format or detect_route_format(p)
+    extra: dict = {}
+    if fmt == "atlas-traceroute":
+        index = (indexes or {}).get("index")
+        if index is None:
+            index = load_prefix_index(asn_db, engine) if asn_db is not None else default_prefix_index()
+            if indexes is not None:
+                indexes["index"] = index
+        if index is None:
+            raise InputError(str(p), "traceroutes need --asn-db (a RIB, IPASN or pfx2as file) to map hops to "
+                                     "ASes, or an active `netvet data` pfx2as dataset")
+        table, st, counts = load_traceroute_routes(p, index)
+        extra = {"traceroutes": counts.to_dict()}
+    else:
+        table, st = load_routes(p, fmt, engine)
+    if len(table) == 0:  # evidence that yields nothing must never look clean
+        first = next((i.reason for i in st.issues if i.severity == "error"), None)
+        raise InputError(str(p), "no routes in this input" + (f" (first problem: {first})" if first else ""))
+    return table, st, extra
+
+
+def _check_format(input_format: str | None) -> None:
     if input_format is not None and input_format not in ROUTE_FORMATS:
         raise usage_error(f"unknown --input-format {input_format!r} for route evidence "
                           f"(known: {', '.join(ROUTE_FORMATS)})")
-    for p in paths:
-        fmt = input_format or detect_route_format(p)
-        if fmt == "atlas-traceroute":
-            if index is None:
-                index = load_prefix_index(asn_db, engine) if asn_db is not None else default_prefix_index()
-            if index is None:
-                raise usage_error(f"{p}: traceroutes need --asn-db (a RIB, IPASN or pfx2as file) to map hops to "
-                                  "ASes, or an active `netvet data` pfx2as dataset")
-            table, st, counts = load_traceroute_routes(p, index)
-            extra.append({"traceroutes": counts.to_dict()})
+
+
+def load_inputs(paths: list[Path], asn_db: Path | None, engine: str = "auto", input_format: str | None = None):
+    """(route table, read stats per file, extra per-file facts) of every input, concatenated as one collector
+    (:meth:`RouteTable.concat`: equal peers of two files are one peer)."""
+    from ..model.route import RouteTable
+
+    _check_format(input_format)
+    indexes: dict = {}
+    loaded = [load_file(p, asn_db, engine, input_format, indexes) for p in paths]
+    return RouteTable.concat([x[0] for x in loaded]), [x[1] for x in loaded], [x[2] for x in loaded]
+
+
+def collector_inputs(inputs: list[str] | None, from_list: Path | None):
+    """The collectors named by the command line (PATH or NAME=PATH) and by ``--from-list``, in that order."""
+    from ..analyses.collectors import group_collectors
+
+    entries: list[tuple[str | None, Path]] = []
+    for arg in inputs or []:
+        name, sep, rest = arg.partition("=")
+        if sep and name and rest and not Path(arg).exists():
+            entries.append((name, Path(rest)))
         else:
-            table, st = load_routes(p, fmt, engine)
-            extra.append({})
-        if len(table) == 0:  # evidence that yields nothing must never look clean
-            first = next((i.reason for i in st.issues if i.severity == "error"), None)
-            raise InputError(str(p), "no routes in this input" + (f" (first problem: {first})" if first else ""))
-        tables.append(table)
-        stats.append(st)
-    return RouteTable.concat(tables), stats, extra
+            entries.append((None, Path(arg)))
+    if from_list is not None:
+        try:
+            text = from_list.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise usage_error(f"--from-list {from_list}: {exc.strerror or exc}") from None
+        for raw in text.splitlines():
+            line = raw.split("#", 1)[0].strip()
+            if not line:
+                continue
+            parts = line.rsplit(None, 1)
+            path, name = (parts[0], parts[1]) if len(parts) == 2 else (line, None)
+            p = Path(path)
+            entries.append((name, p if p.is_absolute() else from_list.parent / p))
+    if not entries:
+        raise usage_error("no input: give route evidence files or --from-list")
+    return group_collectors(entries)
+
+
+@dataclass
+class RouteInputs:
+    """Every collector's table (its files concatenated), the merged table and the files' read statistics."""
+
+    collectors: list  # analyses.collectors.Collector
+    tables: list  # RouteTable per collector
+    merged: Any  # RouteTable
+    stats: list  # ReadStats per file, collectors in order
+    extra: list  # extra facts per file
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.collectors]
+
+    def peer_collectors(self) -> list[str]:
+        from ..analyses.collectors import peer_collectors
+
+        return peer_collectors(self.names, self.tables)
+
+
+def read_collectors(collectors: list, asn_db: Path | None, engine: str, input_format: str | None,
+                    cluster=None) -> RouteInputs:
+    """Read every collector's files, here or on the Dask ``cluster`` (flows.route_dask.RouteCluster)."""
+    from ..analyses.collectors import concat_tables, merge_tables
+
+    _check_format(input_format)
+    if cluster is not None:  # absolute paths (a worker's working directory is its own), named as given after
+        groups = [[(p.absolute(), asn_db.absolute() if asn_db else None, "auto", input_format, None)
+                   for p in c.paths] for c in collectors]
+        loaded = cluster.load(load_file, groups)
+        for c, g in zip(collectors, loaded, strict=True):
+            for p, (_table, st, _extra) in zip(c.paths, g, strict=True):
+                _rename(st, str(p.absolute()), str(p))
+    else:
+        indexes: dict = {}
+        loaded = [[load_file(p, asn_db, engine, input_format, indexes) for p in c.paths] for c in collectors]
+    tables = [concat_tables([x[0] for x in g]) for g in loaded]
+    return RouteInputs(collectors, tables, merge_tables(tables), [x[1] for g in loaded for x in g],
+                       [x[2] for g in loaded for x in g])
+
+
+def _rename(stats, old: str, new: str) -> None:
+    """Read statistics of ``old`` (a worker's absolute path) as those of ``new`` (the path given)."""
+    import dataclasses
+
+    if stats.file == old:
+        stats.file = new
+    stats.issues = [dataclasses.replace(i, file=new) if i.file == old else i for i in stats.issues]
+
+
+def _cluster(engine: Engine, scheduler: str | None, workers: int):
+    """A Dask RouteCluster for ``--engine dask`` (exit 2 naming the extra when Dask is missing), else None."""
+    if engine != Engine.dask:
+        if scheduler:
+            raise usage_error("--scheduler needs --engine dask")
+        return None
+    if workers < 1:
+        raise usage_error("--workers must be 1 or more")
+    require_extra("distributed", "dask")
+    from ..flows.route_dask import RouteCluster
+
+    return RouteCluster(scheduler, workers)
 
 
 def _context(policy: list[str] | None, registry_dir: Path | None, on: str | None):
@@ -178,8 +300,8 @@ def register(app: typer.Typer) -> None:  # noqa: ARG001 - the commands live on r
 
 @routes_app.command("audit")
 def audit(
-    inputs: list[Path] = typer.Argument(..., help="MRT RIB/updates, bgpdump -m text, AS-path list, IPASN/pfx2as, "
-                                                  "or RIPE Atlas traceroutes (with --asn-db)."),
+    inputs: list[str] = typer.Argument(None, help=INPUTS_HELP, show_default=False),
+    from_list: Path | None = typer.Option(None, "--from-list", help=FROM_LIST_HELP),
     policy: list[str] = typer.Option(None, "--policy", "-p", help="Policy pack id or file (default clean-network)."),
     prefix: list[str] = typer.Option(None, "--prefix", help="Only routes overlapping this prefix (repeatable)."),
     origin: list[str] = typer.Option(None, "--origin", help="Only routes originated by this AS (repeatable)."),
@@ -191,15 +313,22 @@ def audit(
                                    "REVIEW or PASS: an AS without a verdict never marks a prefix."),
     routes_detail: bool = typer.Option(False, "--routes", help="JSON: list every route with a classified AS on it."),
     all_prefixes: bool = typer.Option(False, "--all-prefixes", help="JSON/CSV: list clean prefixes too."),
-    engine: Engine = typer.Option(Engine.auto, "--engine", help="MRT decoder: auto (fast if built), python, fast "
-                                  "(C hot loop, identical results), bgpdump."),
+    engine: Engine = typer.Option(Engine.auto, "--engine", help=ENGINE_HELP),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://HOST:PORT) for "
+                                         "--engine dask; every worker must read the inputs at the same paths."),
+    workers: int = typer.Option(2, "--workers", help="--engine dask without --scheduler: local worker processes."),
     registry_dir: Path | None = typer.Option(None, "--registry", help="Use this registry directory."),
     on: str | None = typer.Option(None, "--on", help="Evaluate ownership and designations as of this date."),
     input_format: str | None = typer.Option(None, "--input-format", help="Force the format of every input "
                                             "(" + ", ".join(ROUTE_FORMATS) + "; default: detected by content)."),
 ) -> None:
-    """Which excluded carriers are on the paths to each prefix, where, and how much address space that covers."""
+    """Which excluded carriers are on the paths to each prefix, where, and how much address space that covers.
+
+    With several collectors, each is audited on its own and all together (a prefix's routes across every
+    collector; each collector's peers are distinct peers)."""
     from ..analyses.carrier import scan, seen_asns, select_rows, summarise
+    from ..analyses.collectors import Selection, audit_collector, concat_tables
+    from ..analyses.full_table import audit_full_table, streamable
     from ..enforce.classify import as_report, classify_asns
     from ..reporters.routes import RoutesAudit, audit_document
 
@@ -213,33 +342,57 @@ def audit(
                 ipaddress.ip_network(p, strict=False)
     except (typer.BadParameter, ValueError) as exc:
         raise usage_error(str(exc)) from None
-    table, stats, extra = load_inputs(inputs, asn_db, str(engine), input_format)
-    rows = select_rows(table, prefix or [], origins)
-    seen = seen_asns(table, rows)
-    names = ", ".join(str(p) for p in inputs)
-    cls = classify_asns(ctx, seen, names, keep_report=fmt == AuditFormat.html)
-    result = scan(table, cls.verdicts.values(), rows)
-    summary = summarise(result, include_clean=all_prefixes, detail_origins=origins)
-    doc = audit_document(ctx, table, stats, extra, result, summary, cls,
-                         {"prefixes": list(prefix or []), "origins": origins}, routes_detail)
+    collectors = collector_inputs(inputs, from_list)
+    cluster = _cluster(engine, scheduler, workers)
+    names = ", ".join(str(p) for c in collectors for p in c.paths)
+    paths = [p for c in collectors for p in c.paths]
+    per: list = []
+    if cluster is None and streamable(paths, input_format, str(engine), bool(prefix or origins), routes_detail):
+        # one full MRT table: read in bounded chunks, never materialised (analyses.full_table)
+        full = audit_full_table(paths[0], lambda seen: classify_asns(ctx, seen, names,
+                                keep_report=fmt == AuditFormat.html), all_prefixes)
+        got = RouteInputs(collectors, [], None, [full.stats], [{}])
+        table, cls, result, summary = None, full.classification, full.scan, full.summary
+    else:
+        with cluster if cluster is not None else nullcontext():
+            got = read_collectors(collectors, asn_db, str(engine), input_format, cluster)
+            table = got.merged
+            rows = select_rows(table, prefix or [], origins)
+            seen = seen_asns(table, rows)
+            cls = classify_asns(ctx, seen, names, keep_report=fmt == AuditFormat.html)
+            sel = Selection(tuple(prefix or []), tuple(origins), all_prefixes)
+            verdicts = list(cls.verdicts.values())
+            many = len(collectors) > 1 and fmt != AuditFormat.html
+            if many and cluster is not None:
+                cluster.submit_audits(audit_collector, concat_tables, got.names, (verdicts, sel))
+            result = scan(table, verdicts, rows)
+            summary = summarise(result, include_clean=all_prefixes, detail_origins=origins)
+            if many:
+                audits = cluster.gather_audits() if cluster is not None else [
+                    audit_collector(c.name, t, verdicts, sel) for c, t in zip(collectors, got.tables, strict=True)]
+                per = [(c.name, c.paths, a) for c, a in zip(collectors, audits, strict=True)]
+    doc = audit_document(ctx, table, got.stats, got.extra, result, summary, cls,
+                         {"prefixes": list(prefix or []), "origins": origins}, routes_detail,
+                         collectors=per, peer_collectors=got.peer_collectors() if per else None)
     report = None
     if fmt == AuditFormat.html:
         s = doc["summary"]
         pc = s["prefixes_clean"]
-        report = as_report(ctx, cls, stats, [
+        report = as_report(ctx, cls, got.stats, [
             f"Carrier audit: {s['routes']} routes, {s['prefixes']} prefixes; clean on all routes {pc['all']}, "
             f"on some {pc['some']}, on none {pc['none']}"])
     audit_result = RoutesAudit(doc, report)
     emit(audit_result, fmt, output)
-    _report_problems(stats, strict)
+    _report_problems(got.stats, strict)
     raise typer.Exit(exit_code_for(audit_result, fail_on))
 
 
 @routes_app.command("dependency")
 def dependency(
-    inputs: list[Path] = typer.Argument(..., help="RIB (MRT or bgpdump -m text) or update files."),
+    inputs: list[str] = typer.Argument(None, help=INPUTS_HELP, show_default=False),
     scope: str = typer.Option(..., "--scope", help="AS64500 (origin AS), CN (country; needs --as-names) or a file "
                                                    "of prefixes."),
+    from_list: Path | None = typer.Option(None, "--from-list", help=FROM_LIST_HELP),
     policy: list[str] = typer.Option(None, "--policy", "-p", help="Policy whose excluded ASes give the exposure."),
     as_names: Path | None = typer.Option(None, "--as-names", help="pyasn asnames.json or CAIDA as2org (countries)."),
     family: str = typer.Option("4", "--family", help="4, 6 or both."),
@@ -247,13 +400,17 @@ def dependency(
     output: Path | None = typer.Option(None, "--output", "-o"),
     top: int = typer.Option(50, "--top", help="Keep the N most central ASes per family (0: all)."),
     strict: bool = typer.Option(False, "--strict", help="Exit 2 when any input record is malformed."),
-    engine: Engine = typer.Option(Engine.auto, "--engine"),
+    engine: Engine = typer.Option(Engine.auto, "--engine", help=ENGINE_HELP),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address for --engine dask."),
+    workers: int = typer.Option(2, "--workers", help="--engine dask without --scheduler: local worker processes."),
     registry_dir: Path | None = typer.Option(None, "--registry"),
     on: str | None = typer.Option(None, "--on"),
     input_format: str | None = typer.Option(None, "--input-format", help="Force the format of every input "
                                             "(" + ", ".join(ROUTE_FORMATS) + "; default: detected by content)."),
 ) -> None:
-    """AS hegemony of the transit ASes a scope depends on, and its exposure to the ASes a policy excludes."""
+    """AS hegemony of the transit ASes a scope depends on, and its exposure to the ASes a policy excludes.
+
+    With several collectors, the viewpoints are every collector's peers (distinct per collector)."""
     from ..analyses.carrier import EXCLUDED, seen_asns
     from ..analyses.hegemony import final_rows, hegemony, scope_mask
     from ..enforce.classify import classify_asns
@@ -262,11 +419,15 @@ def dependency(
     if family not in ("4", "6", "both"):
         raise usage_error("--family must be 4, 6 or both")
     ctx = _context(policy, registry_dir, on)
-    table, stats, _ = load_inputs(inputs, None, str(engine), input_format)
+    collectors = collector_inputs(inputs, from_list)
+    cluster = _cluster(engine, scheduler, workers)
+    with cluster if cluster is not None else nullcontext():
+        got = read_collectors(collectors, None, str(engine), input_format, cluster)
+    table, stats = got.merged, got.stats
     sc = parse_scope(scope, as_names, table, ctx.registry)
     rows = final_rows(table)
     in_scope = rows[scope_mask(table, rows, sc)]
-    cls = classify_asns(ctx, seen_asns(table, in_scope), ", ".join(map(str, inputs)))
+    cls = classify_asns(ctx, seen_asns(table, in_scope), ", ".join(str(p) for c in collectors for p in c.paths))
     excluded = [v.asn for v in cls.verdicts.values() if v.level == EXCLUDED]
     groups: dict[str, list[int]] = {}
     for a in excluded:

@@ -60,13 +60,56 @@ def _entity_dict(v) -> dict:
     return {"id": None, "name": v.entity if v is not None else None, "country": None}
 
 
-def audit_document(ctx, table, stats, extra, scan_, summary, cls, selection: dict, detail_routes: bool = False
-                   ) -> dict:
-    """The JSON document of a carrier audit (schema ``netvet-routes-audit/1``)."""
+def audit_document(ctx, table, stats, extra, scan_, summary, cls, selection: dict, detail_routes: bool = False,
+                   collectors: list | None = None, peer_collectors: list[str] | None = None) -> dict:
+    """The JSON document of a carrier audit (schema ``netvet-routes-audit/1``). ``collectors``: with more
+    than one collector, their audits (name, files, :class:`~netvet.analyses.collectors.CollectorAudit`),
+    reported in a ``collectors`` section after the merged result; ``peer_collectors``: the collector of
+    every peer of ``table`` (route details name it)."""
     from .. import __version__
     from ..analyses.carrier import LEVEL_NAMES
 
     verdicts = cls.verdicts
+    sections = _audit_sections(summary, verdicts, verdicts)
+    classified = [{
+        "asn": v.asn, "entity": _entity_dict(v), "verdict": v.verdict, "level": LEVEL_NAMES[v.level],
+        "levels": {"origin": LEVEL_NAMES[v.origin], "transit": LEVEL_NAMES[v.transit], "peer": LEVEL_NAMES[v.peer]},
+        "rule_ids": list(v.rule_ids), "reasons": list(v.reasons), "citations": list(v.citations)}
+        for v in sorted(verdicts.values(), key=lambda v: v.asn) if v.level]
+    inputs = []
+    for st, ex in zip(stats, extra, strict=True):
+        inputs.append({**st.to_dict(), **ex})
+    doc = {
+        "schema": AUDIT_SCHEMA,
+        "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "evaluated_on": ctx.on.isoformat(),
+        "netvet_version": __version__,
+        "registry_version": ctx.registry.version,
+        "policies": [{"id": p.id, "title": p.meta.title, "version": p.meta.version} for p in ctx.packs],
+        "inputs": inputs,
+        "selection": selection,
+        "units": {"ipv4_addresses": "IPv4 addresses (union of prefixes)",
+                  "ipv6_48s": "IPv6 /48 networks (union; a longer prefix counts as its /48)"},
+        "summary": sections["summary"],
+        "classified_asns": classified,
+        "entities": sections["entities"],
+        "origins": sections["origins"],
+        "findings": sections["findings"],
+    }
+    if collectors and len(collectors) > 1:
+        doc["collectors"] = [{"name": name, "files": [str(f) for f in files],
+                              **_audit_sections(ca.summary, verdicts, ca.seen)}
+                             for name, files, ca in collectors]
+    if detail_routes:
+        doc["routes"] = route_details(table, scan_, peer_collectors if collectors and len(collectors) > 1 else None)
+    return doc
+
+
+def _audit_sections(summary, verdicts: dict, seen) -> dict:
+    """The summary, entities, origins and findings of one audit summary (the merged audit's or a collector's);
+    ``seen``: the ASes seen on its routes (counted as seen, excluded, review)."""
+    from ..analyses.carrier import EXCLUDED, LEVEL_NAMES, REVIEW
+
     by_entity: dict[str, list] = {}
     for v in verdicts.values():
         if v.level:
@@ -117,49 +160,27 @@ def audit_document(ctx, table, stats, extra, scan_, summary, cls, selection: dic
         verdicts[g.key].entity_info else None, "routes": g.routes, "excluded_routes": g.excluded_routes,
         "review_routes": g.review_routes, "prefixes": g.prefixes, "prefixes_clean": g.prefixes_clean,
         "address_space": g.space.to_dict()} for g in summary.origins]
-    classified = [{
-        "asn": v.asn, "entity": _entity_dict(v), "verdict": v.verdict, "level": LEVEL_NAMES[v.level],
-        "levels": {"origin": LEVEL_NAMES[v.origin], "transit": LEVEL_NAMES[v.transit], "peer": LEVEL_NAMES[v.peer]},
-        "rule_ids": list(v.rule_ids), "reasons": list(v.reasons), "citations": list(v.citations)}
-        for v in sorted(verdicts.values(), key=lambda v: v.asn) if v.level]
-    inputs = []
-    for st, ex in zip(stats, extra, strict=True):
-        inputs.append({**st.to_dict(), **ex})
-    doc = {
-        "schema": AUDIT_SCHEMA,
-        "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "evaluated_on": ctx.on.isoformat(),
-        "netvet_version": __version__,
-        "registry_version": ctx.registry.version,
-        "policies": [{"id": p.id, "title": p.meta.title, "version": p.meta.version} for p in ctx.packs],
-        "inputs": inputs,
-        "selection": selection,
-        "units": {"ipv4_addresses": "IPv4 addresses (union of prefixes)",
-                  "ipv6_48s": "IPv6 /48 networks (union; a longer prefix counts as its /48)"},
+    levels = [verdicts[a].level for a in seen if a in verdicts]
+    return {
         "summary": {
             "routes": summary.routes, "prefixes": summary.prefixes, "peers": summary.peers, "paths": summary.paths,
-            "asns_seen": len(verdicts), "asns_excluded": len(cls.excluded), "asns_review": len(cls.review),
+            "asns_seen": len(seen), "asns_excluded": levels.count(EXCLUDED), "asns_review": levels.count(REVIEW),
             "excluded_routes": summary.excluded_routes, "review_routes": summary.review_routes,
             "prefixes_clean": summary.prefixes_clean, "address_space": summary.space.to_dict(),
             "address_space_by_clean": {k: v.to_dict() for k, v in summary.space_by_clean.items()},
             "verdicts": summary.verdicts,
         },
-        "classified_asns": classified,
-        "entities": entities,
-        "origins": origins,
-        "findings": findings,
+        "entities": entities, "origins": origins, "findings": findings,
     }
-    if detail_routes:
-        doc["routes"] = route_details(table, scan_)
-    return doc
 
 
 def _rank(verdict: str) -> int:
     return {"PASS": 0, "UNKNOWN": 1, "REVIEW": 2, "FAIL": 3}.get(verdict, 0)
 
 
-def route_details(table, scan_) -> list[dict]:
-    """Every route with a classified AS on it: prefix, peer, path and the ASes with their positions."""
+def route_details(table, scan_, peer_collectors: list[str] | None = None) -> list[dict]:
+    """Every route with a classified AS on it: prefix, peer, path and the ASes with their positions (and the
+    collector of the peer when ``peer_collectors`` names them)."""
     from ..analyses.carrier import LEVEL_NAMES, position_names
 
     out = []
@@ -172,9 +193,11 @@ def route_details(table, scan_) -> list[dict]:
         path = table.route_path(row)
         text = " ".join("{" + ",".join(map(str, sorted(e))) + "}" if isinstance(e, frozenset) else str(e)
                         for e in path)
+        peer = int(table.peer_index[row])
         out.append({
             "prefix": scan_.prefixes.text(int(scan_.prefix_id[r])),
-            "peer_ip": table.peer_ips[int(table.peer_index[row])], "peer_as": int(table.peer_as[row]),
+            **({"collector": peer_collectors[peer]} if peer_collectors is not None else {}),
+            "peer_ip": table.peer_ips[peer], "peer_as": int(table.peer_as[row]),
             "as_path": text, "level": LEVEL_NAMES[int(scan_.level[r])],
             "ases": [{"asn": int(scan_.hit_asn[i]), "entity": scan_.verdicts[int(scan_.hit_asn[i])].entity,
                       "positions": position_names(int(scan_.hit_pos[i])),
@@ -188,15 +211,30 @@ AUDIT_CSV_COLUMNS = ["prefix", "verdict", "clean", "routes", "clean_routes", "or
                      "citations"]
 
 
+MERGED = "(all)"  # the collector column of the merged audit's rows
+
+
 def audit_csv(doc: dict) -> str:
+    """One row per finding and entity. With several collectors, a first ``collector`` column: the merged audit's
+    rows (``(all)``) and then each collector's."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(AUDIT_CSV_COLUMNS)
-    for f in doc["findings"]:
+    many = "collectors" in doc
+    w.writerow((["collector"] if many else []) + AUDIT_CSV_COLUMNS)
+    sections = [(MERGED, doc["findings"])] + [(c["name"], c["findings"]) for c in doc.get("collectors", [])]
+    for name, findings in sections:
+        for row in _csv_rows(findings):
+            w.writerow(([name] if many else []) + row)
+    return buf.getvalue()
+
+
+def _csv_rows(findings: list[dict]) -> list[list]:
+    out = []
+    for f in findings:
         ents = f["entities"] or [None]
         for e in ents:
             info = (e or {}).get("entity") or {}
-            w.writerow([
+            out.append([
                 f["prefix"], f["verdict"], f["clean"], f["routes"], f["clean_routes"],
                 " ".join(f"AS{o}" for o in f["origins"]), info.get("id") or "", info.get("name") or "",
                 info.get("country") or "", " ".join(f"AS{a}" for a in (e or {}).get("asns", [])),
@@ -204,7 +242,7 @@ def audit_csv(doc: dict) -> str:
                 ";".join((e or {}).get("rule_ids", [])), " | ".join(f["reasons"]),
                 " | ".join(c["label"] + (f" <{c['url']}>" if c.get("url") else "") for c in f["citations"]),
             ])
-    return buf.getvalue()
+    return out
 
 
 def _space(d: dict) -> str:
@@ -221,7 +259,8 @@ def audit_tables(doc: dict, limit: int = 30) -> list:
         bad = Text(str(i["malformed"]), style="red" if i["malformed"] else "")
         t.add_row(i["file"], i["format"], str(i["read"]), bad)
     parts.append(t)
-    t = Table(title=f"Carrier audit ({', '.join(p['id'] for p in doc['policies'])})", title_justify="left")
+    t = Table(title=f"Carrier audit ({', '.join(p['id'] for p in doc['policies'])})"
+              + (", all collectors" if doc.get("collectors") else ""), title_justify="left")
     t.add_column("measure")
     t.add_column("value", justify="right")
     t.add_row("routes / prefixes / peers", f"{s['routes']:,} / {s['prefixes']:,} / {s['peers']:,}")
@@ -232,6 +271,19 @@ def audit_tables(doc: dict, limit: int = 30) -> list:
                      ("none", "prefixes clean on no route")):
         t.add_row(label, f"{s['prefixes_clean'][k]:,}  ({_space(s['address_space_by_clean'][k])})")
     parts.append(t)
+    if doc.get("collectors"):
+        t = Table(title=f"Collectors ({len(doc['collectors'])}; each peer belongs to one collector)",
+                  title_justify="left")
+        for col in ("collector", "files", "routes", "prefixes", "peers", "excluded routes", "review routes",
+                    "prefixes clean all/some/none", "FAIL/REVIEW/PASS"):
+            t.add_column(col, overflow="fold", justify="left" if col in ("collector", "files") else "right")
+        for c in doc["collectors"]:
+            cs, pc, v = c["summary"], c["summary"]["prefixes_clean"], c["summary"]["verdicts"]
+            t.add_row(c["name"], str(len(c["files"])), f"{cs['routes']:,}", f"{cs['prefixes']:,}", f"{cs['peers']:,}",
+                      f"{cs['excluded_routes']:,}", f"{cs['review_routes']:,}",
+                      f"{pc['all']}/{pc['some']}/{pc['none']}",
+                      f"{v.get('FAIL', 0)}/{v.get('REVIEW', 0)}/{v.get('PASS', 0)}")
+        parts.append(t)
     if doc["entities"]:
         t = Table(title="Entities on the paths", title_justify="left")
         for col in ("entity", "verdict", "ASes", "routes", "origin/transit/peer", "prefixes all/some/none",
