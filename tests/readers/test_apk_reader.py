@@ -10,9 +10,16 @@ import zipfile
 import pytest
 
 from netvet.model import IdKind, InputError, Strength
+from netvet.pipeline import fill_reference
 from netvet.readers import READERS, detect, load_all
+from netvet.readers.base import Reference
 from tests.conftest import FIXTURES
 from tests.readers.test_apk_helpers import build_apk, make_dex
+
+
+def apk_reader():
+    """The APK reader as the pipeline makes it: SDK signatures through its reference data."""
+    return READERS["android-apk"](reference=fill_reference(Reference()))
 
 
 def _need_androguard():
@@ -64,7 +71,7 @@ def test_apk_reader_claims_no_other_fixture():
 
 def test_package_signer_and_sdks(apks):
     _need_androguard()
-    res = READERS["android-apk"]().read(apks["sdks"])
+    res = apk_reader().read(apks["sdks"])
     app, *sdks = res.observations
     assert app.kind == "app" and app.id == "shop.apk" and app.parent is None
     assert [(i.kind, i.value, i.field, i.strength) for i in app.identifiers] == [
@@ -96,14 +103,14 @@ def test_signer_fingerprint_matches_apksigner(apks):
     out = subprocess.run([tool("apksigner"), "verify", "--print-certs", str(apks["clean"])], capture_output=True,
                          text=True, check=True).stdout
     expected = next(line.split(":")[-1].strip() for line in out.splitlines() if "SHA-256 digest" in line)
-    res = READERS["android-apk"]().read(apks["clean"])
+    res = apk_reader().read(apks["clean"])
     assert res.observations[0].attributes["signer_sha256"] == expected
     assert len(res.observations) == 1 and res.observations[0].attributes["sdks"] == ""
 
 
 def test_debug_key_names_no_developer(apks):
     _need_androguard()
-    res = READERS["android-apk"]().read(apks["debug"])
+    res = apk_reader().read(apks["debug"])
     app = res.observations[0]
     assert [i.field for i in app.identifiers] == ["apk:package"]
     assert app.attributes["signer_generic"] == "true"
@@ -112,7 +119,7 @@ def test_debug_key_names_no_developer(apks):
 
 def test_unsigned_apk(apks):
     _need_androguard()
-    res = READERS["android-apk"]().read(apks["unsigned"])
+    res = apk_reader().read(apks["unsigned"])
     assert res.observations[0].attributes["signed"] == "false"
     assert any("unsigned APK" in i.reason for i in res.stats.issues)
 
@@ -128,7 +135,7 @@ def test_damaged_dex_is_damage_not_failure(apks, tmp_path):
                 data = data[:0x70] + b"\xff" * 16  # tables point past the end
             zout.writestr(info, data)
         zout.writestr("classes2.dex", make_dex(["com.umeng.analytics.MobclickAgent"]))
-    res = READERS["android-apk"]().read(bad)
+    res = apk_reader().read(bad)
     assert res.stats.damaged == 1 and "classes.dex: damaged dex file" in res.stats.issues[0].reason
     assert [o.id for o in res.observations] == ["bad.apk", "bad.apk#sdk:umeng"]
 
@@ -139,13 +146,13 @@ def test_not_an_apk_is_an_input_error(tmp_path):
     with zipfile.ZipFile(fake, "w") as z:
         z.writestr("AndroidManifest.xml", b"\x00\x01garbage")
     with pytest.raises(InputError):
-        READERS["android-apk"]().read(fake)
+        apk_reader().read(fake)
 
 
 def test_missing_androguard_says_which_extra(apks, monkeypatch):
     monkeypatch.setitem(sys.modules, "androguard.core.apk", None)  # import fails as if not installed
     with pytest.raises(InputError) as exc:
-        READERS["android-apk"]().read(apks["clean"])
+        apk_reader().read(apks["clean"])
     assert "extra 'apps'" in exc.value.issue.reason and "androguard" in exc.value.issue.reason
 
 
@@ -157,3 +164,11 @@ def test_cli_audit_without_androguard_no_traceback(apks, tmp_path):
                          env={**os.environ, "NETVET_HOME": str(tmp_path)})
     assert res.returncode == 2, res.stdout + res.stderr
     assert "Traceback" not in res.stderr and "extra 'apps'" in res.stdout + res.stderr
+
+
+def test_without_sdk_signatures_no_sdk_is_looked_for(apks):
+    _need_androguard()
+    res = READERS["android-apk"]().read(apks["sdks"])
+    assert [o.kind for o in res.observations] == ["app"] and res.stats.read == 1
+    assert [i.reason for i in res.stats.issues if "SDK signatures" in i.reason] == [
+        "no SDK signatures given (reference data): embedded SDKs not looked for"]

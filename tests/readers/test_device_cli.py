@@ -498,3 +498,16 @@ def test_banner_vendors_and_fingerprints():
     assert fingerprint("Total items displayed = 0\nMAC Address    VLAN/VSI/BD   Learned-From  Type\n").command == \
         "display mac-address"
     assert fingerprint("hello") is None
+
+
+def test_templates_are_kept_for_one_read():
+    pytest.importorskip("ntc_templates")
+    from netvet.readers.device_cli import Budget, Templates
+
+    spec = find_spec("huawei_vrp", "display version")
+    templates = Templates()
+    text = templates.source(spec.platform, spec.command)
+    assert text is not None and "Value" in text
+    assert templates.source(spec.platform, spec.command) is text
+    budget = Budget(templates=templates)
+    assert budget.templates is templates and Budget().templates is not templates

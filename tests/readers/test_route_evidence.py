@@ -1,4 +1,6 @@
-"""Route evidence as routes and as AS observations; each format sniffed by exactly one reader."""
+"""Route evidence as routes; each format sniffed by exactly one reader.
+
+Per-AS observations: tests/analyses/test_route_observations.py."""
 
 from __future__ import annotations
 
@@ -8,11 +10,10 @@ import pytest
 
 from netvet.model import InputError
 from netvet.model.route import iter_table_routes
+from netvet.pipeline import load_prefix_index
 from netvet.readers import READERS, load_all
 from netvet.readers.base import read_head
 from netvet.readers.route_evidence import (
-    as_observations,
-    load_prefix_index,
     load_routes,
     read_as_path_list,
     sniff_format,
@@ -99,15 +100,11 @@ def test_a_rib_serves_as_ip_to_asn_database():
     assert index.lookup_one("1.0.4.1").prefix == "1.0.4.0/24"
 
 
-def test_as_observations_of_an_update_file():
-    table, _ = load_routes(shared_file("mrt/updates.20160811.1600.gz"))
-    obs = {o.attributes["asn"]: o for o in as_observations(table, "u.gz")}
-    assert len(obs) == 634
-    ct = obs["4134"]
-    assert ct.kind == "as" and ct.identifiers[0].value == "AS4134" and ct.identifiers[0].kind == "asn"
-    assert ct.attributes == {"asn": "4134", "routes": "1058", "positions": "origin,transit",
-                             "prefixes_originated": "17", "address_space_ipv4": "78848", "address_space_ipv6_48": "0"}
-    assert obs["58453"].attributes["positions"] == "transit"
+def test_a_route_reader_yields_the_routes_and_their_record_counts():
+    load_all()
+    result = READERS["as-path-list"]().read(FIX / "paths.txt")
+    assert result.observations == [] and result.routes is not None
+    assert (result.stats.unit, result.stats.read, result.stats.malformed, len(result.routes)) == ("route", 13, 0, 13)
 
 
 def test_netvet_audit_reads_route_evidence_through_the_pipeline():

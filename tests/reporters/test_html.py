@@ -13,7 +13,7 @@ import pytest
 from netvet.cli import main
 from netvet.model import Citation, Finding, Observation, PolicyInfo, Report, SourceRef, Verdict
 from netvet.reporters import render
-from netvet.reporters.html import build_view, render_html_dict, safe_url, split_source
+from netvet.reporters.html import Assets, asset_text, build_view, render_html_dict, safe_url, split_source
 from tests.fixtures.reports.htmlscan import Scan
 from tests.fixtures.reports.reportkit import FIX, HOSTILE, PACK, mini_report
 
@@ -362,3 +362,14 @@ def test_compare_html_has_comparison_section(tmp_path):
     p = Rows()
     p.feed(text)
     assert p.rows == 1 + 2  # header + Lenovo server (clean-network only) + Hikvision camera (FAIL vs REVIEW)
+
+
+def test_assets_are_read_and_compiled_once_per_loader():
+    assets = Assets(lambda name: "own {{ x }}" if name == "mine.j2" else None, x_default="g")
+    assert assets.text("report.css") is assets.text("report.css")
+    assert assets.text("report.css") == asset_text("report.css")
+    env = assets.env()
+    assert env is assets.env() and env.globals["x_default"] == "g" and "VERDICTS" in env.globals
+    assert env.get_template("mine.j2").render(x=1) == "own 1"  # the first loader wins
+    assert env.get_template("report.html.j2") is env.get_template("report.html.j2")
+    assert Assets().env() is not env  # nothing shared between loaders

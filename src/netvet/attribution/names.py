@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 
 # Legal-form words removed from the end of a name, repeatedly ("CO LTD", "INC", ...).
 _LEGAL_SUFFIXES = (
@@ -21,7 +20,6 @@ _PUNCT_RE = re.compile(r"[^\w\s]")
 _SPACE_RE = re.compile(r"\s+")
 
 
-@lru_cache(maxsize=131072)
 def normalise(name: str) -> str:
     """Canonical form of an organisation name for exact comparison.
 
@@ -46,12 +44,20 @@ class NameMatch:
 
 
 class AliasIndex:
-    """Maps organisation names to entities through exact normalised names and anchored patterns."""
+    """Maps organisation names to entities through exact normalised names and anchored patterns (the answers and
+    the normalised forms of the names asked about are kept on the index: one registry's, one run's)."""
 
     def __init__(self) -> None:
         self._exact: dict[str, list[NameMatch]] = {}
         self._patterns: list[tuple[re.Pattern[str], NameMatch]] = []
         self._cache: dict[str, tuple[NameMatch, ...]] = {}
+        self._keys: dict[str, str] = {}  # name -> normalise(name), for the names this index was asked about
+
+    def _key(self, name: str) -> str:
+        key = self._keys.get(name)
+        if key is None:
+            key = self._keys[name] = normalise(name)
+        return key
 
     def add_exact(self, name: str, entity_id: str, relation: str = "maker") -> None:
         key = normalise(name)
@@ -71,7 +77,7 @@ class AliasIndex:
         """All entities whose rules claim ``name`` (exact rules first, then anchored patterns)."""
         if not name or not name.strip():
             return []
-        key = normalise(name)
+        key = self._key(name)
         cached = self._cache.get(key)
         if cached is not None:
             return list(cached)

@@ -24,7 +24,7 @@ def resolve_ip(value: str, asn_db: Path | None) -> tuple[int | None, list[dict]]
     """(origin ASN or None, evidence steps) for one address."""
     import ipaddress
 
-    from ..readers.route_evidence import load_prefix_index
+    from ..pipeline import load_prefix_index
 
     version = ipaddress.ip_address(value).version
     paths = asn_db_paths(asn_db, version)

@@ -12,7 +12,8 @@ message, exit 2, never a traceback):
   Android's debug and AOSP test certificates (``O=Android``) name no developer: no NAME identifier, a warning;
   an unsigned APK gets a warning and ``signed=false``;
 - the classes its dex files define (``classes.dex``, ``classes2.dex`` ...), matched against the SDK signatures
-  (``data/apps/sdk-signatures.yaml``): each embedded SDK is its own observation of kind ``sdk``, id
+  (``data/apps/sdk-signatures.yaml``, given by the pipeline as ``Reference.get("sdk_signatures")``): each
+  embedded SDK is its own observation of kind ``sdk``, id
   ``<file>#sdk:<sdk id>`` (in SDK id order), ``parent`` the app,
   ``Identifier(PACKAGE, <matched prefix>, "apk:sdk", MODERATE)`` and attributes ``sdk``, ``sdk_name``,
   ``sdk_category``, ``classes`` (how many classes matched), ``app_package``.
@@ -36,7 +37,7 @@ from pathlib import Path
 
 from ..model import Identifier, IdKind, InputError, Observation, ReadStats, SourceRef, Strength
 from . import _dex
-from .base import Progress, Reader, ReadResult, limits, register
+from .base import Progress, Reader, ReadResult, Reference, limits, register
 
 EXTRA_HINT = ("reading APKs needs androguard, netvet's optional extra 'apps': install it with "
               "pip install 'androguard>=4.1,<5' (or install netvet with the extra apps)")
@@ -49,11 +50,15 @@ _GENERIC_SIGNERS = ({"organization_name": "Android", "common_name": "Android Deb
                     {"organization_name": "Android", "common_name": "Android"})
 
 
+# what zipfile raises on a damaged archive (NotImplementedError: an unknown "version needed" or compression method)
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, NotImplementedError)
+
+
 def _is_apk_zip(path: Path) -> bool:
     try:
         with zipfile.ZipFile(path) as z:
             return any(info.filename == "AndroidManifest.xml" for info in z.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except _ZIP_ERRORS:
         return False
 
 
@@ -81,6 +86,10 @@ class ApkReader(Reader):
     format = "android-apk"
     description = "Android APK: package, signing certificate and embedded SDKs (needs the 'apps' extra, androguard)"
     extensions = (".apk",)
+    options = ("reference",)
+
+    def __init__(self, reference: Reference | None = None) -> None:
+        self.reference = reference or Reference()
 
     def sniff(self, path: Path, head: bytes) -> bool:
         if not head.startswith(b"PK\x03\x04"):
@@ -199,16 +208,21 @@ class ApkReader(Reader):
         if len(seen) > 1:
             attrs["signers"] = str(len(seen))
 
-    @staticmethod
-    def _sdks(path: Path, stats: ReadStats, attrs: dict[str, str]):
-        from ..attribution.sdk_signatures import SdkSignatures
-
-        sigs = SdkSignatures.load_unchecked()
+    def _sdks(self, path: Path, stats: ReadStats, attrs: dict[str, str]):
+        sigs = self.reference.get("sdk_signatures")  # filled by the pipeline: attribution.sdk_signatures
+        if sigs is None:
+            stats.warn("no SDK signatures given (reference data): embedded SDKs not looked for")
+            return []
         lim = limits()
         counts = {"dex": 0, "classes": 0}
 
         def names() -> Iterator[str]:
-            with zipfile.ZipFile(path) as z:
+            try:
+                z = zipfile.ZipFile(path)
+            except _ZIP_ERRORS as exc:
+                stats.damage(f"the archive's central directory cannot be read for its dex files: {exc}")
+                return
+            with z:
                 for info in z.infolist():
                     if not _DEX_NAME.fullmatch(info.filename):
                         continue
@@ -221,7 +235,7 @@ class ApkReader(Reader):
                         continue
                     try:
                         data = z.read(info)
-                    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, NotImplementedError) as exc:
+                    except _ZIP_ERRORS as exc:
                         stats.damage(f"{info.filename}: cannot be extracted: {exc}")
                         continue
                     counts["dex"] += 1

@@ -19,9 +19,11 @@ consecutive repeats collapsed, hops without an AS skipped — and, when the trac
 destination's AS, that AS (the origin of the destination's prefix) is appended; the route's prefix is
 the destination's matched prefix.
 
-The registered reader (``atlas-traceroute``) serves ``netvet audit``: one observation per AS on the
-traces, mapped with the active ``netvet data`` IP → ASN datasets (``caida-pfx2as-v4``/``-v6``); without
-them it refuses the file with a message naming ``netvet routes audit --asn-db``.
+The registered reader (``atlas-traceroute``) serves ``netvet audit``: it yields the traces' routes (the
+pipeline makes one observation per AS of them, ``analyses.route_observations``), mapped with the IP → ASN index
+of its ``reference`` (``Reference.get("prefix_index")``, filled by the pipeline from ``--asn-db`` or the active
+``netvet data`` datasets ``caida-pfx2as-v4``/``-v6``); without one it refuses the file with a message naming
+``--asn-db``.
 """
 
 from __future__ import annotations
@@ -456,40 +458,13 @@ def load_traceroute_routes(path: str | Path, index) -> tuple[RouteTable, ReadSta
     return traceroute_routes(paths), stats, counts
 
 
-ASN_DATASETS = ("caida-pfx2as-v4", "caida-pfx2as-v6")
-
-
-def default_prefix_index(asn_db: Path | None = None):
-    """An IP -> ASN index: ``asn_db`` (``--asn-db`` on `audit` and `compare`: a RIB, IPASN or pfx2as file), else
-    the active ``netvet data`` pfx2as datasets, else None."""
-    from ..datasets import active_path
-    from .ipasn import read_prefix_origins
-
-    if asn_db is not None:
-        from .route_evidence import load_prefix_index
-
-        return load_prefix_index(asn_db)
-    tables = []
-    for name in ASN_DATASETS:
-        try:
-            p = active_path(name)
-        except Exception:  # unknown dataset or unreadable store: no default
-            p = None
-        if p is not None:
-            tables.append(read_prefix_origins(p))
-    if not tables:
-        return None
-    from ..attribution.prefix_index import PrefixIndex
-
-    return PrefixIndex.from_tables(tables)
-
-
 @register
 class AtlasTracerouteReader(Reader):
     format = FORMAT
     description = "RIPE Atlas traceroute results (JSON / JSON Lines): one observation per AS on the traces"
     extensions = (".jsonl", ".json")
     options = ("reference",)
+    yields = frozenset({"routes"})  # the traces' routes (ReadResult.routes)
 
     def __init__(self, reference: Reference | None = None) -> None:
         self.reference = reference or Reference()
@@ -498,13 +473,9 @@ class AtlasTracerouteReader(Reader):
         return sniff(head)
 
     def read(self, path: Path, progress: Progress | None = None) -> ReadResult:
-        ref = self.reference
-        index = ref.get("prefix_index", lambda: default_prefix_index(ref.asn_db))
+        index = self.reference.get("prefix_index")
         if index is None:
             raise InputError(str(path), "RIPE Atlas traceroutes need an IP -> ASN database: give --asn-db DB, "
                                         "or run `netvet data fetch caida-pfx2as-v4`")
-        from .route_evidence import as_observations, audit_counts
-
         table, stats, _ = load_traceroute_routes(path, index)
-        observations = as_observations(table, str(path))
-        return ReadResult(observations, audit_counts(path, table, stats, observations))
+        return ReadResult(stats=stats, routes=table)

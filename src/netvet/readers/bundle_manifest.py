@@ -79,13 +79,14 @@ def verify(directory: Path) -> VerifyResult:
     return res
 
 
-def bundle_of(path: Path, levels: int = 3) -> tuple[Path, dict, str] | None:
+def bundle_of(path: Path, levels: int = 3, manifests: dict | None = None) -> tuple[Path, dict, str] | None:
     """The bundle (folder, manifest, path relative to it) that lists ``path``, looking up to ``levels`` folders
-    up; None when ``path`` is not part of a bundle."""
+    up; None when ``path`` is not part of a bundle. ``manifests``: a dict the caller keeps for a batch of inputs,
+    so that each manifest is read once (none: read each time)."""
     path = Path(path).resolve()
     folder = path.parent
     for _ in range(levels):
-        manifest = _cached_manifest(folder)
+        manifest = _cached_manifest(folder, manifests)
         if manifest is not None:
             rel = path.relative_to(folder).as_posix()
             if rel in manifest.get("files", {}):
@@ -97,18 +98,17 @@ def bundle_of(path: Path, levels: int = 3) -> tuple[Path, dict, str] | None:
     return None
 
 
-_CACHE: dict[tuple[str, float], dict | None] = {}
-
-
-def _cached_manifest(folder: Path) -> dict | None:
+def _cached_manifest(folder: Path, manifests: dict | None) -> dict | None:
+    """The manifest of ``folder`` (None: none there), from ``manifests`` (keyed by path and mtime) when it holds
+    it: the caller's cache, for one batch of inputs."""
     p = folder / MANIFEST
     try:
         mtime = p.stat().st_mtime
     except OSError:
         return None
+    if manifests is None:
+        return load_manifest(folder)
     key = (str(p), mtime)
-    if key not in _CACHE:
-        if len(_CACHE) > 64:
-            _CACHE.clear()
-        _CACHE[key] = load_manifest(folder)
-    return _CACHE[key]
+    if key not in manifests:
+        manifests[key] = load_manifest(folder)
+    return manifests[key]

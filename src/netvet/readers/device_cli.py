@@ -123,7 +123,7 @@ import lzma
 import os
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property
 from pathlib import Path
 
 from ..model import Identifier, IdKind, InputError, Observation, ReadStats, SourceRef, Strength, TextContext
@@ -190,11 +190,16 @@ class CommandSpec:
     maker: str | None = None  # the only maker whose OS prints this output format (``cli:output-format``)
     fields: tuple[tuple[str, tuple[str, ...]], ...] = ()  # version: attribute -> record fields, first non-empty
 
+    @cached_property
+    def command_regexes(self) -> tuple[re.Pattern[str], ...]:
+        """``patterns`` as regexes (compiled once per spec; the specs are constants)."""
+        return tuple(abbreviation_regex(p) for p in self.patterns)
+
     def matches(self, command: str) -> bool:
         """The command, or the command without trailing slot numbers (``display board 0``), fits the index."""
         command = command.strip()
         bare = _SLOT_ARGS.sub("", command)
-        return any(rx.fullmatch(command) or rx.fullmatch(bare) for rx in _compiled(self.patterns))
+        return any(rx.fullmatch(command) or rx.fullmatch(bare) for rx in self.command_regexes)
 
     def prefilter(self, text: str) -> bool:
         """The cheap content test: every fingerprint regex matches and the reject regex does not."""
@@ -203,11 +208,6 @@ class CommandSpec:
         if self.reject and re.search(self.reject, text, re.MULTILINE):
             return False
         return all(re.search(rx, text, re.MULTILINE) for rx in self.fingerprint)
-
-
-@lru_cache(maxsize=256)
-def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
-    return tuple(abbreviation_regex(p) for p in patterns)
 
 
 def abbreviation_regex(pattern: str) -> re.Pattern[str]:
@@ -588,11 +588,28 @@ def _text(lines: list[str] | str) -> str:
 
 
 # ------------------------------------------------------------------ parsing one section
-class Budget:
-    """The TextFSM runs left for one file (``MAX_TEMPLATE_RUNS``)."""
+class Templates:
+    """The TextFSM template texts the ntc-templates index names, read on first use and kept for one read (on its
+    :class:`Budget`); textfsm keeps the parsed index itself."""
 
-    def __init__(self, runs: int | None = None):
+    def __init__(self) -> None:
+        self._sources: dict[tuple[str, str], str | None] = {}
+
+    def source(self, platform: str, command: str) -> str | None:
+        """The text of the template the index names for ``platform``/``command`` (None when it names several,
+        which ``parse_output`` then combines)."""
+        key = (platform, command)
+        if key not in self._sources:
+            self._sources[key] = template_source(platform, command)
+        return self._sources[key]
+
+
+class Budget:
+    """The TextFSM runs left for one file (``MAX_TEMPLATE_RUNS``) and the templates they use (one read's)."""
+
+    def __init__(self, runs: int | None = None, templates: Templates | None = None):
         self.runs = MAX_TEMPLATE_RUNS if runs is None else runs
+        self.templates = templates or Templates()
 
     def take(self) -> bool:
         if self.runs <= 0:
@@ -608,13 +625,14 @@ def parse_records(spec: CommandSpec, lines: list[str], max_rejected: int = MAX_R
     Returns (records, [(index of a rejected line, its text)], a reason when the section cannot be parsed).
     ``lines`` is modified: rejected lines are blanked."""
     rejected: list[tuple[int, str]] = []
+    templates = budget.templates if budget is not None else Templates()
     start = 0
     while True:
         if budget is not None and not budget.take():
             return [], rejected, (f"not parsed: the limit of {MAX_TEMPLATE_RUNS} template runs per file was "
                                   "reached")
         try:
-            return run_template(spec, "\n".join(lines) + "\n"), rejected, None
+            return run_template(spec, "\n".join(lines) + "\n", templates), rejected, None
         except Exception as exc:  # TextFSMError, ParsingException, or a template bug: never a traceback
             m = _INPUT_LINE.search(str(exc))
             idx = None
@@ -633,14 +651,14 @@ def parse_records(spec: CommandSpec, lines: list[str], max_rejected: int = MAX_R
             start = idx
 
 
-@lru_cache(maxsize=128)
 def template_source(platform: str, command: str) -> str | None:
     """The text of the TextFSM template the ntc-templates index names for ``platform``/``command`` (None when
-    it names several, which ``parse_output`` then combines)."""
+    it names several, which ``parse_output`` then combines); read each time (:class:`Templates` keeps them)."""
     import ntc_templates
+    from textfsm import clitable
 
     tdir = os.environ.get("NTC_TEMPLATES_DIR") or str(Path(ntc_templates.__file__).parent / "templates")
-    index = _index(tdir)
+    index = clitable.CliTable("index", tdir).index  # textfsm parses an index file once per process
     row = index.GetRowMatch({"Platform": platform, "Command": command})
     if not row:
         return None
@@ -648,21 +666,14 @@ def template_source(platform: str, command: str) -> str | None:
     return (Path(tdir) / names[0].strip()).read_text(encoding="utf-8") if len(names) == 1 else None
 
 
-@lru_cache(maxsize=4)
-def _index(tdir: str):
-    from textfsm import clitable
-
-    return clitable.CliTable("index", tdir).index
-
-
-def run_template(spec: CommandSpec, data: str) -> list[dict]:
+def run_template(spec: CommandSpec, data: str, templates: Templates | None = None) -> list[dict]:
     """Records of ``data`` (dicts with lower-case keys, as ``ntc_templates.parse.parse_output`` gives them).
 
     The template is run with TextFSM directly: the same result as ``parse_output`` without its table copies
     (four times faster on large MAC tables)."""
     import textfsm
 
-    source = template_source(spec.platform, spec.command)
+    source = (templates or Templates()).source(spec.platform, spec.command)
     if source is None:
         from ntc_templates.parse import parse_output
 

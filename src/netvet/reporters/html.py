@@ -10,10 +10,10 @@ everything they print.
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -397,23 +397,43 @@ def build_view(data: dict) -> ReportView:
 ASSETS = "assets"
 
 
-@functools.cache
 def asset_text(name: str) -> str:
-    """The text of a packaged asset (template, CSS, JS)."""
+    """The text of a packaged asset (template, CSS, JS), read each time (an :class:`Assets` keeps them)."""
     return resources.files(__package__).joinpath(ASSETS, name).read_text(encoding="utf-8")
 
 
-@functools.cache
-def template_env():
-    """The Jinja2 environment of the report templates (autoescape on for every template)."""
-    import jinja2
+class Assets:
+    """The report's packaged assets and their Jinja2 environment (autoescape on for every template), read and
+    compiled on first use and kept by this instance: one per rendering (or per dashboard app), never per process.
+    ``first``: a loader tried before the packaged assets (the dashboard's own templates)."""
 
-    env = jinja2.Environment(
-        loader=jinja2.FunctionLoader(lambda name: asset_text(name)),
-        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=False, lstrip_blocks=False,
-    )
-    env.globals["VERDICTS"] = VERDICTS
-    return env
+    def __init__(self, first: Callable[[str], str | None] | None = None, **globals_: object) -> None:
+        self._first = first
+        self._globals = globals_
+        self._texts: dict[str, str] = {}
+        self._env = None
+
+    def text(self, name: str) -> str:
+        if name not in self._texts:
+            self._texts[name] = asset_text(name)
+        return self._texts[name]
+
+    def _source(self, name: str) -> str:
+        own = self._first(name) if self._first is not None else None
+        return own if own is not None else self.text(name)
+
+    def env(self):
+        """The Jinja2 environment of the templates (``VERDICTS`` and the given globals defined)."""
+        if self._env is None:
+            import jinja2
+
+            self._env = jinja2.Environment(
+                loader=jinja2.FunctionLoader(self._source),
+                autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=False, lstrip_blocks=False,
+            )
+            self._env.globals["VERDICTS"] = VERDICTS
+            self._env.globals.update(self._globals)
+        return self._env
 
 
 def csp_hash(text: str) -> str:
@@ -421,15 +441,17 @@ def csp_hash(text: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
 
 
-def render_html_dict(data: dict, comparison: dict | None = None) -> str:
+def render_html_dict(data: dict, comparison: dict | None = None, assets: Assets | None = None) -> str:
     """Render a report dictionary as one self-contained HTML document (with a comparison section when
-    ``comparison`` — the output of ``analyses.compare.compare`` plus its ``headline`` — is given)."""
+    ``comparison`` — the output of ``analyses.compare.compare`` plus its ``headline`` — is given); ``assets``:
+    the loader to use (default: a new one)."""
     from markupsafe import Markup
 
+    assets = assets or Assets()
     view = build_view(data)
     view.comparison = comparison
-    js, css = asset_text("report.js"), asset_text("report.css")
-    return template_env().get_template("report.html.j2").render(
+    js, css = assets.text("report.js"), assets.text("report.css")
+    return assets.env().get_template("report.html.j2").render(
         v=view, css=Markup(css), js=Markup(js), script_hash=csp_hash(js), style_hash=csp_hash(css),
         evidence_ids={e.anchor for e in view.evidence},
     )

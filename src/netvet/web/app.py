@@ -19,7 +19,7 @@ import functools
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -37,8 +37,8 @@ from ..reporters.html import (
     NO_ENTITY,
     NO_SITE,
     VERDICTS,
+    Assets,
     ReportView,
-    asset_text,
     build_view,
     evidence_view,
 )
@@ -128,19 +128,9 @@ def web_template(name: str) -> str | None:
         return None
 
 
-@functools.cache
-def template_env():
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.FunctionLoader(lambda name: web_template(name) or asset_text(name)),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    env.globals.update(
-        VERDICTS=VERDICTS, ATTENTION=ATTENTION, quote=lambda s: quote(str(s), safe=""), urlencode=urlencode
-    )
-    return env
+def web_assets() -> Assets:
+    """The dashboard's templates (its own, then the report's) and their Jinja2 environment: one per app."""
+    return Assets(web_template, ATTENTION=ATTENTION, quote=lambda s: quote(str(s), safe=""), urlencode=urlencode)
 
 
 class RunCache:
@@ -195,6 +185,7 @@ class Dashboard:
     cache: RunCache
     registry_loader: Callable[[], object] | None = None
     watch_state: str | Path | None = None
+    assets: Assets = field(default_factory=web_assets)
 
     @functools.cached_property
     def registry(self):
@@ -268,16 +259,16 @@ def run_href(run_id: str, **params) -> str:
     return f"/runs/{quote(run_id, safe='')}" + (f"?{urlencode(q)}" if q else "")
 
 
-def page(template: str, status: int = 200, **ctx) -> HTMLResponse:
+def page(request: Request, template: str, status: int = 200, **ctx) -> HTMLResponse:
     ctx.setdefault("run_href", run_href)
-    html = template_env().get_template(template).render(**ctx)
+    html = _dash(request).assets.env().get_template(template).render(**ctx)
     return HTMLResponse(html, status_code=status)
 
 
 def _error(request: Request, status: int, message: str):
     if request.url.path.startswith("/api/"):
         return JSONResponse({"error": message}, status_code=status)
-    return page("error.html.j2", status=status, title="Error", message=message, status_code=status)
+    return page(request, "error.html.j2", status=status, title="Error", message=message, status_code=status)
 
 
 async def _http_error(request: Request, exc: HTTPException):
@@ -306,13 +297,13 @@ def _entity_href(run_id: str):
 
 # --- static ---------------------------------------------------------------------------------------
 @router.get("/static/report.css")
-def css() -> Response:
-    return Response(asset_text("report.css"), media_type="text/css; charset=utf-8")
+def css(request: Request) -> Response:
+    return Response(_dash(request).assets.text("report.css"), media_type="text/css; charset=utf-8")
 
 
 @router.get("/static/report.js")
-def js() -> Response:
-    return Response(asset_text("report.js"), media_type="text/javascript; charset=utf-8")
+def js(request: Request) -> Response:
+    return Response(_dash(request).assets.text("report.js"), media_type="text/javascript; charset=utf-8")
 
 
 # --- pages ----------------------------------------------------------------------------------------
@@ -324,8 +315,8 @@ def runs_page(request: Request):
     pager = Pager.of(request, len(runs))
     shown = [(r, runs[i + 1] if i + 1 < len(runs) else None)
              for i, r in enumerate(runs) if pager.start <= i < pager.stop]
-    return page("runs.html.j2", title="Runs", runs=shown, total=len(runs), pager=pager, db=str(history.path),
-                run_href=run_href)
+    return page(request, "runs.html.j2", title="Runs", runs=shown, total=len(runs), pager=pager,
+                db=str(history.path), run_href=run_href)
 
 
 @router.get("/runs/{run}", response_class=HTMLResponse)
@@ -343,7 +334,7 @@ def run_page(run: str, request: Request):
         return run_href(run_id, policy=pid, verdict=verdict) + "#findings"
 
     return page(
-        "run.html.j2",
+        request, "run.html.j2",
         title=f"Run {info['seq']}",
         info=info,
         v=view,
@@ -374,7 +365,7 @@ def finding_page(run: str, idx: str, request: Request):
     ev = evidence_view(obs) if obs else None
     siblings = [g for g in view.findings if g.subject == f.subject and g.idx != f.idx]
     return page(
-        "finding.html.j2",
+        request, "finding.html.j2",
         title=f"{f.label} under {f.policy}",
         info=info,
         run_id=run_id,
@@ -408,7 +399,7 @@ def entity_page(run: str, entity_id: str, request: Request):
     name = findings[0].entity_name if findings else entity_id
     pager = Pager.of(request, max(len(findings), len(evidence)))
     return page(
-        "entity.html.j2",
+        request, "entity.html.j2",
         title=name,
         info=info,
         run_id=run_id,
@@ -445,7 +436,7 @@ def compare_page(request: Request, a: str = "", b: str = "", p1: str = "", p2: s
         rows = _policy_pairs(data, view, p1, p2)
         pager = Pager.of(request, len(rows))
         return page(
-            "compare_policies.html.j2",
+            request, "compare_policies.html.j2",
             title=f"{p1} vs {p2}",
             info=info,
             run_id=run_id,
@@ -465,7 +456,7 @@ def compare_page(request: Request, a: str = "", b: str = "", p1: str = "", p2: s
         entities = _entity_pairs(va, vb)
         pager = Pager.of(request, len(entities))
         return page(
-            "compare_runs.html.j2",
+            request, "compare_runs.html.j2",
             title="Compare runs",
             a=ia,
             b=ib,
@@ -477,7 +468,7 @@ def compare_page(request: Request, a: str = "", b: str = "", p1: str = "", p2: s
             run_href=run_href,
         )
     return page(
-        "compare_pick.html.j2",
+        request, "compare_pick.html.j2",
         title="Compare",
         runs=runs[:MAX_SIZE],
         more=max(0, len(runs) - MAX_SIZE),
@@ -493,7 +484,7 @@ def drift_page(request: Request, a: str = "", b: str = ""):
     runs = history.runs()
     if not (a and b):
         if len(runs) < 2:
-            return page("compare_pick.html.j2", title="Drift", runs=runs, more=0, run_href=run_href,
+            return page(request, "compare_pick.html.j2", title="Drift", runs=runs, more=0, run_href=run_href,
                         policies=[])
         a, b = runs[1]["run_id"], runs[0]["run_id"]
     try:
@@ -502,7 +493,7 @@ def drift_page(request: Request, a: str = "", b: str = ""):
         raise HTTPException(404, str(exc)) from None
     pager = Pager.of(request, max(len(drift.new), len(drift.resolved), len(drift.changed)))
     return page(
-        "drift.html.j2",
+        request, "drift.html.j2",
         title="Drift",
         d=drift,
         c=drift.to_dict()["counts"],
@@ -521,7 +512,7 @@ def events_page(request: Request):
     dash = _dash(request)
     rows = dash.events()
     pager = Pager.of(request, len(rows))
-    return page("events.html.j2", title="Watch events", events=pager.slice(rows), pager=pager,
+    return page(request, "events.html.j2", title="Watch events", events=pager.slice(rows), pager=pager,
                 state=str(dash.watch_state) if dash.watch_state is not None else None)
 
 
