@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import stat
+import threading
 from pathlib import Path
 
 from netvet.cli import main
@@ -76,6 +79,38 @@ def test_dump_to_output_file(capsys, tmp_path):
         assert dest.read_text() == fh.read()
     assert f"to {dest}" in err
     assert not (tmp_path / "out.txt.tmp").exists()
+
+
+def test_dump_into_a_pipe_or_device_never_replaces_it(capsys, tmp_path):
+    """`--output /dev/null` (or a FIFO) is written into, not renamed over: a dump once replaced /dev/null."""
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()), daemon=True)
+    reader.start()
+    code, _, _ = run(capsys, str(FIX / "sample.mrt"), "--output", str(fifo))
+    reader.join(30)
+    assert code == 0 and got[0].splitlines() == SAMPLE_LINES
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and not (tmp_path / "out.fifo.tmp").exists()
+    code, _, _ = run(capsys, str(FIX / "sample.mrt"), "--output", os.devnull)
+    assert code == 0 and stat.S_ISCHR(os.stat(os.devnull).st_mode)
+
+
+def test_text_output_into_a_pipe_stays_a_pipe(capsys, tmp_path):
+    """Every command writing through `write_output` (here `routes audit`) writes into a FIFO, not over it."""
+    fifo = tmp_path / "audit.fifo"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()), daemon=True)
+    reader.start()
+    args = ["routes", "audit", str(FIX / "sample.mrt"), "--format", "json"]
+    code = main([*args, "--output", str(fifo)])
+    reader.join(30)
+    capsys.readouterr()
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and not (tmp_path / "audit.fifo.tmp").exists()
+    assert main(args) == code
+    strip = lambda text: {k: v for k, v in json.loads(text).items() if k != "generated_at"}  # noqa: E731
+    assert strip(got[0]) == strip(capsys.readouterr().out)
 
 
 def test_damaged_file_exit_codes(capsys):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from .common import (
     exit_code_for,
     input_exit_code,
     load_id_registries,
+    output_file,
     progress_reader,
     require_extra,
     usage_error,
@@ -63,7 +65,7 @@ def audit(
 ) -> None:
     """Audit device evidence under one or more policies."""
     from ..attribution.registry import Registry
-    from ..pipeline import Context, build_report, read_inputs
+    from ..pipeline import Context, InputStream, stream_audit
     from ..policies import bundled_pack_paths
 
     when = parse_date(on)
@@ -74,25 +76,56 @@ def audit(
         if platform not in KNOWN_PLATFORMS:
             raise usage_error(f"unknown --platform {platform!r} (known: {', '.join(KNOWN_PLATFORMS)})")
     asn_db = check_asn_db(asn_db)
-    # the evidence first: an input that cannot be read is refused before any reference data is loaded
+    # the evidence first: a batch none of whose inputs can be opened is refused before any reference data is
+    # loaded; the observations are then read as a stream while they are attributed (pipeline.stream_audit)
     prog, cb = progress_reader()
-    with prog:
-        observations, stats = read_inputs(inputs, input_format, progress=cb,
-                                          reader_options={"platform": platform}, asn_db=asn_db)
-    registry = Registry.load(registry_dir)
-    macs, pens, used = load_id_registries(mac_db, pen_db)
-    ctx = Context.build(policy or ([] if framework else list(bundled_pack_paths())), registry, when, macs=macs,
-                        pens=pens, kev=kev, frameworks=framework or (), waivers=waivers,
-                        fingerprint_files=fingerprints or ())
-    ctx.datasets = used + ctx.datasets
-    warn_stale(ctx.datasets)
-    report = build_report(ctx, observations, stats)
-    emit(report, str(fmt), output)
-    if record:
-        from .history import record_run  # needs the history extra (DuckDB)
+    evidence = InputStream(inputs, input_format, progress=cb, reader_options={"platform": platform},
+                           asn_db=asn_db)
+    try:
+        registry = Registry.load(registry_dir)
+        macs, pens, used = load_id_registries(mac_db, pen_db)
+        ctx = Context.build(policy or ([] if framework else list(bundled_pack_paths())), registry, when,
+                            macs=macs, pens=pens, kev=kev, frameworks=framework or (), waivers=waivers,
+                            fingerprint_files=fingerprints or ())
+        ctx.datasets = used + ctx.datasets
+        warn_stale(ctx.datasets)
+        with prog:
+            run = stream_audit(ctx, evidence, evidence.stats)
+    finally:
+        evidence.close()
+    try:
+        if str(fmt) in STREAMED:
+            write_streamed(run, str(fmt), output)
+        else:
+            emit(run.report(), str(fmt), output)
+        if record:
+            from .history import record_run  # needs the history extra (DuckDB)
 
-        record_run(report, inputs)
-    raise typer.Exit(input_exit_code(report, strict) or exit_code_for(report, fail_on))
+            record_run(run.report(), inputs)
+        code = input_exit_code(run, strict) or exit_code_for(run, fail_on)
+    finally:
+        run.close()
+    raise typer.Exit(code)
+
+
+# formats written finding by finding (memory independent of the number of findings)
+STREAMED = ("json", "csv")
+
+
+def write_streamed(run, fmt: str, output: Path | None) -> None:
+    """Write the report of ``run`` (a ``pipeline.AuditRun``) in ``fmt`` (one of :data:`STREAMED`) to ``output``
+    (atomically: a temporary file renamed; a device or pipe such as /dev/null is written directly, never
+    replaced) or to stdout, as its findings are evaluated."""
+    from ..reporters.csv_report import write_run_csv
+    from ..reporters.json_report import write_run_json
+
+    write = write_run_json if fmt == "json" else write_run_csv
+    if output is None:
+        write(run, sys.stdout)
+        sys.stdout.flush()
+        return
+    with output_file(output) as fh:
+        write(run, fh)
 
 
 def register(app: typer.Typer) -> None:

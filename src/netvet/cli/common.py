@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from enum import StrEnum
@@ -50,15 +51,35 @@ _FAIL_LEVELS = {
 FAIL_ON_HELP = "Exit 1 when a finding is at or above this verdict (fail, review, unknown; never: always 0)."
 
 
+@contextlib.contextmanager
+def output_file(output: Path, binary: bool = False, announce: bool = True):
+    """A file to write ``output`` through (text, or bytes with ``binary``): a temporary file beside it, renamed
+    over it when the block ends without an error (removed otherwise); a device or pipe (``/dev/null``, a FIFO) is
+    written directly, never replaced."""
+    kwargs = {"mode": "wb"} if binary else {"mode": "w", "encoding": "utf-8", "newline": ""}
+    if output.exists() and not output.is_file():
+        with open(output, **kwargs) as fh:
+            yield fh
+        return
+    tmp = output.with_name(output.name + ".tmp")
+    try:
+        with open(tmp, **kwargs) as fh:
+            yield fh
+        tmp.replace(output)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    if announce:
+        console_err.print(f"wrote {output}")
+
+
 def write_output(text: str, output: Path | None) -> None:
-    """Write ``text`` to ``output`` (atomically) or to stdout."""
+    """Write ``text`` to ``output`` (see :func:`output_file`) or to stdout."""
     if output is None:
         typer.echo(text, nl=not text.endswith("\n"))
         return
-    tmp = output.with_name(output.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(output)
-    console_err.print(f"wrote {output}")
+    with output_file(output) as fh:
+        fh.write(text)
 
 
 def usage_error(message: str) -> typer.Exit:
@@ -126,11 +147,35 @@ def input_exit_code(report, strict: bool) -> int:
     return EXIT_INPUT if failed or (strict and errors) else EXIT_OK
 
 
-def load_id_registries(mac_db: list[Path] | None, pen_db: list[Path] | None):
-    """MAC and PEN registries (bundled, `netvet data` datasets, the user's files) and the datasets used."""
-    from ..pipeline import identifier_registries
 
-    return identifier_registries(mac_db or (), pen_db or ())
+
+def cache_dir() -> Path:
+    """Where the compiled forms of reference data live (``datasets.store.netvet_cache``)."""
+    from ..datasets.store import netvet_cache
+
+    return netvet_cache()
+
+
+def mac_index_cache():
+    """The on-disk index of parsed MAC registries (``attribution/oui_cache.py``)."""
+    from ..attribution.oui_cache import MacIndexCache
+
+    return MacIndexCache(cache_dir())
+
+
+def compiled_cache():
+    """The compiled, validated registry and fingerprints (``attribution/data_cache.py``)."""
+    from ..attribution.data_cache import CompiledCache
+
+    return CompiledCache(cache_dir())
+
+
+def load_id_registries(mac_db: list[Path] | None, pen_db: list[Path] | None):
+    """MAC and PEN registries and the datasets used (``attribution.identifier_sources``), the MAC registry read
+    from its on-disk index (``attribution/oui_cache.py``) when its files are unchanged."""
+    from ..attribution.identifier_sources import identifier_registries
+
+    return identifier_registries(mac_db or (), pen_db or (), mac_index_cache())
 
 
 def warn_stale(datasets: list[dict]) -> None:

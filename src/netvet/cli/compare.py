@@ -7,7 +7,15 @@ from pathlib import Path
 
 import typer
 
-from .common import check_asn_db, emit, input_exit_code, load_id_registries, progress_reader, usage_error
+from .common import (
+    check_asn_db,
+    compiled_cache,
+    emit,
+    input_exit_code,
+    load_id_registries,
+    progress_reader,
+    usage_error,
+)
 
 
 class CompareFormat(StrEnum):
@@ -41,7 +49,7 @@ def compare_cmd(
     if len(policy) < 2:
         raise usage_error("compare needs at least two --policy options")
     asn_db = check_asn_db(asn_db)
-    registry = Registry.load()
+    registry = Registry.load(cache=compiled_cache())
     macs, pens, used = load_id_registries(None, None)
     ctx = Context.build(policy, registry, parse_date(on), macs=macs, pens=pens, kev=kev, waivers=waivers)
     ctx.datasets = used + ctx.datasets

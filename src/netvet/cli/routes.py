@@ -12,6 +12,7 @@ add their commands to the same sub-app::
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from enum import StrEnum
@@ -20,7 +21,7 @@ from typing import IO
 
 import typer
 
-from .common import EXIT_INPUT, EXIT_OK, console_err
+from .common import EXIT_INPUT, EXIT_OK, console_err, output_file
 
 routes_app = typer.Typer(rich_markup_mode=None,
     name="routes",
@@ -76,19 +77,16 @@ def dump(
     everything readable is still written.
     """
     from ..readers.mrt import MrtParser
-    from ..readers.mrt_text import TextMrtParser
+    from ..readers.mrt.text import TextMrtParser
 
     parser = TextMrtParser(file) if fmt == DumpFormat.bgpdump else MrtParser(file)
-    tmp: Path | None = None
-    out: IO[bytes]
-    if output is None:
-        sys.stdout.flush()
-        out = sys.stdout.buffer
-    else:
-        tmp = output.with_name(output.name + ".tmp")
-        out = open(tmp, "wb")  # noqa: SIM115 - closed in the finally below
-    written = 0
-    try:
+    with contextlib.ExitStack() as stack:
+        if output is None:
+            sys.stdout.flush()
+            out: IO[bytes] = sys.stdout.buffer
+        else:
+            out = stack.enter_context(output_file(output, binary=True, announce=False))
+        written = 0
         if isinstance(parser, TextMrtParser):  # bgpdump -m lines: the C writer for RIB runs, else LineFormatter
             for chunk in parser.text():
                 out.write(chunk)
@@ -105,14 +103,6 @@ def dump(
                 out.write(("\n".join(buf) + "\n").encode())
                 written += len(buf)
         out.flush()
-        if tmp is not None:
-            out.close()
-            tmp.replace(output)  # type: ignore[arg-type]
-            tmp = None
-    finally:
-        if tmp is not None:
-            out.close()
-            tmp.unlink(missing_ok=True)
     st = parser.stats
     if not quiet:
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(st.routes.items()))

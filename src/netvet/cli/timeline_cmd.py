@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from .common import emit, input_exit_code, load_id_registries
+from .common import compiled_cache, emit, input_exit_code, load_id_registries
 
 
 class TimelineFormat(StrEnum):
@@ -30,7 +30,7 @@ def timeline_cmd(
     from ..pipeline import Context, run_audit
     from .audit import parse_date
 
-    registry = Registry.load()
+    registry = Registry.load(cache=compiled_cache())
     macs, pens, used = load_id_registries(None, None)
     ctx = Context.build(policy, registry, parse_date(on), macs=macs, pens=pens)
     report = run_audit(inputs, ctx, input_format)

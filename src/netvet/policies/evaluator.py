@@ -29,7 +29,26 @@ NO_ANALYSIS = {"position": "", "share": 0.0, "exposure": 0.0, "concentration": 0
                "group_size": 0, "cap_share": {}, "cap_exceeded": {}}
 
 
-def asset_facts(obs: Observation, roles: RoleVocabulary | None = None) -> dict:
+class PlacedRoles:
+    """``RoleVocabulary.place`` remembered per role text, for one evaluator (a run has few distinct roles and
+    a million rows): the same answers, each computed once."""
+
+    MAX = 10_000  # distinct role texts remembered
+
+    def __init__(self, roles: RoleVocabulary) -> None:
+        self.roles = roles
+        self._seen: dict[str | None, list[str]] = {}
+
+    def place(self, role: str | None) -> list[str]:
+        hit = self._seen.get(role)
+        if hit is None:
+            if len(self._seen) >= self.MAX:
+                self._seen.clear()
+            hit = self._seen[role] = self.roles.place(role)
+        return list(hit)
+
+
+def asset_facts(obs: Observation, roles: RoleVocabulary | PlacedRoles | None = None) -> dict:
     role = (obs.role or "").strip().lower()
     placed = roles.place(role) if roles is not None else []
     function = (obs.attributes.get("function") or obs.attributes.get("kind") or obs.kind or "").lower()
@@ -148,6 +167,9 @@ def facts_key(facts: dict, reads: AssetReads) -> str:
     return json.dumps({**facts, "asset": asset}, sort_keys=True, default=str)
 
 
+_DECIDED = ("entity", "designations", "attribution")  # the facts an attribution decides (attribution_facts)
+
+
 def signature(att: Attribution) -> tuple:
     """Everything of an attribution that :func:`attribution_facts` is made from (with the registry and date)."""
     best = att.decided_by
@@ -179,20 +201,31 @@ class Evaluator:
     def __init__(self, ctx) -> None:
         self.ctx = ctx
         self.reads = asset_reads(ctx.packs)
+        self.roles = PlacedRoles(ctx.roles) if ctx.roles is not None else None
         self.evaluations = 0  # engine evaluations run (cache misses)
         self._cache: dict[tuple[str, str], Evaluation] = {}
         self._decided: dict[tuple, dict] = {}
+        self._tokens: dict[int, tuple[int, dict]] = {}  # id of a decided part's entity facts -> (token, part)
 
-    def facts(self, obs: Observation, att: Attribution, analysis: dict | None = None) -> dict:
-        """``facts_for(ctx, obs, att, analysis)``; the attribution's part is built once per distinct attribution."""
+    def facts(self, obs: Observation, att: Attribution, analysis: dict | None = None,
+              asset: dict | None = None) -> dict:
+        """``facts_for(ctx, obs, att, analysis)``; the attribution's part is built once per distinct attribution
+        (``asset``: ``asset_facts(obs, ...)`` when the caller has it already)."""
         sig = signature(att)
         decided = self._decided.get(sig)
         if decided is None:
             decided = self._decided[sig] = attribution_facts(self.ctx, att)
-        return _compose(decided, asset_facts(obs, self.ctx.roles), analysis, self.ctx)
+            self._tokens[id(decided["entity"])] = (len(self._tokens), decided)
+        return _compose(decided, asset if asset is not None else asset_facts(obs, self.roles), analysis, self.ctx)
 
     def key(self, facts: dict) -> str:
-        return facts_key(facts, self.reads)
+        """:func:`facts_key` of ``facts``, with the attribution's part (when this evaluator built it) named by a
+        number rather than written out: the same equalities, without serialising the entity facts per row."""
+        hit = self._tokens.get(id(facts["entity"]))
+        if hit is None or any(facts[k] is not hit[1][k] for k in _DECIDED):
+            return facts_key(facts, self.reads)
+        rest = {k: v for k, v in facts.items() if k not in _DECIDED}
+        return f"{hit[0]}|{facts_key(rest, self.reads)}"
 
     def evaluate(self, pack: Pack, facts: dict, key: str | None = None) -> Evaluation:
         """``pack`` on ``facts`` (``key``: ``self.key(facts)``, when the caller has it already)."""

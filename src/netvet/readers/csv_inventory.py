@@ -38,7 +38,8 @@ Counts, in rows (``stats.unit``; a row, or a line that could not be read as one)
 every non-blank line after the header that starts a record, and unreadable lines before the header;
 ``read = attributed + unattributed + malformed`` (this reader skips nothing). The file is streamed:
 memory does not grow with its size beyond the observations themselves, and at most 1,000 problems are
-itemised (``ReadStats``). Observation ids are ``<file name>:<line>``, the line where the row starts.
+itemised (``ReadStats``); ``stream`` yields each observation as its row is read (``read`` is its list).
+Observation ids are ``<file name>:<line>``, the line where the row starts.
 """
 
 from __future__ import annotations
@@ -56,7 +57,18 @@ from pathlib import Path
 from netaddr import EUI, AddrFormatError, mac_unix_expanded
 
 from ..model import Identifier, IdKind, InputError, Observation, ReadStats, SourceRef, Strength
-from .base import TEXT_HEAD, Progress, Reader, ReadResult, input_position, limits, open_input, refuse_binary, register
+from .base import (
+    TEXT_HEAD,
+    Progress,
+    Reader,
+    ReadResult,
+    ReadStream,
+    input_position,
+    limits,
+    open_input,
+    refuse_binary,
+    register,
+)
 
 DOCUMENTED = (
     "mac", "ip", "hostname", "vendor", "model", "serial", "role", "site", "sys_object_id",
@@ -154,12 +166,17 @@ class CsvInventoryReader(Reader):
         return False
 
     def read(self, path: Path, progress: Progress | None = None) -> ReadResult:
+        stream = self.stream(path, progress)
+        return ReadResult(list(stream), stream.stats)
+
+    def stream(self, path: Path, progress: Progress | None = None) -> ReadStream:
+        """The rows as they are read: the header is read (or the input refused with ``InputError``) before this
+        returns, each observation is yielded as its row is parsed, ``stats`` are final at the end."""
         path = Path(path)
         file = str(path)
         stats = ReadStats(file=file, format=self.format, unit="row")
-        observations: list[Observation] = []
-        total = os.path.getsize(path) if path.is_file() else 0
-        with open_input(path) as fh:
+        fh = open_input(path)
+        try:
             lines = _Lines(fh, file)
             header_line = None
             for lineno, text, error in lines:
@@ -177,25 +194,34 @@ class CsvInventoryReader(Reader):
                 raise InputError(file, "no recognisable CSV inventory header (expected columns such as "
                                        "mac, ip, hostname, vendor, model, serial, sys_object_id)",
                                  line=header_line[0])
-            seen: dict[str, int] = {}
-            for i, h in enumerate(header):
-                if not h:
-                    continue  # an unnamed column (e.g. a trailing delimiter) carries nothing usable
-                if h in seen:
-                    stats.warn(f"duplicate column {cells[i].strip()!r}: only the first is used",
-                               line=header_line[0])
-                else:
-                    seen[h] = i
-            for lineno, row in self._records(lines, delimiter, len(header), stats):
+        except BaseException:
+            fh.close()
+            raise
+        seen: dict[str, int] = {}
+        for i, h in enumerate(header):
+            if not h:
+                continue  # an unnamed column (e.g. a trailing delimiter) carries nothing usable
+            if h in seen:
+                stats.warn(f"duplicate column {cells[i].strip()!r}: only the first is used", line=header_line[0])
+            else:
+                seen[h] = i
+        return ReadStream(self._observations(path, fh, lines, delimiter, seen, len(header), stats, progress), stats)
+
+    def _observations(self, path: Path, fh, lines: _Lines, delimiter: str, columns: dict[str, int], width: int,
+                      stats: ReadStats, progress: Progress | None) -> Iterator[Observation]:
+        total = os.path.getsize(path) if path.is_file() else 0
+        try:
+            for lineno, row in self._records(lines, delimiter, width, stats):
                 stats.read += 1
-                obs = self._row(path, lineno, row, seen, len(header), stats) if row is not None else None
-                if obs is not None:
-                    observations.append(obs)
+                obs = self._row(path, lineno, row, columns, width, stats) if row is not None else None
                 if progress and stats.read % PROGRESS_EVERY == 0:
                     progress(min(input_position(fh) or 0, total), total)
+                if obs is not None:
+                    yield obs
+        finally:
+            fh.close()
         if progress:
             progress(total, total)
-        return ReadResult(observations, stats)
 
     # ------------------------------------------------------------------ records
     def _records(self, lines: _Lines, delimiter: str, width: int, stats: ReadStats
