@@ -43,4 +43,6 @@ def shared():
 def _isolated_home(tmp_path_factory, monkeypatch):
     """Every test gets its own NETVET_HOME so nothing touches the user's data directory."""
     monkeypatch.setenv("NETVET_HOME", str(tmp_path_factory.mktemp("netvet-home")))
+    # compiled reference data is keyed by its sources' content: one cache for the whole session
+    monkeypatch.setenv("NETVET_CACHE", str(tmp_path_factory.getbasetemp() / "netvet-cache"))
     monkeypatch.setenv("NETVET_OFFLINE_TESTS", "1")  # netvet.datasets refuses every non-loopback URL

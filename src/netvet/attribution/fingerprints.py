@@ -19,11 +19,15 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..model import Source, Strength, TextContext
 from ..util.yamlfile import DataFileError, DataValidationError, read_yaml, validate
+
+if TYPE_CHECKING:
+    from .data_cache import CompiledCache
 
 SCHEMA_VERSION = 1
 MAX_TEXT = 4096  # characters of one text matched (longer text is cut: bounded time on any input)
@@ -86,12 +90,35 @@ class GenericFile(_Model):
     sources: list[Source] = Field(default_factory=list)
 
 
+class _LazyPattern:
+    """A validated pattern compiled on its first search: what a compiled FingerprintDB holds after unpickling
+    (compiling every pattern of every context would cost a command that matches one context most of its time)."""
+
+    __slots__ = ("pattern", "flags", "_compiled")
+
+    def __init__(self, pattern: str, flags: int) -> None:
+        self.pattern, self.flags, self._compiled = pattern, flags, None
+
+    def search(self, text: str) -> re.Match[str] | None:
+        if self._compiled is None:
+            self._compiled = re.compile(self.pattern, self.flags)
+        return self._compiled.search(text)
+
+    def __reduce__(self):
+        return (_LazyPattern, (self.pattern, self.flags))
+
+
 @dataclass(frozen=True, slots=True)
 class Fingerprint:
     spec: FingerprintSpec
     file: str
     line: int | None
-    regex: re.Pattern[str] | None
+    regex: re.Pattern[str] | _LazyPattern | None
+
+    def __reduce__(self):  # pickled with its pattern's text (data_cache): compiled again on first use
+        rx = self.regex
+        lazy = _LazyPattern(rx.pattern, rx.flags) if isinstance(rx, re.Pattern) else rx
+        return (Fingerprint, (self.spec, self.file, self.line, lazy))
 
     @property
     def id(self) -> str:
@@ -137,6 +164,9 @@ class FingerprintDB:
     def __post_init__(self) -> None:
         self._index()
 
+    def __getstate__(self) -> dict:  # pickled (data_cache) without the match results of this process
+        return {**self.__dict__, "_cache": {}}
+
     def _index(self) -> None:
         self._by_context = {}
         for fp in self.fingerprints:
@@ -146,13 +176,20 @@ class FingerprintDB:
 
     @classmethod
     def load(cls, known_entities: set[str] | None = None, known_sources: dict[str, Source] | None = None,
-             path: str | Path | None = None, extra: list[str | Path] = ()) -> FingerprintDB:
+             path: str | Path | None = None, extra: list[str | Path] = (), cache: CompiledCache | None = None,
+             registry_files: list[Path] = ()) -> FingerprintDB:
         """Load the bundled fingerprint folder (or ``path``) and any ``extra`` files; validate everything.
 
-        ``known_entities``/``known_sources`` are the registry's: a fingerprint naming anything else is an error."""
+        ``known_entities``/``known_sources`` are the registry's: a fingerprint naming anything else is an error.
+        With ``cache``, the compiled form when neither the fingerprint files nor ``registry_files`` (the files of
+        the registry ``known_*`` come from) changed since they were validated together."""
         root = Path(path) if path is not None else _data_dir()
         files = sorted(root.glob("*.yaml")) if root.is_dir() else [root]
-        return load_files(files + [Path(p) for p in extra], known_entities, known_sources)
+        files += [Path(p) for p in extra]
+        if cache is None:
+            return load_files(files, known_entities, known_sources)
+        return cache.load("fingerprints", [*files, *registry_files],
+                          lambda: load_files(files, known_entities, known_sources))
 
     # ------------------------------------------------------------------ matching
     def matches(self, context: str, text: str) -> tuple[FingerprintMatch, ...]:

@@ -3,7 +3,8 @@
 Blocks are kept per size (24, 28 and 36 bits) in dicts keyed by the block's leading bits as an
 integer, so a lookup is at most three dict probes (longest prefix first). Sources:
 
-* ``MacRegistry.bundled()``: netaddr's shipped IEEE text files (``oui.txt`` MA-L, ``iab.txt`` IAB);
+* ``MacRegistry.bundled()``: netaddr's shipped IEEE text files (``oui.txt`` MA-L, ``iab.txt`` IAB), parsed,
+  or read from the on-disk index of ``attribution/oui_cache.py`` when a cache is given;
 * ``load_ieee_text``: IEEE's text files (oui.txt, mam.txt, oui36.txt, iab.txt);
 * ``load_ieee_csv``: IEEE's CSV files (oui.csv, mam.csv, oui36.csv, iab.csv);
 * ``load_wireshark_manuf``: Wireshark's ``manuf`` (all three sizes, no addresses, so no country).
@@ -17,20 +18,24 @@ from __future__ import annotations
 
 import copy
 import csv
-import functools
 import gzip
+import importlib.util
 import io
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..model import InputError, ReadStats
+
+if TYPE_CHECKING:  # numpy is imported by the batch lookup only (start-up time of a single lookup)
+    import numpy as np
+
+    from .oui_cache import MacIndexCache
 
 SIZES = (36, 28, 24)  # block sizes in bits, most specific first
 KINDS = ("MA-L", "MA-M", "MA-S", "IAB")
@@ -287,45 +292,81 @@ def country_from_address(address: str) -> str | None:
     return best
 
 
+@dataclass(frozen=True, slots=True)
+class MacSource:
+    """One registry file to load, and how: what ``MacRegistry.load_source`` reads and the on-disk index keys on."""
+
+    path: Path
+    dataset: str | None = None  # label (default: derived from the file)
+    kind: str | None = None  # an IEEE text file's block kind (netaddr's files); None: the format is sniffed
+    replace: bool = True  # a block already loaded from an earlier source is replaced (else kept)
+
+    def to_dict(self) -> dict:
+        return {"path": str(self.path), "dataset": self.dataset, "kind": self.kind, "replace": self.replace}
+
+
+def netaddr_sources() -> list[MacSource]:
+    """The IEEE text files netaddr ships: ``oui.txt`` (MA-L) and ``iab.txt`` (IAB), labelled with its version."""
+    try:
+        from importlib.metadata import version
+        ver = version("netaddr")
+    except Exception:  # pragma: no cover - netaddr is a dependency
+        ver = "unknown"
+    spec = importlib.util.find_spec("netaddr")  # located, not imported
+    folder = Path(spec.origin).parent / "eui" if spec is not None and spec.origin else None
+    if folder is None or not folder.is_dir():  # pragma: no cover - a zipped netaddr: through importlib.resources
+        folder = Path(str(resources.files("netaddr.eui")))
+    return [MacSource(folder / name, f"netaddr-{ver} {name} (IEEE {kind})", kind)
+            for name, kind in (("oui.txt", "MA-L"), ("iab.txt", "IAB"))]
+
+
 # --------------------------------------------------------------------------- registry
 class MacRegistry:
     """IEEE MAC blocks of 24, 28 and 36 bits with longest-prefix lookup."""
 
     def __init__(self) -> None:
-        self._blocks: list[MacBlock] = []
+        self._blocks: list[MacBlock | None] = []  # None: not built yet from ``_rows`` (see ``block``)
+        self._rows: _Rows | None = None  # the columns an on-disk index was read from (oui_cache)
         self._index: dict[int, dict[int, int]] = {bits: {} for bits in SIZES}
         self._arrays: dict[int, tuple[np.ndarray, np.ndarray]] | None = None
         self.reports: list[LoadReport] = []
 
     # ------------------------------------------------------------- construction
     @classmethod
-    def bundled(cls) -> MacRegistry:
-        """MA-L and IAB blocks from the IEEE text files netaddr ships (no MA-M/MA-S).
+    def bundled(cls, cache: MacIndexCache | None = None) -> MacRegistry:
+        """MA-L and IAB blocks from the IEEE text files netaddr ships (no MA-M/MA-S): parsed, or, with ``cache``,
+        read from its on-disk index of them (built on first use, rebuilt when a file changes)."""
+        return cls.from_sources(netaddr_sources(), cache)
 
-        The files are parsed once per process; each call returns an independent copy."""
-        return _bundled_base().copy()
+    @classmethod
+    def from_sources(cls, sources: Iterable[MacSource], cache: MacIndexCache | None = None) -> MacRegistry:
+        """A registry of ``sources`` loaded in order (later sources replace earlier blocks unless told not to):
+        parsed, or read from ``cache``'s on-disk index of exactly these files."""
+        sources = list(sources)
+        if cache is not None:
+            return cache.load(sources)
+        reg = cls()
+        for src in sources:
+            reg.load_source(src)
+        return reg
 
     def copy(self) -> MacRegistry:
         """An independent registry with the same blocks (blocks themselves are immutable)."""
         other = type(self)()
         other._blocks = list(self._blocks)
+        other._rows = self._rows
         other._index = {bits: dict(table) for bits, table in self._index.items()}
         other.reports = [copy.copy(r) for r in self.reports]
         return other
 
     def load_netaddr(self) -> list[LoadReport]:
-        try:
-            from importlib.metadata import version
-            ver = version("netaddr")
-        except Exception:  # pragma: no cover - netaddr is a dependency
-            ver = "unknown"
-        out = []
-        pkg = resources.files("netaddr.eui")
-        for name, kind in (("oui.txt", "MA-L"), ("iab.txt", "IAB")):
-            with resources.as_file(pkg / name) as real:
-                label = f"netaddr-{ver} {name} (IEEE {kind})"
-                out.append(self.load_ieee_text(real, dataset=label, kind=kind))
-        return out
+        return [self.load_source(src) for src in netaddr_sources()]
+
+    def load_source(self, src: MacSource) -> LoadReport:
+        """Load one :class:`MacSource` (an IEEE text file of a stated kind, else a sniffed format)."""
+        if src.kind is not None:
+            return self.load_ieee_text(src.path, src.dataset, kind=src.kind, replace=src.replace)
+        return self.load(src.path, src.dataset, replace=src.replace)
 
     def load(self, path: str | Path, dataset: str | None = None, replace: bool = True) -> LoadReport:
         """Load a registry file whose format is recognised from its first lines."""
@@ -364,7 +405,7 @@ class MacRegistry:
                 if not replace:
                     report.kept += 1
                     continue
-                old = self._blocks[idx]
+                old = self.block(idx)
                 if country is None and old.country and _squash(old.org) == _squash(p.orgs[0]):
                     country = old.country
             block = MacBlock(p.value, p.bits, p.orgs[0], country, p.kind, label, tuple(p.orgs[1:]))
@@ -546,10 +587,17 @@ class MacRegistry:
     @property
     def blocks(self) -> list[MacBlock]:
         """Every block, indexed as ``lookup_many`` reports them."""
+        if self._rows is not None:
+            for i in range(len(self._blocks)):
+                self.block(i)
+            self._rows = None
         return self._blocks
 
     def block(self, index: int) -> MacBlock:
-        return self._blocks[index]
+        block = self._blocks[index]
+        if block is None:  # read from an on-disk index: built on first use (a lookup needs one block, not 40,000)
+            block = self._blocks[index] = self._rows.block(index)
+        return block
 
     def counts(self) -> dict[int, int]:
         """Number of blocks per size in bits."""
@@ -570,7 +618,7 @@ class MacRegistry:
         for bits in SIZES:
             idx = self._index[bits].get(value >> (48 - bits))
             if idx is not None:
-                return self._blocks[idx]
+                return self.block(idx)
         return None
 
     def get(self, prefix: str) -> MacBlock | None:
@@ -580,7 +628,7 @@ class MacRegistry:
         if bits not in self._index:
             return None
         idx = self._index[bits].get(int(digits, 16))
-        return self._blocks[idx] if idx is not None else None
+        return self.block(idx) if idx is not None else None
 
     def lookup(self, mac: str) -> MacLookup:
         """What the loaded registry says about ``mac`` (any common spelling); never raises."""
@@ -620,6 +668,8 @@ class MacRegistry:
     def lookup_many(self, macs: Iterable[str] | np.ndarray) -> np.ndarray:
         """Block index per address (int32): ``>= 0`` into ``blocks``, else NO_BLOCK, LOCAL, MULTICAST
         or INVALID. ``macs`` is a list of strings or an array of 48-bit values (uint64)."""
+        import numpy as np
+
         if isinstance(macs, np.ndarray) and macs.dtype.kind in "ui":
             values = macs.astype(np.uint64, copy=False)
             out = np.full(values.shape, NO_BLOCK, dtype=np.int32)
@@ -649,6 +699,8 @@ class MacRegistry:
         return out
 
     def _sorted_arrays(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        import numpy as np
+
         if self._arrays is None:
             arrays = {}
             for bits in SIZES:  # most specific first
@@ -665,21 +717,38 @@ class MacRegistry:
         counts: Counter[str] = Counter()
         for table in self._index.values():
             for idx in table.values():
-                counts.update(self._blocks[idx].orgs)
+                counts.update(self.block(idx).orgs)
         return dict(counts)
 
     def iter_blocks(self, bits: int | None = None) -> Iterator[MacBlock]:
         for size in SIZES if bits is None else (bits,):
             for idx in self._index[size].values():
-                yield self._blocks[idx]
+                yield self.block(idx)
 
 
 # --------------------------------------------------------------------------- helpers
-@functools.cache
-def _bundled_base() -> MacRegistry:
-    reg = MacRegistry()
-    reg.load_netaddr()
-    return reg
+@dataclass(frozen=True, slots=True)
+class _Rows:
+    """The columns of the blocks an on-disk index holds (``oui_cache``), turned into MacBlocks one at a time."""
+
+    values: Sequence[int]
+    bits: Sequence[int]
+    kinds: Sequence[int]  # index into KINDS
+    countries: Sequence[int]  # index into ``country_names``; NO_COUNTRY for none
+    datasets: Sequence[int]  # index into ``dataset_names``
+    orgs: Sequence[str | list[str]]  # the name, or the name then its alternatives
+    country_names: Sequence[str]
+    dataset_names: Sequence[str]
+
+    def block(self, i: int) -> MacBlock:
+        org = self.orgs[i]
+        first, alternatives = (org, ()) if isinstance(org, str) else (org[0], tuple(org[1:]))
+        c = self.countries[i]
+        return MacBlock(self.values[i], self.bits[i], first, None if c == NO_COUNTRY else self.country_names[c],
+                        KINDS[self.kinds[i]], self.dataset_names[self.datasets[i]], alternatives)
+
+
+NO_COUNTRY = 0xFFFF
 
 
 @dataclass(slots=True)

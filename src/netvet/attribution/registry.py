@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,11 +33,14 @@ from ..model import Designation, Entity, EntityKind, Source
 from ..util.yamlfile import DataFileError, DataValidationError, YamlDoc, read_yaml, validate
 from .names import AliasIndex, normalise
 
+if TYPE_CHECKING:
+    from .data_cache import CompiledCache
+
 SCHEMA_VERSION = 1
 
 
 class RegistryMeta(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     schema_: int = Field(alias="schema")
     version: str
     title: str
@@ -44,19 +48,19 @@ class RegistryMeta(BaseModel):
 
 
 class SourcesFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     sources: list[Source]
 
 
 class EntitiesFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     entities: list[dict]
 
 
 class DesignationList(BaseModel):
     """A government list: the FCC Covered List, NDAA §889 covered entities, the Clean Network lines ..."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     id: str
     title: str
     authority: str
@@ -67,7 +71,7 @@ class DesignationList(BaseModel):
 
 
 class DesignationsFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     list: DesignationList
     entries: list[dict]
 
@@ -102,13 +106,27 @@ class Registry:
 
     # ----------------------------------------------------------------- loading
     @classmethod
-    def load(cls, path: str | Path | None = None) -> Registry:
-        """Load and validate a registry directory (default: the one bundled with netvet)."""
+    def load(cls, path: str | Path | None = None, cache: CompiledCache | None = None) -> Registry:
+        """Load and validate a registry directory (default: the one bundled with netvet); with ``cache``, its
+        compiled form when none of the directory's YAML files (nor netvet's code) changed since it was validated."""
         if path is None:
             root = resources.files("netvet") / "data" / "registry"
             with resources.as_file(root) as real:
-                return _load_dir(Path(real))
-        return _load_dir(Path(path))
+                return cls._load_root(Path(real), cache)
+        return cls._load_root(Path(path), cache)
+
+    @classmethod
+    def _load_root(cls, root: Path, cache: CompiledCache | None) -> Registry:
+        if cache is None or not (root / "registry.yaml").is_file():
+            return _load_dir(root)
+        return cache.load("registry", cls.files(root), lambda: _load_dir(root))
+
+    @staticmethod
+    def files(root: str | Path | None = None) -> list[Path]:
+        """The YAML files of a registry directory (default: the bundled one), in a stable order."""
+        if root is None:
+            root = Path(str(resources.files("netvet") / "data" / "registry"))
+        return sorted(Path(root).rglob("*.yaml"))
 
     # ----------------------------------------------------------------- queries
     def get(self, entity_id: str) -> Entity:

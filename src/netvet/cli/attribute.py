@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
 from enum import StrEnum
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
-from .common import OutFormat, console, load_id_registries, usage_error
+from .common import compiled_cache, emit, load_id_registries, usage_error
 
 
 class KindOption(StrEnum):
@@ -27,6 +25,11 @@ class KindOption(StrEnum):
     domain = "domain"
     text = "text"
     package = "package"
+
+class AttributeFormat(StrEnum):
+    table = "table"
+    json = "json"
+
 
 _MAC = re.compile(r"^(?:[0-9A-Fa-f]{2}([:\-]?)(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}|"
                   r"[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})$")
@@ -65,7 +68,7 @@ def attribute(
     context: str | None = typer.Option(None, "--context", help="For text a device reports (kind 'text'): where "
                                        "it was read (sys-descr, lldp-sys-descr, cli-version, model, ...); "
                                        "the fingerprints of that context are matched."),
-    fmt: OutFormat = typer.Option(OutFormat.table, "--format", "-f"),
+    fmt: AttributeFormat = typer.Option(AttributeFormat.table, "--format", "-f"),
     on: str | None = typer.Option(None, "--on", help="Ownership as of this date (YYYY-MM-DD)."),
     registry_dir: Path | None = typer.Option(None, "--registry"),
     mac_db: list[Path] = typer.Option(None, "--mac-db"),
@@ -81,16 +84,19 @@ def attribute(
     from .audit import parse_date
 
     when = parse_date(on)
-    registry = Registry.load(registry_dir)
+    compiled = compiled_cache()
+    registry = Registry.load(registry_dir, compiled)
     macs, pens, used = load_id_registries(mac_db, pen_db)
     names = None
     if as_names is not None:
         from ..attribution.asnames import load_asnames
 
         names = load_asnames(as_names)
-    from ..pipeline import load_fingerprints
+    from ..attribution.fingerprints import FingerprintDB
 
-    fingerprints = load_fingerprints(registry) if registry_dir is None else None
+    # the bundled fingerprints name bundled-registry entities: none with another registry
+    fingerprints = FingerprintDB.load(set(registry.entities), registry.sources, cache=compiled,
+                                      registry_files=Registry.files()) if registry_dir is None else None
     attributor = Attributor(registry, macs=macs, pens=pens, asnames=names, fingerprints=fingerprints,
                             **({"on": when} if when else {}))
     k = IdKind(kind.value) if kind else (IdKind.TEXT if context else guess_kind(value))
@@ -98,7 +104,7 @@ def attribute(
         from ..model import TextContext
 
         if context not in {c.value for c in TextContext}:
-            usage_error(f"unknown --context {context!r} (known: {', '.join(c.value for c in TextContext)})")
+            raise usage_error(f"unknown --context {context!r} (known: {', '.join(c.value for c in TextContext)})")
     prefix_steps = []
     if k == IdKind.IP:
         from ._ipasn import resolve_ip
@@ -115,28 +121,9 @@ def attribute(
         e = registry.entities[ia.entity_id]
         data["entity"] = {"id": e.id, "name": e.legal_name, "kind": str(e.kind), "country": e.hq_country,
                           "jurisdictions": registry.jurisdictions(e.id, attributor.on)}
-    if fmt == OutFormat.json:
-        typer.echo(json.dumps(data, indent=2, default=str))
-        return
-    t = Table(title=f"{k} {value}", show_header=False, title_justify="left")
-    t.add_column("field", style="bold")
-    t.add_column("value", overflow="fold")
-    t.add_row("status", data["status"])
-    t.add_row("entity", f"{data['entity']['name']} ({data['entity']['id']}), {data['entity']['country']}"
-              if ia.entity_id else "-")
-    if ia.org_name:
-        t.add_row("registry name", ia.org_name + (f" ({ia.country})" if ia.country else ""))
-    t.add_row("method", f"{ia.method}, confidence {ia.confidence:.2f}, relation {ia.relation}")
-    if ia.reason:
-        t.add_row("reason", ia.reason)
-    console.print(t)
-    chain = Table(title="Evidence chain", title_justify="left")
-    for col in ("#", "step", "detail", "registry", "source", "as of"):
-        chain.add_column(col, overflow="fold")
-    for i, s in enumerate(data["chain"], 1):
-        chain.add_row(str(i), s.get("step", ""), s.get("detail", ""), s.get("registry") or "",
-                      s.get("source") or "", s.get("as_of") or "")
-    console.print(chain)
+    from ..reporters.identifier import IdentifierResult
+
+    emit(IdentifierResult(f"{k} {value}", data, ia.confidence), str(fmt), None)
 
 
 def register(app: typer.Typer) -> None:

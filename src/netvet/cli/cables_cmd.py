@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import json
 from enum import StrEnum
 from pathlib import Path
 
@@ -66,44 +64,6 @@ def _context(policy: list[str] | None, registry_dir: Path | None, on: str | None
     return routes_context(policy, registry_dir, on)
 
 
-def _table_text(render) -> str:
-    from rich.console import Console
-
-    buf = io.StringIO()
-    render(Console(file=buf, width=160, force_terminal=False, color_system=None))
-    return buf.getvalue()
-
-
-def _audit_table(doc: dict) -> str:
-    from rich.table import Table
-
-    def render(con):
-        s = doc["summary"]
-        con.print(f"Cables landing in {doc['country']} under {doc['policy']['id']} (evaluated on "
-                  f"{doc['evaluated_on']}): {s['cables']} cables, {s['landing_points']} landing points; "
-                  f"{s['parties_attributed']} of {s['parties']} owners/suppliers attributed", highlight=False)
-        t = Table("verdict", "cable", "RFS", "owners", "suppliers", show_lines=False)
-        for c in doc["cables"]:
-            def cell(role, c=c):
-                return ", ".join(f"{p['name']}->{p['entity']['id'] if p['entity'] else '?'} [{p['verdict']}]"
-                                 for p in c["parties"] if p["role"] == role) or "-"
-            t.add_row(c["verdict"], c["name"], f"{c.get('rfs_year') or ''}{' planned' if c['is_planned'] else ''}",
-                      cell("owner"), cell("supplier"))
-        con.print(t)
-        lt = Table("verdict", "landing point", "cables")
-        for p in doc["landing_points"]:
-            lt.add_row(p["verdict"], p["name"], str(len(p["cables"])))
-        con.print(lt)
-        for role in ("supplier", "owner"):
-            names = doc["unmatched"][role]
-            if names:
-                con.print(f"unmatched {role}s ({len(names)}): " + "; ".join(
-                    f"{u['name']} ({len(u['cables'])})" for u in names), highlight=False, markup=False)
-        con.print(f"data: {doc['data']['licence']}", highlight=False, markup=False)
-
-    return _table_text(render)
-
-
 @cables_app.command("audit")
 def audit(
     country: str = typer.Option(..., "--country", "-c",
@@ -135,15 +95,11 @@ def audit(
     doc, _report = audit_country(ctx, cmap, code)
     if not doc["cables"]:
         console_err.print(f"[yellow]no cable of the data lands in {code}[/]", highlight=False)
-    if fmt == CableFormat.json:
-        text = json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n"
-    elif fmt == CableFormat.html:
-        from ..reporters.cable_map import render_cable_html
+    from ..reporters import render
+    from ..reporters.cables import CableAudit
 
-        text = render_cable_html(doc, cmap.routes({c["id"] for c in doc["cables"]}))
-    else:
-        text = _audit_table(doc)
-    write_output(text, output)
+    result = CableAudit(doc, lambda: cmap.routes({c["id"] for c in doc["cables"]}))
+    write_output(render(result, str(fmt)), output)
     st = doc["input"]
     s = doc["summary"]
     console_err.print(f"{st['read']} cables read ({st['attributed']} attributed, {st['unattributed']} unattributed, "
@@ -192,20 +148,9 @@ def exposure_cmd(
             seen.setdefault(k, v)
     ctx = _context(None, registry_dir, on)
     doc = exposure(ctx, _load(data), seen)
-    if fmt == ExposureFormat.json:
-        text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    else:
-        from rich.table import Table
+    from ..reporters import render
+    from ..reporters.cables import CableExposure
 
-        def render(con):
-            t = Table("AS", "carrier", "cables it may ride (may)")
-            for c in doc["carriers"]:
-                t.add_row(f"AS{c['asn']}", c["entity"]["name"] if c["entity"] else "-",
-                          "; ".join(f"{x['name']} ({x['relation']})" for x in c["cables"]) or c.get("note", ""))
-            con.print(t)
-            con.print(doc["meaning"], highlight=False, markup=False)
-
-        text = _table_text(render)
-    write_output(text, output)
+    write_output(render(CableExposure(doc), str(fmt)), output)
     console_err.print(f"{len(seen)} AS(es); {len(doc['cables'])} cable(s) the path may ride", highlight=False)
     raise typer.Exit(EXIT_OK)

@@ -10,7 +10,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from .common import EXIT_INPUT, console, console_err
 
@@ -146,6 +145,8 @@ def status_cmd(
     if fmt is StatusFormat.json:
         typer.echo(json.dumps({"home": str(Store().home), "datasets": rows}, indent=2))
         return
+    from rich.table import Table
+
     table = Table(title="netvet datasets", title_justify="left")
     for column in ("dataset", "state", "version", "age", "stale", "stored"):
         table.add_column(column, no_wrap=column != "version")

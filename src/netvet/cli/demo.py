@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from .common import console
+from .common import compiled_cache, console, mac_index_cache
 
 
 def demo(
@@ -24,8 +24,8 @@ def demo(
     from ..reporters.table import entity_table, summary_table
     from .audit import parse_date
 
-    registry = Registry.load()
-    macs = MacRegistry.bundled()
+    registry = Registry.load(cache=compiled_cache())
+    macs = MacRegistry.bundled(mac_index_cache())
     inventory = generate(registry, macs, output_dir)
     ctx = Context.build(list(bundled_pack_paths()), registry, parse_date(on), macs=macs)
     report = run_audit([inventory], ctx, sample_data=True)

@@ -8,7 +8,6 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from .common import EXIT_INPUT, console, console_err, usage_error
 
@@ -70,6 +69,8 @@ def list_(
     if fmt == ListFormat.json:
         typer.echo(json.dumps([_row(fp) for fp in rows], indent=2))
         return
+    from rich.table import Table
+
     t = Table(title=f"{len(rows)} fingerprints (of {len(db.fingerprints)}, version {db.version})",
               title_justify="left")
     for col in ("id", "entity", "strength", "contexts", "pattern / OID subtree", "product"):
@@ -137,6 +138,8 @@ def match(
         console.print("no fingerprint claims this text", highlight=False)
         return
     entities = Counter(m.entity for m in found)
+    from rich.table import Table
+
     t = Table(title=f"{len(found)} fingerprint(s), entities: {', '.join(entities)}", title_justify="left")
     for col in ("id", "entity", "strength", "matched", "product", "defined in"):
         t.add_column(col, overflow="fold")

@@ -7,19 +7,8 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
-from .common import EXIT_FINDINGS, EXIT_OK, console, console_err, require_extra, usage_error, write_output
-
-VERDICT_STYLE = {
-    "FAIL": "bold red",
-    "REVIEW": "yellow",
-    "UNKNOWN": "magenta",
-    "PASS": "green",
-    "WAIVED": "cyan",
-    "absent": "dim",
-}
+from .common import EXIT_FINDINGS, EXIT_OK, console, console_err, emit, require_extra, usage_error
 
 
 class ListFormat(StrEnum):
@@ -41,7 +30,11 @@ def record_run(report, inputs) -> str:
     return run_id
 
 
-def runs_table(runs: list[dict]) -> Table:
+def runs_table(runs: list[dict]):
+    """The recorded runs as a Rich table."""
+    from rich.table import Table
+    from rich.text import Text
+
     t = Table(title="Recorded audit runs (newest first)", title_justify="left")
     for col in ("#", "run", "recorded", "policies", "observations", "FAIL", "REVIEW", "UNKNOWN", "PASS"):
         t.add_column(
@@ -61,42 +54,6 @@ def runs_table(runs: list[dict]) -> Table:
             str(r["pass"]),
         )
     return t
-
-
-def drift_tables(drift) -> list:
-    parts: list = []
-    c = drift.to_dict()["counts"]
-    parts.append(
-        Text(
-            f"from {drift.run_a} to {drift.run_b}: {c['new']} new, {c['resolved']} resolved, "
-            f"{c['changed']} changed, {c['unchanged']} unchanged; subjects added (PASS) "
-            f"{c['subjects_added']}, removed (PASS) {c['subjects_removed']} (subject keys: --format json)"
-        )
-    )
-    for name, rows in (("New", drift.new), ("Resolved", drift.resolved), ("Changed", drift.changed)):
-        if not rows:
-            continue
-        t = Table(title=f"{name} ({len(rows)})", title_justify="left")
-        for col in ("policy", "asset", "site", "before", "after", "rules", "entity"):
-            t.add_column(col, overflow="fold")
-        for ch in rows:
-            rules = ", ".join(ch.rules_after or ch.rules_before)
-            if ch.rules_before and ch.rules_after and ch.rules_before != ch.rules_after:
-                rules = f"{', '.join(ch.rules_before)} -> {', '.join(ch.rules_after)}"
-            ent = ch.entity_after or ch.entity_before or "-"
-            if ch.entity_before and ch.entity_after and ch.entity_before != ch.entity_after:
-                ent = f"{ch.entity_before} -> {ch.entity_after}"
-            t.add_row(
-                ch.policy,
-                ch.label,
-                ch.site or "",
-                Text(ch.before, style=VERDICT_STYLE.get(ch.before, "")),
-                Text(ch.after, style=VERDICT_STYLE.get(ch.after, "")),
-                rules,
-                ent,
-            )
-        parts.append(t)
-    return parts
 
 
 def history(
@@ -145,18 +102,7 @@ def diff(
         drift = diff_runs(History(), run_a, run_b)
     except HistoryError as exc:
         raise usage_error(str(exc)) from None
-    if fmt == ListFormat.json:
-        write_output(json.dumps(drift.to_dict(), indent=2) + "\n", output)
-    elif output is not None:
-        from rich.console import Console, Group
-
-        con = Console(record=True, width=160, force_terminal=False, color_system=None)
-        with con.capture() as cap:
-            con.print(Group(*drift_tables(drift)))
-        write_output(cap.get(), output)
-    else:
-        for part in drift_tables(drift):
-            console.print(part)
+    emit(drift, str(fmt), output)
     raise typer.Exit(EXIT_FINDINGS if fail_on_new and drift.new else EXIT_OK)
 
 

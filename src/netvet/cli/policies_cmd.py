@@ -3,36 +3,30 @@
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
-from .common import OutFormat, console
+from .common import OutFormat, compiled_cache, console, emit
 
 pol_app = typer.Typer(rich_markup_mode=None, help="List, show and check policy packs.", no_args_is_help=True)
 
 
+class ListFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
 @pol_app.command("list")
-def list_(fmt: OutFormat = typer.Option(OutFormat.table, "--format", "-f")) -> None:
+def list_(fmt: ListFormat = typer.Option(ListFormat.table, "--format", "-f")) -> None:
     """The bundled policy packs."""
     from ..attribution.registry import Registry
     from ..policies import bundled_pack_paths, load_pack
+    from ..reporters.policies import PackList
 
-    registry = Registry.load()
-    packs = [load_pack(p, registry) for p in bundled_pack_paths().values()]
-    if fmt == OutFormat.json:
-        typer.echo(json.dumps([{"id": p.id, "title": p.meta.title, "version": p.meta.version,
-                                "approach": p.meta.approach, "vendor_neutral": p.meta.vendor_neutral,
-                                "rules": len(p.rules)} for p in packs], indent=2))
-        return
-    t = Table(title="Policy packs", title_justify="left")
-    for col in ("id", "title", "approach", "vendor-neutral", "rules", "version"):
-        t.add_column(col)
-    for p in packs:
-        t.add_row(p.id, p.meta.title, p.meta.approach, "yes" if p.meta.vendor_neutral else "no",
-                  str(len(p.rules)), p.meta.version)
-    console.print(t)
+    registry = Registry.load(cache=compiled_cache())
+    emit(PackList.of([load_pack(p, registry) for p in bundled_pack_paths().values()]), str(fmt), None)
 
 
 @pol_app.command("show")
@@ -42,13 +36,15 @@ def show(name: str = typer.Argument(..., help="Pack id or .yaml file."),
     from ..attribution.registry import Registry
     from ..policies import resolve_pack
 
-    pack = resolve_pack(name, Registry.load())
+    pack = resolve_pack(name, Registry.load(cache=compiled_cache()))
     if fmt == OutFormat.json:
         typer.echo(json.dumps({"pack": pack.meta.model_dump(by_alias=True, mode="json"),
                                "rules": [r.rule.model_dump(mode="json") for r in pack.rules]}, indent=2))
         return
     console.print(f"[bold]{pack.meta.title}[/] ({pack.id} {pack.meta.version}, {pack.meta.approach})")
     console.print(pack.meta.description.strip(), highlight=False)
+    from rich.table import Table
+
     t = Table(show_lines=True)
     for col in ("rule", "verdict", "severity", "when", "rationale"):
         t.add_column(col, overflow="fold")

@@ -8,7 +8,6 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from .common import OutFormat, console, console_err, usage_error
 
@@ -102,6 +101,8 @@ def show(
     if fmt == OutFormat.json:
         typer.echo(json.dumps(view, indent=2, default=str))
         return
+    from rich.table import Table
+
     t = Table(title=f"{view['legal_name']} ({view['id']})", show_header=False, title_justify="left")
     t.add_column("field", style="bold")
     t.add_column("value", overflow="fold")
@@ -151,6 +152,8 @@ def list_(
         typer.echo(json.dumps([{"id": e.id, "legal_name": e.legal_name, "kind": str(e.kind),
                                 "country": e.hq_country} for e in rows], indent=2))
         return
+    from rich.table import Table
+
     t = Table(title=f"{len(rows)} entities (registry {registry.version})", title_justify="left")
     for col in ("id", "legal name", "kind", "HQ", "parent", "designations"):
         t.add_column(col)
@@ -193,6 +196,8 @@ def unmatched(
         typer.echo(json.dumps({"claimed_blocks": claimed, "unmatched_names": len(rows),
                                "unmatched": [{"org": n, "blocks": c} for n, c in shown]}, indent=2))
         return
+    from rich.table import Table
+
     t = Table(title=f"{len(rows)} registry names no entity claims ({claimed} blocks claimed)",
               title_justify="left")
     t.add_column("blocks", justify="right")
@@ -240,6 +245,8 @@ def asn_candidates(
                                                                    for g in groups},
                                    "claimed": [r.to_dict() for r in rows]}, indent=2))
             return
+        from rich.table import Table
+
         t = Table(title=f"{len(rows)} ASNs claimed by the carrier groups ({', '.join(groups)})",
                   title_justify="left")
         for col in ("ASN", "group", "entity", "source", "as of", "note"):
@@ -319,6 +326,8 @@ def asn_candidates(
     if not shown:
         console.print("no candidates: every ASN the data ties to a group is claimed by it or excluded with a reason")
         return
+    from rich.table import Table
+
     t = Table(title=f"{len(shown)} candidate(s)" + ("" if show_all else " no entity of their group claims"),
               title_justify="left")
     for col in ("ASN", "group", "status", "evidence", "AS / network name", "organisation", "CC", "why"):

@@ -12,6 +12,7 @@ from .api import (
     stale_warning,
     stale_warnings,
     status,
+    stored,
 )
 from .catalogue import Catalogue, Dataset, Rules, load_catalogue, parse_catalogue
 from .errors import (
@@ -32,5 +33,5 @@ __all__ = [
     "HttpStatusError", "InvalidData", "Manifest", "NetworkError", "RefusedUrl", "Rules", "Store",
     "TransferInterrupted", "UnknownDataset", "active_path", "bundled_path", "dataset_info", "fetch",
     "import_file", "load_catalogue", "netvet_home", "parse_catalogue", "resolve_url", "stale_warning",
-    "stale_warnings", "status",
+    "stale_warnings", "status", "stored",
 ]

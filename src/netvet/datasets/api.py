@@ -109,6 +109,15 @@ def active_path(name: str, *, catalogue: Catalogue | None = None, store: Store |
     return store.path_of(manifest) if manifest else None
 
 
+def stored(name: str, catalogue: Catalogue | None = None) -> tuple[Path | None, DatasetVersion | None]:
+    """(the file of the active fetched or imported version of ``name``, or None when its bundled copy or nothing
+    is in use; the version in use, or None)."""
+    catalogue = catalogue or load_catalogue()
+    info = dataset_info(name, catalogue=catalogue)
+    in_store = info is not None and info.origin != "bundled"
+    return (active_path(name, catalogue=catalogue) if in_store else None), info
+
+
 def dataset_info(
     name: str, *, now: datetime | None = None, catalogue: Catalogue | None = None, store: Store | None = None
 ) -> DatasetVersion | None:

@@ -30,6 +30,7 @@ from . import _clock
 from .errors import DatasetError
 
 HOME_ENV = "NETVET_HOME"
+CACHE_ENV = "NETVET_CACHE"
 MANIFEST = "manifest.json"
 ACTIVE = "active"
 PARTIAL = ".partial"
@@ -44,6 +45,19 @@ def netvet_home() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("netvet", appauthor=False))
+
+
+def netvet_cache() -> Path:
+    """Where compiled forms of reference data live (the MAC index, the compiled registry and fingerprints):
+    ``$NETVET_CACHE``, else the platform's user cache directory (``~/.cache/netvet`` on Linux). Each file there
+    is keyed by the content of what it was built from, so homes may share one cache and deleting it only costs
+    a rebuild."""
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("netvet", appauthor=False))
 
 
 class Manifest(BaseModel):

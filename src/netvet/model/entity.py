@@ -29,7 +29,7 @@ class EntityKind(StrEnum):
 
 
 class _Fact(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     source: str
     as_of: date
@@ -76,7 +76,7 @@ class Jurisdiction(BaseModel):
     ``history`` entry of that dimension valid on the date applies (none: not recorded for that date).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     registration: CountryFact | None = None
     headquarters: CountryFact | None = None
@@ -186,7 +186,7 @@ class Manufacturer(_Fact):
 
 
 class Entity(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     id: str
     legal_name: str
@@ -248,7 +248,7 @@ class Entity(BaseModel):
 class Designation(BaseModel):
     """An entry on a government list (FCC Covered List, NDAA 889, Clean Network, Entity List ...)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     list: str
     entry: str

@@ -23,9 +23,10 @@ from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-import numpy as np
+if TYPE_CHECKING:  # NumPy is imported where a table is built or compared: not by `import netvet.model`
+    import numpy as np
 
 AS_SET = 1
 AS_SEQUENCE = 2
@@ -277,8 +278,14 @@ _U = {
     "path_index": "i",
     "offset": "q",
 }
-_NP = {"B": np.uint8, "I": np.uint32, "Q": np.uint64, "i": np.int32, "q": np.int64}
+_NP = {"B": "uint8", "I": "uint32", "Q": "uint64", "i": "int32", "q": "int64"}  # NumPy dtype names
 ROUTE_COLUMNS = tuple(_U)
+
+
+def _zeros(n: int, dtype: str) -> np.ndarray:
+    import numpy as np
+
+    return np.zeros(n, dtype)
 
 
 @dataclass
@@ -308,10 +315,10 @@ class RouteTable:
     path_index: np.ndarray
     offset: np.ndarray
     peer_ips: list[str] = field(default_factory=list)
-    peer_asns: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
-    path_offsets: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
-    path_asns: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
-    path_marks: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
+    peer_asns: np.ndarray = field(default_factory=lambda: _zeros(0, "uint32"))
+    path_offsets: np.ndarray = field(default_factory=lambda: _zeros(1, "int64"))
+    path_asns: np.ndarray = field(default_factory=lambda: _zeros(0, "uint32"))
+    path_marks: np.ndarray = field(default_factory=lambda: _zeros(0, "uint8"))
 
     def __len__(self) -> int:
         return len(self.kind)
@@ -364,6 +371,8 @@ class RouteTable:
 
     def equals(self, other: RouteTable, ignore: Iterable[str] = ()) -> bool:
         """Same rows, peers and paths (columns named in ``ignore`` are not compared)."""
+        import numpy as np
+
         skip = set(ignore)
         for name in ROUTE_COLUMNS:
             if name not in skip and not np.array_equal(getattr(self, name), getattr(other, name)):
@@ -378,6 +387,8 @@ class RouteTable:
 
     def differences(self, other: RouteTable, ignore: Iterable[str] = ()) -> list[str]:
         """Names of the columns that differ (for test messages)."""
+        import numpy as np
+
         skip = set(ignore)
         out = [n for n in ROUTE_COLUMNS if n not in skip and not np.array_equal(getattr(self, n), getattr(other, n))]
         if self.peer_ips != other.peer_ips or not np.array_equal(self.peer_asns, other.peer_asns):
@@ -402,6 +413,8 @@ class RouteTable:
     @classmethod
     def concat(cls, tables: list[RouteTable]) -> RouteTable:
         """Concatenate tables, re-numbering peers and paths (first appearance order is kept)."""
+        import numpy as np
+
         if not tables:
             return cls.empty()
         if len(tables) == 1:
@@ -506,6 +519,8 @@ class RouteTableBuilder:
         return len(self.cols["kind"])
 
     def build(self) -> RouteTable:
+        import numpy as np
+
         arrays = {
             n: np.frombuffer(a, dtype=_NP[_U[n]]).copy() if len(a) else np.zeros(0, _NP[_U[n]])
             for n, a in self.cols.items()

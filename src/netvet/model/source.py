@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 class Source(BaseModel):
     """A public document a registry fact cites."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     id: str
     title: str

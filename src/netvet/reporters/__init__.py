@@ -2,10 +2,11 @@
 
 Every command returns a typed result — a :class:`~netvet.model.Report` (``audit``), a ``RoutesAudit`` or
 ``Dependency`` (``routes audit``/``dependency``, ``reporters/routes.py``), a ``Comparison`` (``compare``), a
-``FlowAudit`` (``flows audit``) or a ``Timeline`` (``timeline``) — and each format of a kind is a function
-registered with ``@reporter("name", kind=...)``. ``@terminal(kind)`` registers the Rich renderables printed (with
-colour) when the ``table`` format goes to a terminal. The command line never chooses a format itself: it calls
-:func:`render` or :func:`renderables`.
+``FlowAudit`` (``flows audit``), a ``Timeline`` (``timeline``), a ``CableAudit`` or ``CableExposure`` (``cables``),
+a ``Drift`` (``diff``), a ``PackList`` (``policies list``) or an ``IdentifierResult`` (``attribute``) — and each
+format of a kind is a function registered with ``@reporter("name", kind=...)``. ``@terminal(kind)`` registers the
+Rich renderables printed (with colour) when the ``table`` format goes to a terminal. The command line never
+chooses a format itself: it calls :func:`render` or :func:`renderables`.
 
 The modules that register the reporters of a kind are imported on the first use of that kind (``_PROVIDERS``),
 so rendering a Report never imports the flow engine, and importing this package imports nothing heavy.
@@ -33,6 +34,11 @@ _PROVIDERS: dict[str, tuple[str, ...]] = {
     "Comparison": ("compare",),
     "FlowAudit": ("flows",),
     "Timeline": ("timeline",),
+    "CableAudit": ("cables",),
+    "CableExposure": ("cables",),
+    "Drift": ("drift",),
+    "PackList": ("policies",),
+    "IdentifierResult": ("identifier",),
 }
 _loaded: set[str] = set()
 

@@ -212,8 +212,9 @@ def parse_network(address: str, length: int | str) -> tuple[int, int, int, bool]
     except ValueError:
         raise BadRecord(f"bad IP address {_short(address.strip())}") from None
     if isinstance(length, str):
-        if not _digits(length.strip(), 3):
-            raise BadRecord(f"bad prefix length {_short(length.strip())}")
+        length = length.strip()
+        if not _digits(length, 3):
+            raise BadRecord(f"bad prefix length {_short(length)}")
         length = int(length)
     bits = 32 if ip.version == 4 else 128
     if not 0 <= length <= bits:
