@@ -122,10 +122,10 @@ def test_another_list_of_sources_has_its_own_index(tmp_path):
 @pytest.mark.parametrize("damage, reason", [
     (lambda b: b[:-7] + bytes(x ^ 0xFF for x in b[-7:]), "payload damaged (length or SHA-256)"),
     (lambda b: b[:-3], "payload damaged (length or SHA-256)"),
-    (lambda b: b[:len(MAGIC) + 20], "unreadable content (JSONDecodeError)"),
+    (lambda b: b[:len(MAGIC) + 20], "unreadable header (JSONDecodeError)"),
     (lambda b: b"garbage" + b[7:], "not a netvet MAC index (magic)"),
     (lambda b: b[:10], "truncated header"),
-    (lambda b: b[:12] + b"x" + b[13:], "unreadable content (JSONDecodeError)"),
+    (lambda b: b[:12] + b"x" + b[13:], "unreadable header (JSONDecodeError)"),
     (lambda b: b"", "not a netvet MAC index (magic)"),
 ])
 def test_a_damaged_index_is_rebuilt_never_trusted(tmp_path, damage, reason):

@@ -19,19 +19,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import pickle
-import struct
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from ..util.framed_file import FramedFileError, check_payload, file_changed, file_record, read_framed, write_framed
+
 MAGIC = b"NVCOMPL1"
 FORMAT_VERSION = 1
-_LEN = struct.Struct("<I")
 _PACKAGE = Path(__file__).resolve().parents[1]
 CODE_DIRS = ("model", "attribution", "util")  # the classes a compiled object is made of, and their loaders
 
@@ -40,33 +38,6 @@ T = TypeVar("T")
 
 class StaleCompiled(ValueError):
     """A compiled file that cannot be used (why, in the message)."""
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def file_record(path: Path) -> dict:
-    """What identifies a file's content: its path, size, modification time and SHA-256."""
-    st = os.stat(path)
-    return {"path": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": _sha256(path)}
-
-
-def file_changed(rec: dict, path: Path) -> str | None:
-    """None when ``path`` still is the file ``rec`` describes, else why not."""
-    try:
-        st = os.stat(path)
-    except OSError as exc:
-        return f"{path} unreadable ({exc.strerror or exc})"
-    if st.st_size == rec.get("size") and st.st_mtime_ns == rec.get("mtime_ns"):
-        return None
-    if st.st_size != rec.get("size") or _sha256(path) != rec.get("sha256"):
-        return f"{path} changed"
-    return None  # touched, same bytes
 
 
 def code_files() -> list[Path]:
@@ -151,35 +122,14 @@ class _RestrictedUnpickler(pickle.Unpickler):
 
 def write_compiled(path: Path, name: str, records: list[dict], obj: object) -> None:
     payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    header = json.dumps({"format": FORMAT_VERSION, "name": name, "runtime": _runtime(), "files": records,
-                         "payload_bytes": len(payload),
-                         "payload_sha256": hashlib.sha256(payload).hexdigest()}).encode()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(MAGIC + _LEN.pack(len(header)) + header + payload)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_framed(path, MAGIC, {"format": FORMAT_VERSION, "name": name, "runtime": _runtime(), "files": records},
+                 payload)
 
 
 def read_compiled(path: Path, name: str, deps: Sequence[Path]):
     """The compiled object, when the file is intact and everything it was built from unchanged."""
     try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise StaleCompiled(f"unreadable ({exc.strerror or exc})") from None
-    if raw[:len(MAGIC)] != MAGIC:
-        raise StaleCompiled("not a netvet compiled file (magic)")
-    start = len(MAGIC) + _LEN.size
-    if len(raw) < start:
-        raise StaleCompiled("truncated header")
-    (hlen,) = _LEN.unpack_from(raw, len(MAGIC))
-    try:
-        header = json.loads(raw[start:start + hlen])
+        header, payload = read_framed(path, MAGIC, "compiled file")
         if header.get("format") != FORMAT_VERSION or header.get("name") != name:
             raise StaleCompiled(f"format {header.get('format')!r} of {header.get('name')!r}")
         if header.get("runtime") != _runtime():
@@ -191,12 +141,10 @@ def read_compiled(path: Path, name: str, deps: Sequence[Path]):
             why = file_changed(rec, p)
             if why:
                 raise StaleCompiled(why)
-        payload = memoryview(raw)[start + hlen:]
-        if len(payload) != header["payload_bytes"] or hashlib.sha256(payload).hexdigest() != header["payload_sha256"]:
-            raise StaleCompiled("payload damaged (length or SHA-256)")
-    except StaleCompiled:
-        raise
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        check_payload(header, payload)
+    except FramedFileError as exc:
+        raise StaleCompiled(str(exc)) from None
+    except (KeyError, TypeError, AttributeError) as exc:
         raise StaleCompiled(f"unreadable header ({type(exc).__name__})") from None
     try:
         import io

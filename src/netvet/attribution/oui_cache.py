@@ -26,21 +26,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import struct
 import sys
-import tempfile
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from ..model import InputIssue, ReadStats
+from ..util.framed_file import FramedFileError, check_payload, file_changed, file_record, read_framed, write_framed
 from .oui import KINDS, NO_COUNTRY, LoadReport, MacRegistry, MacSource, _Rows
 
 MAGIC = b"NVMACIX1"
 FORMAT_VERSION = 1
-_LEN = struct.Struct("<I")
 _COLUMNS = (("values", "Q", 8), ("bits", "B", 1), ("kinds", "B", 1), ("countries", "H", 2), ("datasets", "H", 2))
 
 
@@ -97,33 +94,16 @@ class MacIndexCache:
         self.history.append(what)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def describe(src: MacSource) -> dict:
     """What identifies a source's content: its spec, size, modification time and SHA-256."""
-    st = os.stat(src.path)
-    return {**src.to_dict(), "size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": _sha256(Path(src.path))}
+    return {**file_record(src.path), **src.to_dict()}
 
 
 def _unchanged(recorded: dict, src: MacSource) -> str | None:
     """None when ``src`` is the file ``recorded`` describes, else why not."""
     if {k: recorded.get(k) for k in ("path", "dataset", "kind", "replace")} != src.to_dict():
         return f"source {src.path} is not the one indexed"
-    try:
-        st = os.stat(src.path)
-    except OSError as exc:
-        return f"source {src.path} unreadable ({exc.strerror or exc})"
-    if st.st_size == recorded.get("size") and st.st_mtime_ns == recorded.get("mtime_ns"):
-        return None
-    if st.st_size != recorded.get("size") or _sha256(Path(src.path)) != recorded.get("sha256"):
-        return f"source {src.path} changed"
-    return None  # touched, same bytes
+    return file_changed(recorded, src.path, f"source {src.path}")
 
 
 # --------------------------------------------------------------------------- reports
@@ -173,37 +153,18 @@ def write_index(path: Path, reg: MacRegistry, sources: list[dict]) -> None:
     names = json.dumps([b.org if not b.alternatives else [b.org, *b.alternatives] for b in blocks],
                        ensure_ascii=False, separators=(",", ":")).encode()
     payload = b"".join(cols[name].tobytes() for name, _, _ in _COLUMNS) + names
-    header = json.dumps({
+    write_framed(path, MAGIC, {
         "format": FORMAT_VERSION, "sources": sources, "reports": [_report_dict(r) for r in reg.reports],
-        "countries": countries, "datasets": datasets, "blocks": len(blocks),
-        "payload_bytes": len(payload), "payload_sha256": hashlib.sha256(payload).hexdigest(),
-    }, ensure_ascii=False, default=str).encode()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(MAGIC + _LEN.pack(len(header)) + header + payload)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        "countries": countries, "datasets": datasets, "blocks": len(blocks)}, payload)
 
 
 def read_index(path: Path, sources: Sequence[MacSource]) -> MacRegistry:
     """The registry an index file holds, when it is intact and its sources unchanged; else CorruptIndex."""
     try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise CorruptIndex(f"unreadable ({exc.strerror or exc})") from None
-    if raw[:len(MAGIC)] != MAGIC:
-        raise CorruptIndex("not a netvet MAC index (magic)")
-    start = len(MAGIC) + _LEN.size
-    if len(raw) < start:
-        raise CorruptIndex("truncated header")
-    (hlen,) = _LEN.unpack_from(raw, len(MAGIC))
+        header, payload = read_framed(path, MAGIC, "MAC index")
+    except FramedFileError as exc:
+        raise CorruptIndex(str(exc)) from None
     try:
-        header = json.loads(raw[start:start + hlen])
         if header.get("format") != FORMAT_VERSION:
             raise CorruptIndex(f"format {header.get('format')!r}, not {FORMAT_VERSION}")
         recorded = header["sources"]
@@ -213,9 +174,10 @@ def read_index(path: Path, sources: Sequence[MacSource]) -> MacRegistry:
             why = _unchanged(rec, src)
             if why:
                 raise CorruptIndex(why)
-        payload = memoryview(raw)[start + hlen:]
-        if len(payload) != header["payload_bytes"] or hashlib.sha256(payload).hexdigest() != header["payload_sha256"]:
-            raise CorruptIndex("payload damaged (length or SHA-256)")
+        try:
+            check_payload(header, payload)
+        except FramedFileError as exc:
+            raise CorruptIndex(str(exc)) from None
         n = header["blocks"]
         cols, pos = {}, 0
         for name, code, width in _COLUMNS:

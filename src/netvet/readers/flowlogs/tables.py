@@ -310,6 +310,8 @@ class _SeriesColumns:
                     reasons.append(f"bad {name.split('#')[0]} value: not a 4- or 16-byte address (or missing)")
                     continue
                 value = self.coded[name][r].as_py() if name in self.coded else self.batch[name][r]
+                if isinstance(value, pl.Series):  # a list or array cell: quoted as a Python list (Polars' own
+                    value = value.to_list()        # formatting of a Series can panic on multi-byte text)
                 reasons.append(f"bad {name} value {problems.shown(value)}" if value is not None else f"missing {name}")
             problems.add_each(stats, self.rows[rows], reasons)
         return ~self.bad
