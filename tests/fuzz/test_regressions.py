@@ -84,3 +84,70 @@ def test_apk_whose_central_directory_needs_an_unknown_zip_version(tmp_path):
     except InputError:
         return
     assert res.stats.malformed + res.stats.skipped <= res.stats.read
+
+
+def test_zeek_json_line_nested_too_deep_is_malformed_not_parsed(tmp_path):
+    """A JSON line nested past max_json_depth never reaches Polars' reader (seconds per few kB, and a stack
+    overflow deeper still): it is counted malformed with the reason; the other lines are read."""
+    from netvet.flows import engine
+    from netvet.model import ReadStats
+    from netvet.readers.flowlogs.base import ReadOptions
+
+    good = ('{"ts":1700000000.0,"uid":"C1","id.orig_h":"10.0.0.1","id.orig_p":1,"id.resp_h":"192.0.2.1",'
+            '"id.resp_p":443,"proto":"tcp","orig_bytes":10,"resp_bytes":20}')
+    deep = '{"a":' * 1000 + "1" + "}" * 1000
+    braces_in_text = '{"uid":"' + "{" * 300 + '","ts":1700000001.0}'  # brackets inside a string: not nesting
+    f = tmp_path / "conn.log"
+    f.write_text("\n".join([good, deep, braces_in_text, good]) + "\n")
+    reader = engine.reader_of("zeek-conn")
+    stats = ReadStats(str(f), "zeek-conn")
+    rows = sum(len(c) for part in reader.parts(f, ReadOptions()) for c in reader.read_part(part, stats))
+    assert stats.read == 4 and rows + stats.malformed == 4
+    reasons = [(i.line, i.reason) for i in stats.issues if "nested deeper" in i.reason]
+    assert reasons == [(2, "JSON nested deeper than 100 levels (limit max_json_depth)")]
+
+
+def test_nfdump_csv_header_naming_a_column_twice(tmp_path):
+    """A damaged header that names a column twice ("mpls1" twice): the rows are read, not a Polars ComputeError."""
+    from netvet.flows import engine
+    from netvet.model import ReadStats
+    from netvet.readers.flowlogs.base import ReadOptions
+
+    src = (FIXTURES / "flows" / "nfdump.csv").read_bytes()
+    data = src.replace(b"mpls10,", b"mpls1,", 1)
+    assert data != src
+    f = tmp_path / "nfdump.csv"
+    f.write_bytes(data)
+    reader = engine.reader_of("nfdump-csv")
+    stats = ReadStats(str(f), "nfdump-csv")
+    rows = sum(len(c) for part in reader.parts(f, ReadOptions()) for c in reader.read_part(part, stats))
+    clean = ReadStats(str(f), "nfdump-csv")
+    g = tmp_path / "clean.csv"
+    g.write_bytes(src)
+    want = sum(len(c) for part in reader.parts(g, ReadOptions()) for c in reader.read_part(part, clean))
+    assert (rows, stats.read, stats.malformed) == (want, clean.read, clean.malformed) and rows > 0
+
+
+def test_lines_polars_cannot_split_are_found_and_counted(monkeypatch):
+    """cut_fields' fallback: when Polars refuses a block, the lines it refuses are found by halving and counted
+    malformed; the others are read."""
+    import numpy as np
+    import polars as pl
+
+    from netvet.model import ReadStats
+    from netvet.readers.flowlogs import text
+
+    block = text.Block(b"1,2\n3,4\nbad,5\n6,7\n", 1)
+    real = text.Block.frame
+
+    def frame(self, rows, names, sep, quote=None):
+        if any(self.line_text(int(r)).startswith("bad") for r in rows):
+            raise pl.exceptions.ComputeError("refused")
+        return real(self, rows, names, sep, quote)
+
+    monkeypatch.setattr(text.Block, "frame", frame)
+    stats = ReadStats("x.csv", "nfdump-csv")
+    df, lines = text.cut_fields(block, np.arange(4), ["a", "b"], ",", stats)
+    assert df["a"].to_list() == ["1", "3", "6"] and lines.tolist() == [1, 2, 4]
+    assert stats.malformed == 1 and [(i.line, i.reason) for i in stats.issues] == [
+        (3, "fields cannot be split (refused)")]

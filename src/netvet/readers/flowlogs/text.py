@@ -96,8 +96,13 @@ class Block:
         if len(rows) == 0:
             return pl.DataFrame({n: pl.Series([], dtype=pl.String) for n in names})
         data = self.bytes_of(rows)
+        seen: dict[str, int] = {}
+        columns = []
+        for n in names:  # a header that names a column twice: the later ones renamed (Polars refuses duplicates)
+            seen[n] = seen.get(n, 0) + 1
+            columns.append(n if seen[n] == 1 else f"{n}#{seen[n]}")
         return pl.read_csv(io.BytesIO(data), has_header=False, separator=sep, quote_char=quote,
-                           new_columns=list(names), infer_schema=False, empty_string_is_null=False,
+                           new_columns=columns, infer_schema=False, empty_string_is_null=False,
                            encoding="utf8-lossy", raise_if_empty=False)
 
 
@@ -112,7 +117,28 @@ def cut_fields(block: Block, rows: np.ndarray, names: Sequence[str], sep: str, s
         problems.add_each(stats, block.lines[bad], [f"expected {len(names)} {what}, found {c}"
                                                      for c in counts[~good][:problems.MAX_ITEMISED].tolist()])
     rows = rows[good]
-    return block.frame(rows, names, sep), block.lines[rows]
+    try:
+        return block.frame(rows, names, sep), block.lines[rows]
+    except pl.exceptions.PolarsError:  # e.g. a stray CR that Polars takes for a line end: find the lines
+        pass
+    frames: list[pl.DataFrame] = []
+    kept: list[np.ndarray] = []
+
+    def attempt(sub: np.ndarray) -> None:
+        try:
+            frames.append(block.frame(sub, names, sep))
+            kept.append(sub)
+        except pl.exceptions.PolarsError as exc:
+            if len(sub) == 1:
+                problems.add(stats, block.lines[sub], f"{what} cannot be split ({str(exc).splitlines()[0][:120]})")
+                return
+            attempt(sub[:len(sub) // 2])
+            attempt(sub[len(sub) // 2:])
+
+    attempt(rows)
+    rows = np.concatenate(kept) if kept else rows[:0]
+    frame = pl.concat(frames) if frames else block.frame(rows, names, sep)
+    return frame, block.lines[rows]
 
 
 # --------------------------------------------------------------------------- conversion

@@ -28,7 +28,7 @@ import numpy as np
 import polars as pl
 
 from ...model import InputError, ReadStats
-from ..base import open_input
+from ..base import limits, open_input
 from . import addresses, problems
 from .base import FlowLogReader, Part, register
 from .records import DnsChunk, FlowChunk
@@ -295,8 +295,45 @@ class _ZeekBase(FlowLogReader):
             yield _dns_chunk(conv, answers, stats)
 
 
+def _json_depth(line: bytes) -> int:
+    """The deepest nesting of arrays and objects on one JSON line (brackets inside strings not counted)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for c in line:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif c == 0x5C:  # backslash
+                escaped = True
+            elif c == 0x22:
+                in_string = False
+        elif c == 0x22:
+            in_string = True
+        elif c in (0x7B, 0x5B):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in (0x7D, 0x5D):
+            depth -= 1
+    return deepest
+
+
+def _too_deep(block: Block, rows: np.ndarray, stats: ReadStats) -> np.ndarray:
+    """``rows`` without the lines nested deeper than ``max_json_depth`` (reported as malformed): Polars' JSON
+    reader takes seconds on a few kB of deep nesting, and deeper still it can exhaust its stack."""
+    limit = limits().max_json_depth
+    opens = np.concatenate(([0], np.cumsum((block.buf == 0x7B) | (block.buf == 0x5B), dtype=np.int64)))
+    counts = opens[block.ends[rows]] - opens[block.starts[rows]]
+    suspects = rows[counts > limit]  # only a line with more opening brackets than the limit can be too deep
+    deep = [r for r in suspects.tolist() if _json_depth(block.data[block.starts[r]:block.ends[r]]) > limit]
+    if not deep:
+        return rows
+    problems.add(stats, block.lines[deep], f"JSON nested deeper than {limit} levels (limit max_json_depth)")
+    return np.setdiff1d(rows, np.asarray(deep, dtype=rows.dtype), assume_unique=True)
+
+
 def _json_frame(block: Block, rows: np.ndarray, stats: ReadStats) -> tuple[pl.DataFrame | None, np.ndarray]:
     """Parse the JSON lines ``rows`` of ``block``; lines that are not JSON objects are reported."""
+    rows = _too_deep(block, rows, stats)
     good: list[np.ndarray] = []
     frames: list[pl.DataFrame] = []
 
