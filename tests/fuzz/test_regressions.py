@@ -151,3 +151,15 @@ def test_lines_polars_cannot_split_are_found_and_counted(monkeypatch):
     assert df["a"].to_list() == ["1", "3", "6"] and lines.tolist() == [1, 2, 4]
     assert stats.malformed == 1 and [(i.line, i.reason) for i in stats.issues] == [
         (3, "fields cannot be split (refused)")]
+
+
+def test_date_times_are_parsed_only_from_ascii_text():
+    """A time cell with multi-byte text is a bad value, never handed to chrono's parser (which panicked on one
+    in the long fuzzing run: pyo3 PanicException, not an Exception)."""
+    import polars as pl
+
+    from netvet.readers.flowlogs.text import parse_times
+
+    us, ok = parse_times(pl.Series(["2023-11-14T22:13:20Z", "2023-11-14\u042222:13:20", "T\u00e9", "1700000001"]))
+    assert ok.tolist() == [True, False, False, True]
+    assert us[[0, 3]].tolist() == [1_700_000_000_000_000, 1_700_000_001_000_000]

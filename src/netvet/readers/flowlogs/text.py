@@ -261,8 +261,10 @@ def parse_times(col: pl.Series) -> tuple[np.ndarray, np.ndarray]:
         part = s.gather(idx).str.replace(r"Z$", "+00:00")
         got = np.full(len(idx), NO_TIME, np.int64)
         have = np.zeros(len(idx), bool)
+        # a date-time is ASCII: other text never reaches chrono's parser (it panics on some multi-byte input)
+        ascii_ = (part.str.len_bytes() == part.str.len_chars()).fill_null(False).to_numpy()
         for fmt in _TIME_FORMATS:
-            todo = np.flatnonzero(~have)
+            todo = np.flatnonzero(~have & ascii_)
             if not len(todo):
                 break
             parsed = part.gather(todo).str.to_datetime(format=fmt, strict=False, time_unit="us")
