@@ -69,6 +69,16 @@ def test_unexpected_exception_is_one_line_and_exit_2(capsys, monkeypatch):
     assert run(capsys, "history") == (2, "", f"internal error: ZeroDivisionError: boom; {HINT}\n")
 
 
+class PanicException(BaseException):
+    """Like pyo3_runtime.PanicException (a Rust library's panic): a BaseException, not an Exception."""
+
+
+def test_a_native_library_panic_is_one_line_and_exit_2(capsys, monkeypatch):
+    monkeypatch.setattr(History, "runs", _boom(PanicException("called `Result::unwrap()` on an `Err` value")))
+    assert run(capsys, "history") == (
+        2, "", f"internal error: PanicException: called `Result::unwrap()` on an `Err` value; {HINT}\n")
+
+
 def test_long_messages_are_cut(capsys, monkeypatch):
     monkeypatch.setattr(History, "runs", _boom(ValueError("x" * 2000)))
     code, out, err = run(capsys, "history")

@@ -155,6 +155,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INPUT
     except Exception as exc:  # noqa: BLE001 - the last resort: never a traceback
         return _internal_error(exc)
+    except BaseException as exc:  # a Rust library's panic (pyo3's PanicException is not an Exception)
+        if isinstance(exc, SystemExit | GeneratorExit):
+            raise
+        return _internal_error(exc)
 
 
 def _main(argv: list[str] | None) -> int:
