@@ -163,3 +163,21 @@ def test_date_times_are_parsed_only_from_ascii_text():
     us, ok = parse_times(pl.Series(["2023-11-14T22:13:20Z", "2023-11-14\u042222:13:20", "T\u00e9", "1700000001"]))
     assert ok.tolist() == [True, False, False, True]
     assert us[[0, 3]].tolist() == [1_700_000_000_000_000, 1_700_000_001_000_000]
+
+
+def test_csv_flow_table_with_an_empty_column_name_and_quoted_rows(tmp_path):
+    """A header with an empty column name: plain rows (read by Polars) and quoted rows (read by csv) get the same
+    column names, so their frames join (was a Polars ShapeError in vstack)."""
+    from netvet.flows import engine
+    from netvet.model import ReadStats
+    from netvet.readers.flowlogs.base import ReadOptions
+
+    f = tmp_path / "flows.csv"
+    f.write_text("src_ip,dst_ip,bytes,,ts\n"
+                 "10.0.0.1,192.0.2.1,100,x,1700000000\n"
+                 '10.0.0.2,192.0.2.2,200,"y,z",1700000001\n')
+    reader = engine.reader_of("csv-flows")
+    stats = ReadStats(str(f), "csv-flows")
+    chunks = [c for part in reader.parts(f, ReadOptions()) for c in reader.read_part(part, stats)]
+    assert (stats.read, stats.malformed, sum(len(c) for c in chunks)) == (2, 0, 2)
+    assert sorted(int(b) for c in chunks for b in c.bytes) == [100, 200]

@@ -113,7 +113,7 @@ class CsvFlowTable(FlowLogReader):
             slow_rows.append(fields)
             slow_lines.append(block.lines[r])
         if slow_rows:
-            frames.append(pl.DataFrame(slow_rows, schema=list(header), orient="row"))
+            frames.append(pl.DataFrame(slow_rows, schema=frames[0].columns, orient="row"))
             lines.append(np.array(slow_lines, np.int64))
         all_bad = np.concatenate((bad, np.array(slow_bad, np.int64)))
         if len(all_bad):

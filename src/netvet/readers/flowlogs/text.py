@@ -93,17 +93,26 @@ class Block:
 
     def frame(self, rows: np.ndarray, names: Sequence[str], sep: str, quote: str | None = None) -> pl.DataFrame:
         """String columns ``names`` of the lines ``rows`` (each must have exactly ``len(names)`` fields)."""
+        columns = frame_columns(names)
         if len(rows) == 0:
-            return pl.DataFrame({n: pl.Series([], dtype=pl.String) for n in names})
+            return pl.DataFrame({n: pl.Series([], dtype=pl.String) for n in columns})
         data = self.bytes_of(rows)
-        seen: dict[str, int] = {}
-        columns = []
-        for n in names:  # a header that names a column twice: the later ones renamed (Polars refuses duplicates)
-            seen[n] = seen.get(n, 0) + 1
-            columns.append(n if seen[n] == 1 else f"{n}#{seen[n]}")
         return pl.read_csv(io.BytesIO(data), has_header=False, separator=sep, quote_char=quote,
                            new_columns=columns, infer_schema=False, empty_string_is_null=False,
                            encoding="utf8-lossy", raise_if_empty=False)
+
+
+def frame_columns(names: Sequence[str]) -> list[str]:
+    """Column names for a frame of ``names``: an empty name becomes ``column_<n>`` and a repeated one
+    ``<name>#<k>`` (Polars refuses duplicates and renames empty names itself, so every frame of a file gets the
+    same names)."""
+    seen: dict[str, int] = {}
+    columns = []
+    for i, n in enumerate(names):
+        n = n or f"column_{i + 1}"
+        seen[n] = seen.get(n, 0) + 1
+        columns.append(n if seen[n] == 1 else f"{n}#{seen[n]}")
+    return columns
 
 
 def cut_fields(block: Block, rows: np.ndarray, names: Sequence[str], sep: str, stats: ReadStats,
