@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ...model.route import encode_segments
+
 
 class SharedCache(dict):
     """The parser's RIB attribute block cache: ``len`` and ``clear`` also cover the blocks the C builder
@@ -33,3 +35,24 @@ class LazyAttrCache(dict):
             got = self.parse(*key)
             dict.__setitem__(self, key, got)
         return got
+
+
+class PathIndexCache(dict):
+    """Decoded attribute blocks -> (path index, origin AS) in a table builder, keyed by the block object's id (the
+    parser hands the same object for every route of a block); cleared when it passes ``limit`` entries."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def index(self, builder, attrs) -> tuple[int, int]:
+        """(path index, origin) of ``attrs`` in ``builder`` (-1, 0 without attributes)."""
+        if attrs is None:
+            return -1, 0
+        got = self.get(id(attrs))
+        if got is None or got[0] is not attrs:
+            if len(self) > self.limit:
+                self.clear()
+            pidx, origin = builder.path(*encode_segments(attrs.segments))
+            got = self[id(attrs)] = (attrs, pidx, origin)
+        return got[1], got[2]

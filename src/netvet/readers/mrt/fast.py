@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from ...model.route import KIND_RIB, RouteTable, encode_segments
-from .caches import PENDING, LazyAttrCache, SharedCache
+from .caches import PENDING, LazyAttrCache, PathIndexCache, SharedCache
 from .parser import MrtParser, MrtStats
 from .sinks import KIND_CODES, MASK64
 from .wire import ATTR_CACHE_MAX, BGP_MSG_NAMES, U16, BadRecord, pad, record_name
@@ -152,7 +152,7 @@ class FastSink:
         self.peer_ips: list[str] = []
         self.peer_asns: list[int] = []
         self._peers: dict[tuple[str, int], int] = {}
-        self._attr_paths: dict[int, tuple] = {}
+        self._attr_paths = PathIndexCache(ATTR_CACHE_MAX)
         self._pfx: dict[tuple[int, bytes], tuple[int, int]] = {}
         self.peer_src: list | None = None
         self.out: list = []  # unused; keeps the sink interface uniform
@@ -169,16 +169,7 @@ class FastSink:
     def route(self, rtype, ts, usec, kind, peer_ip, peer_as, afi, safi, pbytes, plen, path_id, attrs, next_hop,
               local, entry, offset) -> None:  # fmt: skip
         b = self.b
-        if attrs is None:
-            pidx, origin = -1, 0
-        else:
-            got = self._attr_paths.get(id(attrs))
-            if got is None or got[0] is not attrs:
-                if len(self._attr_paths) > ATTR_CACHE_MAX:
-                    self._attr_paths.clear()
-                pidx, origin = b.path(*encode_segments(attrs.segments))
-                got = self._attr_paths[id(attrs)] = (attrs, pidx, origin)
-            pidx, origin = got[1], got[2]
+        pidx, origin = self._attr_paths.index(b, attrs)
         hi, lo = self.prefix(afi, pbytes)
         b.add(
             KIND_CODES[kind], ts, usec or 0, self.peer(peer_ip, peer_as), peer_as, 4 if afi == 1 else 6, hi, lo,

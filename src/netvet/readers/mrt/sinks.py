@@ -13,6 +13,7 @@ from ...model.route import (
     RouteTableBuilder,
     encode_segments,
 )
+from .caches import PathIndexCache
 from .wire import ATTR_CACHE_MAX, pad, prefix_text
 
 
@@ -121,7 +122,7 @@ class TableSink:
 
     def __init__(self) -> None:
         self.builder = RouteTableBuilder()
-        self._attr_paths: dict[int, tuple[PathAttributes, int, int]] = {}
+        self._attr_paths = PathIndexCache(ATTR_CACHE_MAX)
         self._pfx: dict[tuple[int, bytes], tuple[int, int]] = {}
         self._peer_src: list | None = None
         self._peer_map: list[int] = []
@@ -148,16 +149,7 @@ class TableSink:
         offset: int,
     ) -> None:
         b = self.builder
-        if attrs is None:
-            pidx, origin = -1, 0
-        else:
-            got = self._attr_paths.get(id(attrs))
-            if got is None or got[0] is not attrs:
-                if len(self._attr_paths) > ATTR_CACHE_MAX:
-                    self._attr_paths.clear()
-                pidx, origin = b.path(*encode_segments(attrs.segments))
-                got = self._attr_paths[id(attrs)] = (attrs, pidx, origin)
-            pidx, origin = got[1], got[2]
+        pidx, origin = self._attr_paths.index(b, attrs)
         key = (afi, pbytes)
         hilo = self._pfx.get(key)
         if hilo is None:
