@@ -32,7 +32,11 @@ TARGETS = {"netvet --help": 0.3, "netvet attribute 00:e0:fc:12:34:56": 0.5}
 
 
 def wall(cmd: list[str], home: str | None = None) -> float:
-    env = None if home is None else {**os.environ, "NETVET_HOME": home, "NETVET_CACHE": f"{home}/cache"}
+    # bytecode is written as for any installed program (a PYTHONDONTWRITEBYTECODE of the calling shell would
+    # make every run compile the modules changed since the last install from source)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    if home is not None:
+        env.update(NETVET_HOME=home, NETVET_CACHE=f"{home}/cache")
     t = time.perf_counter()
     subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, env=env)
     return time.perf_counter() - t
