@@ -164,3 +164,15 @@ def test_real_pyasn_asnames(shared):
     countries = [r.country for r in names.records.values()]
     assert (countries.count("CN"), countries.count(None)) == (978, 4349)  # None: ZZ/EU/AP, and one "na"
     assert names.get(19399).org_name == "Stockholms Lans Landsting, na"
+
+
+def test_sniff_survives_hostile_first_lines(tmp_path):
+    """Found by the long fuzz run: a first line nested thousands deep escaped ``sniff`` as RecursionError."""
+    deep = b'{"changed": "20230101", "name":' + b"[" * 5000 + b"]" * 5000 + b"}\n"
+    huge = b'{"type": "ASN", "asn": ' + b"9" * 5000 + b"}\n"
+    assert sniff(deep) == "pyasn-asnames" and sniff(huge) == "pyasn-asnames"
+    for name, text in (("deep.json", deep), ("huge.json", huge)):
+        path = tmp_path / name
+        path.write_bytes(text)
+        with pytest.raises(InputError, match="not JSON"):
+            load_asnames(path)

@@ -287,7 +287,7 @@ def sniff(head: bytes) -> str | None:
         first = stripped.splitlines()[0]
         try:
             obj = json.loads(first)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # not JSON, a 4,300-digit number, nesting too deep: the reader says so
             return FORMAT_PYASN
         return FORMAT_AS2ORG_JSONL if isinstance(obj, dict) and "type" in obj else FORMAT_PYASN
     if "# format:" in text or re.search(r"^[^#\n]*\|[^\n]*\|", text, re.M):
