@@ -23,22 +23,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..model import Source
-from ..util.yamlfile import (
-    DataFileError,
-    DataValidationError,
-    YamlDoc,
-    file_sources,
-    read_yaml,
-    schema_error,
-    validate,
-)
+from ..util.yamlfile import DataFileError, DataValidationError
+from .curated_file import FileHead, read_curated, with_bundled
 
 SCHEMA_VERSION = 1
 RELATIONS = ("developer", "oem-preinstalled")
@@ -66,11 +58,7 @@ class RuleModel(BaseModel):
     note: str | None = None
 
 
-class RulesFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    schema_: int = Field(alias="schema")
-    version: str
-    sources: list[dict] = Field(default_factory=list)
+class RulesFile(FileHead):
     rules: list[dict]
 
 
@@ -122,11 +110,7 @@ class PackageRules:
         ``known_entities`` are the registry's entity ids; ``known_sources`` its sources (id -> Source), which rules
         may cite besides the file's own. Every problem raises :class:`DataValidationError` with file and line.
         """
-        if path is None:
-            res = resources.files("netvet") / "data" / "apps" / "package-prefixes.yaml"
-            with resources.as_file(res) as real:
-                return _load(Path(real), known_entities, known_sources)
-        return _load(Path(path), known_entities, known_sources)
+        return with_bundled(path, "package-prefixes.yaml", lambda p: _load(p, known_entities, known_sources))
 
     # ----------------------------------------------------------------- queries
     def match(self, package: str) -> PackageRule | None:
@@ -151,23 +135,13 @@ class PackageRules:
 
 
 def _load(path: Path, known_entities: set[str], known_sources: dict) -> PackageRules:
-    doc: YamlDoc = read_yaml(path)
-    parsed = validate(doc, RulesFile)
-    errors: list[DataFileError] = schema_error(doc, parsed.schema_, SCHEMA_VERSION, "package-rules")
-
-    def guarded(fn):
-        try:
-            return fn()
-        except DataValidationError as exc:
-            errors.extend(exc.errors)
-            return None
-
-    sources = file_sources(doc, parsed.sources, known_sources, errors)
+    parsed, cur = read_curated(path, RulesFile, SCHEMA_VERSION, "package-rules", known_sources)
+    doc, errors, sources = cur.doc, cur.errors, cur.sources
 
     rules: list[PackageRule] = []
     first: dict[str, PackageRule] = {}
     for i, raw in enumerate(parsed.rules):
-        m = guarded(lambda r=raw, i=i: validate(doc, RuleModel, r, ("rules", i)))
+        m = cur.item(RuleModel, raw, ("rules", i))
         if m is None:
             continue
         base = ["rules", i]
@@ -184,13 +158,9 @@ def _load(path: Path, known_entities: set[str], known_sources: dict) -> PackageR
                                         f"duplicate prefix {m.prefix!r} (first at line {first[m.prefix].line})"))
             ok = False
         if m.entity not in known_entities:
-            errors.append(DataFileError(doc.file, doc.line_of(base + ["entity"]),
-                                        f"unknown entity {m.entity!r} (not in the registry)"))
+            cur.unknown_entity(base, m.entity)
             ok = False
-        if m.source not in sources:
-            errors.append(DataFileError(doc.file, doc.line_of(base + ["source"]),
-                                        f"unknown source {m.source!r} (not in this file's sources nor the "
-                                        "registry's)"))
+        cur.check_source(base, m.source)
         if not m.examples:
             errors.append(DataFileError(doc.file, doc.line_of(base), f"rule {m.prefix!r} has no examples"))
         if ok:

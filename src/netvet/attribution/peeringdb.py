@@ -19,9 +19,10 @@ import json
 import lzma
 import re
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from ..model import InputError, ReadStats
 from ..util.inputs import open_input
@@ -169,47 +170,54 @@ def _records(data: list, text: str, name: str, stats: ReadStats) -> Iterable[tup
 
 
 # --------------------------------------------------------------------------- readers
-def read_nets(path: str | Path) -> PeeringDb:
-    """Read PeeringDB's ``/api/net`` answer (the ``peeringdb-net`` dataset)."""
+_Item = TypeVar("_Item", PdbNet, PdbOrg)
+
+
+def _read_keyed(path: str | Path, fmt: str, unit: str,
+                parse: Callable[[dict, int], tuple[int, str, _Item]]) -> tuple[str, ReadStats, dict[int, _Item]]:
+    """The records of a PeeringDB answer by key: ``parse(record, index)`` gives the key, how an error names it and
+    the item (ValueError on a bad field); a bad field or a key listed twice is an InputError."""
     name = str(path)
     text, data = _load(Path(path), name)
-    stats = ReadStats(file=name, format=FORMAT_NET, unit="network")
-    out = PeeringDb(net_file=name, stats=[stats])
+    stats = ReadStats(file=name, format=fmt, unit=unit)
+    out: dict[int, _Item] = {}
     for index, rec, lines in _records(data, text, name, stats):
         try:
-            asn = _int(rec, "asn", 1, MAX_ASN)
-            org_id = _int(rec, "org_id", 1, 2**63 - 1)
-            net_name = _str(rec, "name", required=False)
+            key, label, item = parse(rec, index)
         except ValueError as exc:
             raise InputError(name, f"data[{index}]: {exc}", line=lines(index)) from None
-        if asn in out.nets:
-            first = out.nets[asn].index
-            raise InputError(name, f"data[{index}]: AS{asn} is listed twice (first in data[{first}], line "
+        if key in out:
+            first = out[key].index
+            raise InputError(name, f"data[{index}]: {label} is listed twice (first in data[{first}], line "
                              f"{lines(first)})", line=lines(index))
-        out.nets[asn] = PdbNet(asn, net_name, org_id, index)
-    return out
+        out[key] = item
+    return name, stats, out
+
+
+def _net(rec: dict, index: int) -> tuple[int, str, PdbNet]:
+    asn = _int(rec, "asn", 1, MAX_ASN)
+    org_id = _int(rec, "org_id", 1, 2**63 - 1)
+    net_name = _str(rec, "name", required=False)
+    return asn, f"AS{asn}", PdbNet(asn, net_name, org_id, index)
+
+
+def _org(rec: dict, index: int) -> tuple[int, str, PdbOrg]:
+    org_id = _int(rec, "id", 1, 2**63 - 1)
+    org_name = _str(rec, "name", required=True)
+    cc = (_str(rec, "country", required=False) or "").upper()
+    return org_id, f"organisation {org_id}", PdbOrg(org_id, org_name, cc if _COUNTRY.fullmatch(cc) else None, index)
+
+
+def read_nets(path: str | Path) -> PeeringDb:
+    """Read PeeringDB's ``/api/net`` answer (the ``peeringdb-net`` dataset)."""
+    name, stats, nets = _read_keyed(path, FORMAT_NET, "network", _net)
+    return PeeringDb(nets=nets, net_file=name, stats=[stats])
 
 
 def read_orgs(path: str | Path) -> PeeringDb:
     """Read PeeringDB's ``/api/org`` answer (the ``peeringdb-org`` dataset)."""
-    name = str(path)
-    text, data = _load(Path(path), name)
-    stats = ReadStats(file=name, format=FORMAT_ORG, unit="organisation")
-    out = PeeringDb(org_file=name, stats=[stats])
-    for index, rec, lines in _records(data, text, name, stats):
-        try:
-            org_id = _int(rec, "id", 1, 2**63 - 1)
-            org_name = _str(rec, "name", required=True)
-            country = _str(rec, "country", required=False)
-        except ValueError as exc:
-            raise InputError(name, f"data[{index}]: {exc}", line=lines(index)) from None
-        if org_id in out.orgs:
-            first = out.orgs[org_id].index
-            raise InputError(name, f"data[{index}]: organisation {org_id} is listed twice (first in data[{first}], "
-                             f"line {lines(first)})", line=lines(index))
-        cc = (country or "").upper()
-        out.orgs[org_id] = PdbOrg(org_id, org_name, cc if _COUNTRY.fullmatch(cc) else None, index)
-    return out
+    name, stats, orgs = _read_keyed(path, FORMAT_ORG, "organisation", _org)
+    return PeeringDb(orgs=orgs, org_file=name, stats=[stats])
 
 
 def load_peeringdb(net_path: str | Path | None, org_path: str | Path | None) -> PeeringDb:

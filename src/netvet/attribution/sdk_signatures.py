@@ -33,22 +33,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..model import AttributionStatus, EvidenceStep, Identifier, IdentifierAttribution, Source
-from ..util.yamlfile import (
-    DataFileError,
-    DataValidationError,
-    YamlDoc,
-    file_sources,
-    read_yaml,
-    schema_error,
-    validate,
-)
+from ..util.yamlfile import DataFileError, DataValidationError
+from .curated_file import FileHead, read_curated, with_bundled
 
 SCHEMA_VERSION = 1
 SDK_FIELD = "apk:sdk"  # the identifier field of an embedded SDK (its matched class prefix)
@@ -60,6 +52,7 @@ _SEGMENT = r"[A-Za-z_$][A-Za-z0-9_$]*"
 PREFIX_RE = re.compile(rf"{_SEGMENT}(?:\.{_SEGMENT})+")  # at least two segments: "com" alone is no SDK
 CLASS_RE = re.compile(rf"{_SEGMENT}(?:\.{_SEGMENT})*")
 MAX_PREFIX_CHARS = 255
+_BUNDLED = "sdk-signatures.yaml"
 
 
 class SdkModel(BaseModel):
@@ -78,11 +71,7 @@ class SdkModel(BaseModel):
     note: str | None = None
 
 
-class SignaturesFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    schema_: int = Field(alias="schema")
-    version: str
-    sources: list[dict] = Field(default_factory=list)
+class SignaturesFile(FileHead):
     sdks: list[dict]
 
 
@@ -139,13 +128,13 @@ class SdkSignatures:
     def load(cls, known_entities: set[str], known_sources: dict, path: str | Path | None = None) -> SdkSignatures:
         """Load and validate a signatures file (default: the bundled one) against the registry's entities and
         sources. Every problem raises :class:`DataValidationError` with file and line."""
-        return _with_path(path, lambda p: _load(p, known_entities, known_sources))
+        return with_bundled(path, _BUNDLED, lambda p: _load(p, known_entities, known_sources))
 
     @classmethod
     def load_unchecked(cls, path: str | Path | None = None) -> SdkSignatures:
         """Load a signatures file with every check but those that need the registry (entities, registry sources):
         what a reader needs to recognise SDKs."""
-        return _with_path(path, lambda p: _load(p, None, {}))
+        return with_bundled(path, _BUNDLED, lambda p: _load(p, None, {}))
 
     # ----------------------------------------------------------------- queries
     def get(self, sdk_id: str) -> Sdk | None:
@@ -187,33 +176,15 @@ class SdkSignatures:
         return len(self.sdks)
 
 
-def _with_path(path, fn):
-    if path is None:
-        res = resources.files("netvet") / "data" / "apps" / "sdk-signatures.yaml"
-        with resources.as_file(res) as real:
-            return fn(Path(real))
-    return fn(Path(path))
-
-
 def _load(path: Path, known_entities: set[str] | None, known_sources: dict) -> SdkSignatures:
-    doc: YamlDoc = read_yaml(path)
-    parsed = validate(doc, SignaturesFile)
-    errors: list[DataFileError] = schema_error(doc, parsed.schema_, SCHEMA_VERSION, "SDK-signatures")
-
-    def guarded(fn):
-        try:
-            return fn()
-        except DataValidationError as exc:
-            errors.extend(exc.errors)
-            return None
-
-    sources = file_sources(doc, parsed.sources, known_sources, errors)
+    parsed, cur = read_curated(path, SignaturesFile, SCHEMA_VERSION, "SDK-signatures", known_sources)
+    doc, errors, sources = cur.doc, cur.errors, cur.sources
 
     sdks: list[Sdk] = []
     ids: dict[str, int | None] = {}
     owner: dict[str, Sdk] = {}
     for i, raw in enumerate(parsed.sdks):
-        m = guarded(lambda r=raw, i=i: validate(doc, SdkModel, r, ("sdks", i)))
+        m = cur.item(SdkModel, raw, ("sdks", i))
         if m is None:
             continue
         base = ["sdks", i]
@@ -234,12 +205,8 @@ def _load(path: Path, known_entities: set[str] | None, known_sources: dict) -> S
             errors.append(DataFileError(doc.file, doc.line_of(base + ["country"]),
                                         f"SDK {m.id!r}: the country of a registry entity comes from the registry"))
         if m.entity is not None and known_entities is not None and m.entity not in known_entities:
-            errors.append(DataFileError(doc.file, doc.line_of(base + ["entity"]),
-                                        f"unknown entity {m.entity!r} (not in the registry)"))
-        if m.source not in sources:
-            errors.append(DataFileError(doc.file, doc.line_of(base + ["source"]),
-                                        f"unknown source {m.source!r} (not in this file's sources nor the "
-                                        "registry's)"))
+            cur.unknown_entity(base, m.entity)
+        cur.check_source(base, m.source)
         if not m.examples:
             errors.append(DataFileError(doc.file, line, f"SDK {m.id!r} has no examples"))
         for j, p in enumerate(m.prefixes):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -16,20 +15,15 @@ from .common import (
     progress_reader,
     usage_error,
 )
-
-
-class CompareFormat(StrEnum):
-    table = "table"
-    json = "json"
-    html = "html"
+from .options import DocumentFormat, DocumentFormatOption, EvidenceFiles, InputFormatOption, OutputOption
 
 
 def compare_cmd(
-    inputs: list[Path] = typer.Argument(..., help="Evidence files (any format netvet reads)."),
+    inputs: EvidenceFiles,
     policy: list[str] = typer.Option(..., "--policy", "-p", help="Two or more pack ids or files."),
-    fmt: CompareFormat = typer.Option(CompareFormat.table, "--format", "-f", help="table, json or html."),
-    output: Path | None = typer.Option(None, "--output", "-o"),
-    input_format: str | None = typer.Option(None, "--input-format"),
+    fmt: DocumentFormatOption = DocumentFormat.table,
+    output: OutputOption = None,
+    input_format: InputFormatOption = None,
     on: str | None = typer.Option(None, "--on"),
     kev: Path | None = typer.Option(None, "--kev", help="CISA KEV catalogue (JSON or CSV) for security records."),
     asn_db: Path | None = typer.Option(None, "--asn-db", help="RIB, IPASN or pfx2as file for IP -> ASN "

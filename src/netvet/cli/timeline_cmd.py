@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-from pathlib import Path
-
 import typer
 
 from .common import compiled_cache, emit, input_exit_code, load_id_registries
-
-
-class TimelineFormat(StrEnum):
-    table = "table"
-    json = "json"
-    html = "html"
+from .options import DocumentFormat, DocumentFormatOption, EvidenceFiles, InputFormatOption, OutputOption
 
 
 def timeline_cmd(
-    inputs: list[Path] = typer.Argument(..., help="Evidence files (any format netvet reads)."),
+    inputs: EvidenceFiles,
     policy: list[str] = typer.Option(..., "--policy", "-p", help="Pack ids or files (one or more)."),
-    fmt: TimelineFormat = typer.Option(TimelineFormat.table, "--format", "-f", help="table, json or html."),
-    output: Path | None = typer.Option(None, "--output", "-o"),
-    input_format: str | None = typer.Option(None, "--input-format"),
+    fmt: DocumentFormatOption = DocumentFormat.table,
+    output: OutputOption = None,
+    input_format: InputFormatOption = None,
     on: str | None = typer.Option(None, "--on", help="Evaluate as of this date (YYYY-MM-DD)."),
 ) -> None:
     """The compliance timeline: dated rules of each pack, the assets and sites they affect, dates passed."""

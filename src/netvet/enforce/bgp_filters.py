@@ -134,29 +134,40 @@ def render_bird(spec: FilterSpec, chunk: int = 0) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_frr(spec: FilterSpec, chunk: int = 0) -> str:
+def _render_route_map(spec: FilterSpec, chunk: int, use: str, entry: Callable[[str, int, FilterEntry], str],
+                      match: str, close: str) -> str:
+    """FRR and EOS: the AS-path access lists (``entry(list name, index in list, entry)`` is an entry's line), a
+    route-map denying each list in turn and permitting the rest; ``match`` is the match line's indentation and
+    ``close`` the line ending each route-map stanza."""
     parts = _chunks(spec.entries, chunk)
     names = _list_names(spec.name, len(parts))
     out = [f"! {h}" for h in spec.header()]
-    out.append(f"! Use: router bgp <AS> / address-family ipv4 unicast / neighbor <PEER> route-map {spec.name} in")
+    out.append(f"! Use: {use}")
     out.append("!")
     for name, part in zip(names, parts, strict=True):
         for i, e in enumerate(part):
             out.append(f"! {e.comment()}")
-            out.append(f"bgp as-path access-list {name} seq {5 * (i + 1)} permit _{e.asn}_")
+            out.append(entry(name, i, e))
         out.append("!")
     seq = 10
     for name, part in zip(names, parts, strict=True):
         if not part:
             continue
         out.append(f"route-map {spec.name} deny {seq}")
-        out.append(f" match as-path {name}")
-        out.append("exit")
+        out.append(f"{match}match as-path {name}")
+        out.append(close)
         seq += 10
     out.append(f"route-map {spec.name} permit {seq}")
-    out.append("exit")
-    out.append("!")
+    out.append(close)
+    if close != "!":
+        out.append("!")
     return "\n".join(out) + "\n"
+
+
+def render_frr(spec: FilterSpec, chunk: int = 0) -> str:
+    return _render_route_map(
+        spec, chunk, f"router bgp <AS> / address-family ipv4 unicast / neighbor <PEER> route-map {spec.name} in",
+        lambda name, i, e: f"bgp as-path access-list {name} seq {5 * (i + 1)} permit _{e.asn}_", " ", "exit")
 
 
 def render_junos(spec: FilterSpec, chunk: int = 0) -> str:
@@ -191,27 +202,8 @@ def render_junos(spec: FilterSpec, chunk: int = 0) -> str:
 
 
 def render_eos(spec: FilterSpec, chunk: int = 0) -> str:
-    parts = _chunks(spec.entries, chunk)
-    names = _list_names(spec.name, len(parts))
-    out = [f"! {h}" for h in spec.header()]
-    out.append(f"! Use: router bgp <AS> / neighbor <PEER> route-map {spec.name} in")
-    out.append("!")
-    for name, part in zip(names, parts, strict=True):
-        for e in part:
-            out.append(f"! {e.comment()}")
-            out.append(f"ip as-path access-list {name} permit _{e.asn}_ any")
-        out.append("!")
-    seq = 10
-    for name, part in zip(names, parts, strict=True):
-        if not part:
-            continue
-        out.append(f"route-map {spec.name} deny {seq}")
-        out.append(f"   match as-path {name}")
-        out.append("!")
-        seq += 10
-    out.append(f"route-map {spec.name} permit {seq}")
-    out.append("!")
-    return "\n".join(out) + "\n"
+    return _render_route_map(spec, chunk, f"router bgp <AS> / neighbor <PEER> route-map {spec.name} in",
+                             lambda name, i, e: f"ip as-path access-list {name} permit _{e.asn}_ any", "   ", "!")
 
 
 def render_iosxr(spec: FilterSpec, chunk: int = 0) -> str:

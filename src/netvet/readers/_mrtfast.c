@@ -1628,17 +1628,50 @@ static char *put_next_hop(char *w, const unsigned char *nh, int n, int *ok) {
     return w;
 }
 
-/*
- * The text parts of a sound UPDATE attribute block, into `texts`, laid out as four uint32 lengths then
- * head ("as_path|origin"), next hop of plain NLRI, next hop of MP_REACH NLRI, tail
- * ("local_pref|med|communities|AG/NAG|aggregator|"). 1 made, 0 declined, -1 error.
- */
-static int ut_block_text(Buf *texts, const unsigned char *d, Py_ssize_t n, int asn_size, const BlockInfo *info,
-                         Py_ssize_t *off) {
+/* An AS_PATH value (segments of `asn_size`-byte ASes, from `at` to `end`; nothing when `at` is -1) as bgpdump
+ * writes it: a sequence's ASes apart by spaces, a set {a,b}, a confederation sequence (a b), a confederation
+ * set [a,b]. */
+static inline char *put_as_path(char *w, const unsigned char *d, Py_ssize_t at, Py_ssize_t end, int asn_size) {
+    if (at < 0 || end <= at)
+        return w;
+    Py_ssize_t q = at;
+    int prev = 2, space = 0;
+    while (q < end) {
+        unsigned seg = d[q], cnt = d[q + 1];
+        q += 2;
+        if (prev != 2)
+            *w++ = prev == 1 ? '}' : prev == 3 ? ')' : ']';
+        if (space)
+            *w++ = ' ';
+        if (seg != 2)
+            *w++ = seg == 1 ? '{' : seg == 3 ? '(' : '[';
+        char sep = (seg == 1 || seg == 4) ? ',' : ' ';
+        for (unsigned j = 0; j < cnt; j++, q += asn_size) {
+            if (j)
+                *w++ = sep;
+            w = put_u32(w, asn_size == 4 ? be32(d + q) : be16(d + q));
+        }
+        space = cnt > 0;
+        prev = (int)seg;
+    }
+    if (prev != 2)
+        *w++ = prev == 1 ? '}' : prev == 3 ? ')' : ']';
+    return w;
+}
+
+/* Where the attributes a route's line shows stand in a sound attribute block: value offsets (-1: absent) and
+ * lengths; `mp` the MP_REACH_NLRI value (the last one); `as4_agg` set when an AS4_AGGREGATOR is present. */
+typedef struct {
+    int origin, atomic, as4_agg;
+    Py_ssize_t nh, lp, med, agg, agg_len, comm, comm_len, mp;
+} LineAttrs;
+
+static inline void line_attrs(const unsigned char *d, Py_ssize_t n, LineAttrs *a) {
+    a->origin = -1;
+    a->atomic = a->as4_agg = 0;
+    a->nh = a->lp = a->med = a->agg = a->comm = a->mp = -1;
+    a->agg_len = a->comm_len = 0;
     Py_ssize_t p = 0;
-    int origin = -1, atomic = 0;
-    Py_ssize_t nh = -1, lp = -1, med = -1, agg = -1, agg_len = 0, comm = -1, comm_len = 0, mpnh = -1;
-    int mpnh_len = 0;
     while (p < n) {
         unsigned flags = d[p], typ = d[p + 1];
         Py_ssize_t alen;
@@ -1650,74 +1683,29 @@ static int ut_block_text(Buf *texts, const unsigned char *d, Py_ssize_t n, int a
             p += 3;
         }
         switch (typ) {
-        case 1: origin = d[p]; break;
-        case 3: nh = p; break;
-        case 4: med = p; break;
-        case 5: lp = p; break;
-        case 6: atomic = 1; break;
-        case 7: agg = p; agg_len = alen; break;
-        case 8: comm = p; comm_len = alen; break;
-        case 14: mpnh = p + 4; mpnh_len = d[p + 3]; break;
-        case 18:
-            if (asn_size == 2)
-                return 0; /* AS4_AGGREGATOR merge: Python */
-            break;
+        case 1: a->origin = d[p]; break;
+        case 3: a->nh = p; break;
+        case 4: a->med = p; break;
+        case 5: a->lp = p; break;
+        case 6: a->atomic = 1; break;
+        case 7: a->agg = p; a->agg_len = alen; break;
+        case 8: a->comm = p; a->comm_len = alen; break;
+        case 14: a->mp = p; break;
+        case 18: a->as4_agg = 1; break;
         default: break;
         }
         p += alen;
     }
-    Py_ssize_t path_len = info->path_at >= 0 ? info->path_end - info->path_at : 0;
-    Py_ssize_t need = 16 + path_len * 6 + 16 + comm_len * 4 + 260;
-    if (texts->len + need > INT32_MAX)
-        return 0;
-    if (buf_reserve(texts, need) < 0)
-        return -1;
-    char *start = texts->p + texts->len, *w = start + 16;
-    uint32_t lens[4];
-    char *mark = w;
-    if (info->path_at >= 0 && info->path_end > info->path_at) {
-        Py_ssize_t q = info->path_at;
-        int prev = 2, space = 0;
-        while (q < info->path_end) {
-            unsigned seg = d[q], cnt = d[q + 1];
-            q += 2;
-            if (prev != 2)
-                *w++ = prev == 1 ? '}' : prev == 3 ? ')' : ']';
-            if (space)
-                *w++ = ' ';
-            if (seg != 2)
-                *w++ = seg == 1 ? '{' : seg == 3 ? '(' : '[';
-            char sep = (seg == 1 || seg == 4) ? ',' : ' ';
-            for (unsigned j = 0; j < cnt; j++, q += asn_size) {
-                if (j)
-                    *w++ = sep;
-                w = put_u32(w, asn_size == 4 ? be32(d + q) : be16(d + q));
-            }
-            space = cnt > 0;
-            prev = (int)seg;
-        }
-        if (prev != 2)
-            *w++ = prev == 1 ? '}' : prev == 3 ? ')' : ']';
-    }
+}
+
+/* The end of a route's line after the next hop: "local_pref|med|communities|AG/NAG|aggregator|". */
+static inline char *put_attr_tail(char *w, const unsigned char *d, const LineAttrs *a) {
+    Py_ssize_t comm = a->comm, agg = a->agg;
+    w = put_u32(w, a->lp >= 0 ? be32(d + a->lp) : 0);
     *w++ = '|';
-    w = put_str(w, origin == 0 ? "IGP" : origin == 1 ? "EGP" : "INCOMPLETE");
-    lens[0] = (uint32_t)(w - mark);
-    mark = w;
-    w = nh >= 0 ? put_ip4(w, d + nh) : put_str(w, "255.255.255.255");
-    lens[1] = (uint32_t)(w - mark);
-    mark = w;
-    int ok = 0;
-    if (mpnh >= 0)
-        w = put_next_hop(w, d + mpnh, mpnh_len, &ok);
-    if (!ok)
-        w = put_str(w, "255.255.255.255");
-    lens[2] = (uint32_t)(w - mark);
-    mark = w;
-    w = put_u32(w, lp >= 0 ? be32(d + lp) : 0);
+    w = put_u32(w, a->med >= 0 ? be32(d + a->med) : 0);
     *w++ = '|';
-    w = put_u32(w, med >= 0 ? be32(d + med) : 0);
-    *w++ = '|';
-    for (Py_ssize_t k = 0; comm >= 0 && k < comm_len; k += 4) {
+    for (Py_ssize_t k = 0; comm >= 0 && k < a->comm_len; k += 4) {
         if (k)
             *w++ = ' ';
         unsigned hi = be16(d + comm + k), lo = be16(d + comm + k + 2);
@@ -1734,15 +1722,56 @@ static int ut_block_text(Buf *texts, const unsigned char *d, Py_ssize_t n, int a
         }
     }
     *w++ = '|';
-    w = put_str(w, atomic ? "AG" : "NAG");
+    w = put_str(w, a->atomic ? "AG" : "NAG");
     *w++ = '|';
     if (agg >= 0) {
-        int asz = agg_len == 8 ? 4 : 2;
+        int asz = a->agg_len == 8 ? 4 : 2;
         w = put_u32(w, asz == 4 ? be32(d + agg) : be16(d + agg));
         *w++ = ' ';
         w = put_ip4(w, d + agg + asz);
     }
     *w++ = '|';
+    return w;
+}
+
+/*
+ * The text parts of a sound UPDATE attribute block, into `texts`, laid out as four uint32 lengths then
+ * head ("as_path|origin"), next hop of plain NLRI, next hop of MP_REACH NLRI, tail
+ * ("local_pref|med|communities|AG/NAG|aggregator|"). 1 made, 0 declined, -1 error.
+ */
+static int ut_block_text(Buf *texts, const unsigned char *d, Py_ssize_t n, int asn_size, const BlockInfo *info,
+                         Py_ssize_t *off) {
+    LineAttrs a;
+    line_attrs(d, n, &a);
+    if (a.as4_agg && asn_size == 2)
+        return 0; /* AS4_AGGREGATOR merge: Python */
+    Py_ssize_t mpnh = a.mp >= 0 ? a.mp + 4 : -1; /* an update's whole MP_REACH: AFI, SAFI, next hop length first */
+    int mpnh_len = a.mp >= 0 ? d[a.mp + 3] : 0;
+    Py_ssize_t path_len = info->path_at >= 0 ? info->path_end - info->path_at : 0;
+    Py_ssize_t need = 16 + path_len * 6 + 16 + a.comm_len * 4 + 260;
+    if (texts->len + need > INT32_MAX)
+        return 0;
+    if (buf_reserve(texts, need) < 0)
+        return -1;
+    char *start = texts->p + texts->len, *w = start + 16;
+    uint32_t lens[4];
+    char *mark = w;
+    w = put_as_path(w, d, info->path_at, info->path_end, asn_size);
+    *w++ = '|';
+    w = put_str(w, a.origin == 0 ? "IGP" : a.origin == 1 ? "EGP" : "INCOMPLETE");
+    lens[0] = (uint32_t)(w - mark);
+    mark = w;
+    w = a.nh >= 0 ? put_ip4(w, d + a.nh) : put_str(w, "255.255.255.255");
+    lens[1] = (uint32_t)(w - mark);
+    mark = w;
+    int ok = 0;
+    if (mpnh >= 0)
+        w = put_next_hop(w, d + mpnh, mpnh_len, &ok);
+    if (!ok)
+        w = put_str(w, "255.255.255.255");
+    lens[2] = (uint32_t)(w - mark);
+    mark = w;
+    w = put_attr_tail(w, d, &a);
     lens[3] = (uint32_t)(w - mark);
     memcpy(start, lens, 16);
     *off = texts->len;
@@ -1756,67 +1785,21 @@ static int rt_plain_block_text(RibText *self, const unsigned char *d, Py_ssize_t
     BlockInfo info;
     if (!check_block(d, n, 4, 0, 1, &info))
         return 0;
-    Py_ssize_t p = 0;
-    int origin = -1, atomic = 0;
-    Py_ssize_t nh = -1, lp = -1, med = -1, agg = -1, agg_len = 0, comm = -1, comm_len = 0, mpnh = -1;
-    int mpnh_len = 0;
-    while (p < n) {
-        unsigned flags = d[p], typ = d[p + 1];
-        Py_ssize_t alen;
-        if (flags & 0x10) {
-            alen = be16(d + p + 2);
-            p += 4;
-        } else {
-            alen = d[p + 2];
-            p += 3;
-        }
-        switch (typ) {
-        case 1: origin = d[p]; break;
-        case 3: nh = p; break;
-        case 4: med = p; break;
-        case 5: lp = p; break;
-        case 6: atomic = 1; break;
-        case 7: agg = p; agg_len = alen; break;
-        case 8: comm = p; comm_len = alen; break;
-        case 14: mpnh = p + 1; mpnh_len = d[p]; break; /* the abbreviated RIB form (check_block) */
-        default: break;
-        }
-        p += alen;
-    }
+    LineAttrs a;
+    line_attrs(d, n, &a);
+    Py_ssize_t mpnh = a.mp >= 0 ? a.mp + 1 : -1; /* the abbreviated RIB form (check_block) */
+    int mpnh_len = a.mp >= 0 ? d[a.mp] : 0;
     /* worst case: 11 chars per AS + brackets, 12 per community, fixed parts */
     Py_ssize_t path_len = info.path_at >= 0 ? info.path_end - info.path_at : 0;
-    Py_ssize_t need = path_len * 4 + 16 + comm_len * 4 + 160;
+    Py_ssize_t need = path_len * 4 + 16 + a.comm_len * 4 + 160;
     if (self->texts.len + need > INT32_MAX)
         return 0; /* text offsets are int32 in the slots: the Python parser takes this block */
     if (buf_reserve(&self->texts, need) < 0)
         return -1;
     char *start = self->texts.p + self->texts.len, *w = start;
-    if (info.path_at >= 0 && info.path_end > info.path_at) {
-        Py_ssize_t q = info.path_at;
-        int prev = 2, space = 0;
-        while (q < info.path_end) {
-            unsigned seg = d[q], cnt = d[q + 1];
-            q += 2;
-            if (prev != 2)
-                *w++ = prev == 1 ? '}' : prev == 3 ? ')' : ']';
-            if (space)
-                *w++ = ' ';
-            if (seg != 2)
-                *w++ = seg == 1 ? '{' : seg == 3 ? '(' : '[';
-            char sep = (seg == 1 || seg == 4) ? ',' : ' ';
-            for (unsigned j = 0; j < cnt; j++, q += 4) {
-                if (j)
-                    *w++ = sep;
-                w = put_u32(w, be32(d + q));
-            }
-            space = cnt > 0;
-            prev = (int)seg;
-        }
-        if (prev != 2)
-            *w++ = prev == 1 ? '}' : prev == 3 ? ')' : ']';
-    }
+    w = put_as_path(w, d, info.path_at, info.path_end, 4);
     *w++ = '|';
-    w = put_str(w, origin == 0 ? "IGP" : origin == 1 ? "EGP" : "INCOMPLETE");
+    w = put_str(w, a.origin == 0 ? "IGP" : a.origin == 1 ? "EGP" : "INCOMPLETE");
     *w++ = '|';
     if (mpnh >= 0) { /* MrtParser._rib_slot: the MP_REACH next hop (or none) over NEXT_HOP */
         int ok = 0;
@@ -1824,39 +1807,10 @@ static int rt_plain_block_text(RibText *self, const unsigned char *d, Py_ssize_t
         if (!ok)
             w = put_str(w, "255.255.255.255");
     } else {
-        w = nh >= 0 ? put_ip4(w, d + nh) : put_str(w, "255.255.255.255");
+        w = a.nh >= 0 ? put_ip4(w, d + a.nh) : put_str(w, "255.255.255.255");
     }
     *w++ = '|';
-    w = put_u32(w, lp >= 0 ? be32(d + lp) : 0);
-    *w++ = '|';
-    w = put_u32(w, med >= 0 ? be32(d + med) : 0);
-    *w++ = '|';
-    for (Py_ssize_t k = 0; comm >= 0 && k < comm_len; k += 4) {
-        if (k)
-            *w++ = ' ';
-        unsigned hi = be16(d + comm + k), lo = be16(d + comm + k + 2);
-        if (hi == 0xFFFF && lo == 0xFF01)
-            w = put_str(w, "no-export");
-        else if (hi == 0xFFFF && lo == 0xFF02)
-            w = put_str(w, "no-advertise");
-        else if (hi == 0xFFFF && lo == 0xFF03)
-            w = put_str(w, "local-AS");
-        else {
-            w = put_u32(w, hi);
-            *w++ = ':';
-            w = put_u32(w, lo);
-        }
-    }
-    *w++ = '|';
-    w = put_str(w, atomic ? "AG" : "NAG");
-    *w++ = '|';
-    if (agg >= 0) {
-        int asz = agg_len == 8 ? 4 : 2;
-        w = put_u32(w, asz == 4 ? be32(d + agg) : be16(d + agg));
-        *w++ = ' ';
-        w = put_ip4(w, d + agg + asz);
-    }
-    *w++ = '|';
+    w = put_attr_tail(w, d, &a);
     *off = self->texts.len;
     *len = w - start;
     self->texts.len += *len;

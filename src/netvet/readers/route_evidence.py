@@ -351,29 +351,27 @@ class AsPathListReader(_RouteReader):
         return read_as_path_list(path)
 
 
+class _PrefixOriginReader(_RouteReader):
+    """A prefix -> origin AS file: one route per prefix and origin (``prefix_origin_routes``)."""
+
+    def table(self, path: Path, engine: str = "auto") -> tuple[RouteTable, ReadStats]:
+        from .ipasn import read_prefix_origins
+
+        po = read_prefix_origins(path, self.format)
+        return prefix_origin_routes(po), po.stats
+
+
 @register
-class IpasnReader(_RouteReader):
+class IpasnReader(_PrefixOriginReader):
     format = FORMAT_IPASN
     route_format = FORMAT_IPASN
     priority = 80  # "prefix asn" lines: a loose shape, after the specific formats
     description = "pyasn IPASN file (prefix -> origin AS): one observation per origin AS"
 
-    def table(self, path: Path, engine: str = "auto") -> tuple[RouteTable, ReadStats]:
-        from .ipasn import read_prefix_origins
-
-        po = read_prefix_origins(path, self.format)
-        return prefix_origin_routes(po), po.stats
-
 
 @register
-class Pfx2asReader(_RouteReader):
+class Pfx2asReader(_PrefixOriginReader):
     format = FORMAT_PFX2AS
     route_format = FORMAT_PFX2AS
     priority = 80  # "address length asn" lines: a loose shape, after the specific formats
     description = "CAIDA RouteViews pfx2as file (prefix -> origin ASes): one observation per origin AS"
-
-    def table(self, path: Path, engine: str = "auto") -> tuple[RouteTable, ReadStats]:
-        from .ipasn import read_prefix_origins
-
-        po = read_prefix_origins(path, self.format)
-        return prefix_origin_routes(po), po.stats

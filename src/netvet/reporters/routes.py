@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -51,6 +52,15 @@ def _text(parts: list) -> str:
 
 def _json(doc: dict) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _document_reporters(kind: type, tables: Callable[[dict], list], to_csv: Callable[[dict], str]) -> None:
+    """Register the reporters of a result ``kind`` holding a ``document``: its Rich ``tables`` on a terminal and
+    as text (table), the document as JSON, and ``to_csv`` of it (csv)."""
+    terminal(kind)(lambda result: tables(result.document))
+    reporter("table", kind=kind)(lambda result: _text(tables(result.document)))
+    reporter("json", kind=kind)(lambda result: _json(result.document))
+    reporter("csv", kind=kind)(lambda result: to_csv(result.document))
 
 
 # ----------------------------------------------------------------------------- carrier audit
@@ -314,24 +324,7 @@ def audit_tables(doc: dict, limit: int = 30) -> list:
 
 
 
-@terminal(RoutesAudit)
-def audit_renderables(result: RoutesAudit) -> list:
-    return audit_tables(result.document)
-
-
-@reporter("table", kind=RoutesAudit)
-def audit_text(result: RoutesAudit) -> str:
-    return _text(audit_tables(result.document))
-
-
-@reporter("json", kind=RoutesAudit)
-def audit_json(result: RoutesAudit) -> str:
-    return _json(result.document)
-
-
-@reporter("csv", kind=RoutesAudit)
-def audit_csv_report(result: RoutesAudit) -> str:
-    return audit_csv(result.document)
+_document_reporters(RoutesAudit, audit_tables, audit_csv)
 
 
 @reporter("html", kind=RoutesAudit)
@@ -417,21 +410,4 @@ def dependency_csv(doc: dict) -> str:
     return buf.getvalue()
 
 
-@terminal(Dependency)
-def dependency_renderables(result: Dependency) -> list:
-    return dependency_tables(result.document)
-
-
-@reporter("table", kind=Dependency)
-def dependency_text(result: Dependency) -> str:
-    return _text(dependency_tables(result.document))
-
-
-@reporter("json", kind=Dependency)
-def dependency_json(result: Dependency) -> str:
-    return _json(result.document)
-
-
-@reporter("csv", kind=Dependency)
-def dependency_csv_report(result: Dependency) -> str:
-    return dependency_csv(result.document)
+_document_reporters(Dependency, dependency_tables, dependency_csv)

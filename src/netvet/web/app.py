@@ -205,6 +205,19 @@ class Dashboard:
         except HistoryError as exc:
             raise HTTPException(404, str(exc)) from None
 
+    def open_run(self, ref: str) -> tuple[str, dict, dict, ReportView]:
+        """The run ``ref`` names (404 when none): its id, its history row, its recorded report and the report's
+        view."""
+        run_id = self.resolve(ref)
+        info = self.history.run(run_id)
+        data, view = self.cache.get(run_id)
+        return run_id, info, data, view
+
+    @property
+    def state_name(self) -> str | None:
+        """The watch state file shown with the events (None without one)."""
+        return str(self.watch_state) if self.watch_state is not None else None
+
     def events(self) -> list[dict]:
         if self.watch_state is None:
             return []
@@ -316,16 +329,13 @@ def runs_page(request: Request):
     shown = [(r, runs[i + 1] if i + 1 < len(runs) else None)
              for i, r in enumerate(runs) if pager.start <= i < pager.stop]
     return page(request, "runs.html.j2", title="Runs", runs=shown, total=len(runs), pager=pager,
-                db=str(history.path), run_href=run_href)
+                db=str(history.path))
 
 
 @router.get("/runs/{run}", response_class=HTMLResponse)
 @in_session
 def run_page(run: str, request: Request):
-    dash = _dash(request)
-    run_id = dash.resolve(run)
-    info = dash.history.run(run_id)
-    data, view = dash.cache.get(run_id)
+    run_id, info, data, view = _dash(request).open_run(run)
     want = {k: request.query_params.get(k, "") for k in FILTERS}
     rows = [f for f in view.findings if _match(f, want)]
     pager = Pager.of(request, len(rows), anchor="#findings")
@@ -352,10 +362,7 @@ def run_page(run: str, request: Request):
 @router.get("/runs/{run}/findings/{idx}", response_class=HTMLResponse)
 @in_session
 def finding_page(run: str, idx: str, request: Request):
-    dash = _dash(request)
-    run_id = dash.resolve(run)
-    info = dash.history.run(run_id)
-    data, view = dash.cache.get(run_id)
+    run_id, info, data, view = _dash(request).open_run(run)
     if not (idx.isascii() and idx.isdigit()) or not 0 <= int(idx) < len(view.findings):
         shown = idx if len(idx) <= 40 else idx[:37] + "..."
         raise HTTPException(404, f"run {run_id} has no finding {shown!r} (findings are numbered 0 to "
@@ -374,7 +381,6 @@ def finding_page(run: str, idx: str, request: Request):
         siblings=siblings,
         finding_href=_finding_href(run_id),
         entity_href=_entity_href(run_id),
-        run_href=run_href,
     )
 
 
@@ -382,9 +388,7 @@ def finding_page(run: str, idx: str, request: Request):
 @in_session
 def entity_page(run: str, entity_id: str, request: Request):
     dash = _dash(request)
-    run_id = dash.resolve(run)
-    info = dash.history.run(run_id)
-    data, view = dash.cache.get(run_id)
+    run_id, info, data, view = dash.open_run(run)
     findings = [f for f in view.findings if f.entity_id == entity_id]
     evidence = [e for e in view.evidence if e.entity_id == entity_id]
     if not findings and not evidence:
@@ -416,7 +420,6 @@ def entity_page(run: str, entity_id: str, request: Request):
         summary_href=lambda pid, v: (
             run_href(run_id, policy=pid, verdict=v, entity=entity_id) + "#findings"
         ),
-        run_href=run_href,
     )
 
 
@@ -430,9 +433,7 @@ def compare_page(request: Request, a: str = "", b: str = "", p1: str = "", p2: s
         if ref:
             dash.resolve(ref)  # a reference given must name a run, even when the page needs both
     if a and p1 and p2:
-        run_id = dash.resolve(a)
-        info = history.run(run_id)
-        data, view = cache.get(run_id)
+        run_id, info, data, view = dash.open_run(a)
         rows = _policy_pairs(data, view, p1, p2)
         pager = Pager.of(request, len(rows))
         return page(
@@ -446,7 +447,6 @@ def compare_page(request: Request, a: str = "", b: str = "", p1: str = "", p2: s
             total=len(rows),
             pager=pager,
             v=view,
-            run_href=run_href,
             differ=sum(1 for r in rows if r["differ"]),
         )
     if a and b:
@@ -465,14 +465,12 @@ def compare_page(request: Request, a: str = "", b: str = "", p1: str = "", p2: s
             entities=pager.slice(entities),
             total=len(entities),
             pager=pager,
-            run_href=run_href,
         )
     return page(
         request, "compare_pick.html.j2",
         title="Compare",
         runs=runs[:MAX_SIZE],
         more=max(0, len(runs) - MAX_SIZE),
-        run_href=run_href,
         policies=_policies_of(history, runs[0]["run_id"]) if runs else [],
     )
 
@@ -484,8 +482,7 @@ def drift_page(request: Request, a: str = "", b: str = ""):
     runs = history.runs()
     if not (a and b):
         if len(runs) < 2:
-            return page(request, "compare_pick.html.j2", title="Drift", runs=runs, more=0, run_href=run_href,
-                        policies=[])
+            return page(request, "compare_pick.html.j2", title="Drift", runs=runs, more=0, policies=[])
         a, b = runs[1]["run_id"], runs[0]["run_id"]
     try:
         drift = diff_runs(history, a, b)
@@ -503,7 +500,6 @@ def drift_page(request: Request, a: str = "", b: str = ""):
         pager=pager,
         a=history.run(drift.run_a),
         b=history.run(drift.run_b),
-        run_href=run_href,
     )
 
 
@@ -513,7 +509,7 @@ def events_page(request: Request):
     rows = dash.events()
     pager = Pager.of(request, len(rows))
     return page(request, "events.html.j2", title="Watch events", events=pager.slice(rows), pager=pager,
-                state=str(dash.watch_state) if dash.watch_state is not None else None)
+                state=dash.state_name)
 
 
 # --- JSON -----------------------------------------------------------------------------------------
@@ -522,8 +518,7 @@ def api_events(request: Request):
     dash = _dash(request)
     rows = dash.events()
     pager = Pager.of(request, len(rows))
-    return JSONResponse({"state": str(dash.watch_state) if dash.watch_state is not None else None,
-                         **pager.to_dict(pager.slice(rows))})
+    return JSONResponse({"state": dash.state_name, **pager.to_dict(pager.slice(rows))})
 
 
 @router.get("/api/runs")

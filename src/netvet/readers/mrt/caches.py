@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from ...model.route import encode_segments
+from .wire import pad
+
+MASK64 = (1 << 64) - 1
 
 
 class SharedCache(dict):
@@ -56,3 +59,28 @@ class PathIndexCache(dict):
             pidx, origin = builder.path(*encode_segments(attrs.segments))
             got = self[id(attrs)] = (attrs, pidx, origin)
         return got[1], got[2]
+
+
+def prefix_halves(afi: int, pbytes: bytes) -> tuple[int, int]:
+    """The high and low 64 bits of a prefix's network address (IPv4, ``afi`` 1: 0 and the address)."""
+    if afi == 1:
+        return 0, int.from_bytes(pad(pbytes, 4), "big")
+    v = int.from_bytes(pad(pbytes, 16), "big")
+    return v >> 64, v & MASK64
+
+
+class PrefixHalvesCache(dict):
+    """``(afi, prefix bytes)`` -> :func:`prefix_halves`, computed on the first lookup (a hit is a plain dict
+    lookup); cleared when it passes ``limit`` entries."""
+
+    __slots__ = ("limit",)
+
+    def __init__(self, limit: int = 500_000) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __missing__(self, key: tuple[int, bytes]) -> tuple[int, int]:
+        if len(self) > self.limit:
+            self.clear()
+        got = self[key] = prefix_halves(*key)
+        return got

@@ -34,10 +34,10 @@ from pathlib import Path
 import numpy as np
 
 from ...model.route import KIND_RIB, RouteTable, encode_segments
-from .caches import PENDING, LazyAttrCache, PathIndexCache, SharedCache
+from .caches import PENDING, LazyAttrCache, PathIndexCache, PrefixHalvesCache, SharedCache
 from .parser import MrtParser, MrtStats
-from .sinks import KIND_CODES, MASK64
-from .wire import ATTR_CACHE_MAX, BGP_MSG_NAMES, U16, BadRecord, pad, record_name
+from .sinks import KIND_CODES
+from .wire import ATTR_CACHE_MAX, U16, BadRecord
 
 try:
     from .._mrtfast import TableBuilder as CTableBuilder
@@ -153,7 +153,7 @@ class FastSink:
         self.peer_asns: list[int] = []
         self._peers: dict[tuple[str, int], int] = {}
         self._attr_paths = PathIndexCache(ATTR_CACHE_MAX)
-        self._pfx: dict[tuple[int, bytes], tuple[int, int]] = {}
+        self._pfx = PrefixHalvesCache()
         self.peer_src: list | None = None
         self.out: list = []  # unused; keeps the sink interface uniform
 
@@ -170,25 +170,14 @@ class FastSink:
               local, entry, offset) -> None:  # fmt: skip
         b = self.b
         pidx, origin = self._attr_paths.index(b, attrs)
-        hi, lo = self.prefix(afi, pbytes)
+        hi, lo = self._pfx[(afi, pbytes)]
         b.add(
             KIND_CODES[kind], ts, usec or 0, self.peer(peer_ip, peer_as), peer_as, 4 if afi == 1 else 6, hi, lo,
             plen, safi, path_id or 0, origin, pidx, offset,
         )  # fmt: skip
 
     def prefix(self, afi: int, pbytes: bytes) -> tuple[int, int]:
-        key = (afi, pbytes)
-        hilo = self._pfx.get(key)
-        if hilo is None:
-            if len(self._pfx) > 500_000:
-                self._pfx.clear()
-            if afi == 1:
-                hilo = (0, int.from_bytes(pad(pbytes, 4), "big"))
-            else:
-                v = int.from_bytes(pad(pbytes, 16), "big")
-                hilo = (v >> 64, v & MASK64)
-            self._pfx[key] = hilo
-        return hilo
+        return self._pfx[(afi, pbytes)]
 
     def new_slot(self, slot: list) -> None:
         slot[2], slot[3] = self.b.path(*encode_segments(slot[0].segments))
@@ -241,25 +230,16 @@ class FastMrtParser(MrtParser):
         sink = self._start()
         b = sink.b
         self.shell = None
-        gc_on = gc.isenabled()
-        run = self._run(sink)
+        steps = self._steps(sink)
         try:
-            while True:
-                gc.disable()  # as in routes(): only while the parser runs
-                try:
-                    next(run)
-                except StopIteration:
-                    break
-                finally:
-                    if gc_on:
-                        gc.enable()
+            for _ in steps:
                 if len(b) >= chunk_rows:
                     yield self._take(b)
             if len(b):
                 yield self._take(b)
             self.shell = sink.build()
         finally:
-            run.close()
+            steps.close()
             self._batch = None
 
     @staticmethod
@@ -316,17 +296,7 @@ class FastMrtParser(MrtParser):
         end, records, last, last_ts, entries, recs, msgs, kinds = b.run(inp.data, pos - base, base)
         if not records:
             return None
-        st = self.mstats
-        for typ, sub, n in recs:
-            st.records[record_name(typ, sub)] += n
-        st.stats.read += records
-        st.rib_entries += entries
-        for mtype, n in msgs:
-            st.bgp_messages[BGP_MSG_NAMES.get(mtype, f"type {mtype}")] += n
-        for kind, n in kinds:
-            st.routes[chr(kind)] += n
-        self._last_ts = last_ts
-        self._off = base + last
+        self._count_batch(records, entries, recs, msgs, kinds, last_ts, base + last)
         return base + end, records, base + last
 
     def _rib_entries(self, sink, ts, body, p, afi, safi, pbytes, plen, addpath) -> None:

@@ -38,6 +38,7 @@ import socket
 import struct
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -192,23 +193,11 @@ class MrtParser:
     def routes(self) -> Iterator[RouteRecord]:
         """Every route and state change, in file order (lazily)."""
         sink = RecordSink()
-        gc_on = gc.isenabled()
-        run = self._run(sink)
-        try:
-            while True:
-                gc.disable()  # the parser makes no reference cycles; full collections only cost time
-                try:
-                    next(run)
-                except StopIteration:
-                    break
-                finally:
-                    if gc_on:
-                        gc.enable()
+        with closing(self._steps(sink)) as steps:
+            for _ in steps:
                 if sink.out:
                     yield from sink.out
                     sink.out.clear()
-        finally:
-            run.close()
 
     def table(self) -> RouteTable:
         """All routes as a :class:`RouteTable` (no per-route objects are made)."""
@@ -228,6 +217,44 @@ class MrtParser:
         return self.mstats
 
     # -- record loop --------------------------------------------------------------------------------
+    def _steps(self, sink) -> Iterator[None]:
+        """:meth:`_run` one step (input buffer) at a time, with the garbage collector off while the parser runs
+        and as it was between steps (the parser makes no reference cycles; full collections only cost time)."""
+        gc_on = gc.isenabled()
+        run = self._run(sink)
+        try:
+            while True:
+                gc.disable()
+                try:
+                    next(run)
+                except StopIteration:
+                    return
+                finally:
+                    if gc_on:
+                        gc.enable()
+                yield
+        finally:
+            run.close()
+
+    def _count_batch(self, records: int, entries: int, recs, msgs, kinds, last_ts: int | None, last: int) -> int:
+        """Count what a compiled engine decoded in one batch (``records`` records, ``entries`` RIB entries;
+        ``(type, subtype, n)`` records, ``(message type, n)`` BGP messages, ``(kind letter code, n)`` routes;
+        ``last``: the offset of its last record) as the record loop would have; the number of routes."""
+        st = self.mstats
+        for typ, sub, n in recs:
+            st.records[record_name(typ, sub)] += n
+        st.stats.read += records
+        st.rib_entries += entries
+        for mtype, n in msgs:
+            st.bgp_messages[BGP_MSG_NAMES.get(mtype, f"type {mtype}")] += n
+        routes = 0
+        for kind, n in kinds:
+            st.routes[chr(kind)] += n
+            routes += n
+        self._last_ts = last_ts
+        self._off = last
+        return routes
+
     def _run(self, sink) -> Iterator[None]:
         st = self.mstats
         fh = ReadAhead(open_stream(self.path, 1 << 20)) if self.read_ahead else open_stream(self.path)
@@ -964,99 +991,26 @@ class MrtParser:
         st = self.mstats
         off = self._off
         route = sink.route
-        nw = na = 0
-        for pid, plen, pb in withdrawn:
-            route(
-                rtype,
-                ts,
-                usec,
-                RouteKind.WITHDRAW,
-                peer_ip,
-                peer_as,
-                1,
-                1,
-                pb,
-                plen,
-                pid,
-                None,
-                None,
-                local,
-                False,
-                off,
-            )
-        nw += len(withdrawn)
+
+        def emit(kind: RouteKind, afi: int, safi: int, nlri, a, nh) -> int:
+            for pid, plen, pb in nlri:
+                route(rtype, ts, usec, kind, peer_ip, peer_as, afi, safi, pb, plen, pid, a, nh, local, False, off)
+            return len(nlri)
+
+        nw = emit(RouteKind.WITHDRAW, 1, 1, withdrawn, None, None)
         if mp_unreach is not None:
             afi, safi, nlri = mp_unreach
             if isinstance(nlri, int):
                 self._skip_family(afi, safi, nlri, "withdrawals")
             else:
-                for pid, plen, pb in nlri:
-                    route(
-                        rtype,
-                        ts,
-                        usec,
-                        RouteKind.WITHDRAW,
-                        peer_ip,
-                        peer_as,
-                        afi,
-                        safi,
-                        pb,
-                        plen,
-                        pid,
-                        None,
-                        None,
-                        local,
-                        False,
-                        off,
-                    )
-                nw += len(nlri)
-        if announced:
-            nh = attrs.next_hop
-            for pid, plen, pb in announced:
-                route(
-                    rtype,
-                    ts,
-                    usec,
-                    RouteKind.ANNOUNCE,
-                    peer_ip,
-                    peer_as,
-                    1,
-                    1,
-                    pb,
-                    plen,
-                    pid,
-                    attrs,
-                    nh,
-                    local,
-                    False,
-                    off,
-                )
-            na += len(announced)
+                nw += emit(RouteKind.WITHDRAW, afi, safi, nlri, None, None)
+        na = emit(RouteKind.ANNOUNCE, 1, 1, announced, attrs, attrs.next_hop) if announced else 0
         if mp_reach is not None and mp_reach[0] is not None:
             afi, safi, nh, nlri = mp_reach
             if isinstance(nlri, int):
                 self._skip_family(afi, safi, nlri, "announcements")
             else:
-                for pid, plen, pb in nlri:
-                    route(
-                        rtype,
-                        ts,
-                        usec,
-                        RouteKind.ANNOUNCE,
-                        peer_ip,
-                        peer_as,
-                        afi,
-                        safi,
-                        pb,
-                        plen,
-                        pid,
-                        attrs,
-                        nh,
-                        local,
-                        False,
-                        off,
-                    )
-                na += len(nlri)
+                na += emit(RouteKind.ANNOUNCE, afi, safi, nlri, attrs, nh)
         if nw:
             st.routes["W"] += nw
         if na:

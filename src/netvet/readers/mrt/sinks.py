@@ -13,8 +13,8 @@ from ...model.route import (
     RouteTableBuilder,
     encode_segments,
 )
-from .caches import PathIndexCache
-from .wire import ATTR_CACHE_MAX, pad, prefix_text
+from .caches import PathIndexCache, PrefixHalvesCache, prefix_halves
+from .wire import ATTR_CACHE_MAX, prefix_text
 
 
 class RecordSink:
@@ -114,7 +114,6 @@ class RecordSink:
 
 
 KIND_CODES = {RouteKind.RIB: KIND_RIB, RouteKind.ANNOUNCE: KIND_ANNOUNCE, RouteKind.WITHDRAW: KIND_WITHDRAW}
-MASK64 = (1 << 64) - 1
 
 
 class TableSink:
@@ -123,7 +122,7 @@ class TableSink:
     def __init__(self) -> None:
         self.builder = RouteTableBuilder()
         self._attr_paths = PathIndexCache(ATTR_CACHE_MAX)
-        self._pfx: dict[tuple[int, bytes], tuple[int, int]] = {}
+        self._pfx = PrefixHalvesCache()
         self._peer_src: list | None = None
         self._peer_map: list[int] = []
         self._peer_as: list[int] = []
@@ -150,17 +149,7 @@ class TableSink:
     ) -> None:
         b = self.builder
         pidx, origin = self._attr_paths.index(b, attrs)
-        key = (afi, pbytes)
-        hilo = self._pfx.get(key)
-        if hilo is None:
-            if len(self._pfx) > 500_000:
-                self._pfx.clear()
-            if afi == 1:
-                hilo = (0, int.from_bytes(pad(pbytes, 4), "big"))
-            else:
-                v = int.from_bytes(pad(pbytes, 16), "big")
-                hilo = (v >> 64, v & MASK64)
-            self._pfx[key] = hilo
+        hi, lo = self._pfx[(afi, pbytes)]
         b.add(
             KIND_CODES[kind],
             ts,
@@ -168,8 +157,8 @@ class TableSink:
             b.peer(peer_ip, peer_as),
             peer_as,
             4 if afi == 1 else 6,
-            hilo[0],
-            hilo[1],
+            hi,
+            lo,
             plen,
             safi,
             path_id or 0,
@@ -200,11 +189,7 @@ class TableSink:
         c["path_id"].extend([0] * n if pids[0] is None else pids)
         c["origin_asn"].extend([s[3] for s in slots])
         c["path_index"].extend([s[2] for s in slots])
-        if afi == 1:
-            hi, lo = 0, int.from_bytes(pad(pbytes, 4), "big")
-        else:
-            v = int.from_bytes(pad(pbytes, 16), "big")
-            hi, lo = v >> 64, v & MASK64
+        hi, lo = prefix_halves(afi, pbytes)
         c["kind"].extend([KIND_RIB] * n)
         c["timestamp"].extend([ts] * n)
         c["microseconds"].extend([0] * n)

@@ -14,7 +14,6 @@ problems, the warnings and the statistics are the same as with ``MrtParser.route
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +21,6 @@ from ..bgpdump_text import NO_NEXT_HOP, LineFormatter
 from .caches import PENDING, LazyAttrCache, SharedCache
 from .parser import MrtParser, mp_free_key
 from .sinks import RecordSink
-from .wire import BGP_MSG_NAMES, record_name
 
 try:
     from .._mrtfast import RibText
@@ -122,24 +120,15 @@ class TextMrtParser(MrtParser):
             self._attr_cache = lazy
             rt.set_update_context(lazy, PENDING, self._peer_text)
             self._batch = self._text_batch
-        gc_on = gc.isenabled()
-        run = self._run(sink)
+        steps = self._steps(sink)
         try:
-            while True:
-                gc.disable()
-                try:
-                    next(run)
-                except StopIteration:
-                    break
-                finally:
-                    if gc_on:
-                        gc.enable()
+            for _ in steps:
                 self._flush()
                 if chunks:
                     yield from chunks
                     chunks.clear()
         finally:
-            run.close()
+            steps.close()
             self._batch = None
         self._flush()
         yield from chunks
@@ -190,22 +179,10 @@ class TextMrtParser(MrtParser):
         if not records:
             return None
         self._flush()
-        st = self.mstats
-        for typ, sub, n in recs:
-            st.records[record_name(typ, sub)] += n
-        st.stats.read += records
-        st.rib_entries += entries
-        for mtype, n in msgs:
-            st.bgp_messages[BGP_MSG_NAMES.get(mtype, f"type {mtype}")] += n
-        lines = 0
-        for kind, n in kinds:
-            st.routes[chr(kind)] += n
-            lines += n
+        lines = self._count_batch(records, entries, recs, msgs, kinds, last_ts, base + last)
         if lines:
             self._chunks.append(text)
             self.lines += lines
-        self._last_ts = last_ts
-        self._off = base + last
         return base + end, records, base + last
 
 
