@@ -253,7 +253,7 @@ def _measure_netvet(path: str, threads: int = 0) -> dict:
     classifier = audit.PolicyClassifier(ctx, Catalog(tables))
     setup = time.perf_counter() - t0
     t0 = time.perf_counter()
-    pln = engine.plan([path], ReadOptions())
+    pln = engine.plan([path], ReadOptions(), session=tables.caches.session)  # the run's footers and books
     merged = engine.run_single(pln, tables, classifier, threads=threads or None)
     wall = time.perf_counter() - t0
     stats = engine.finish(pln, merged)[0]

@@ -129,13 +129,6 @@ ALLOWED_STATE: dict[tuple[str, str], str] = {
     ("reporters/__init__.py", "TERMINAL"): "the terminal renderers' registry, filled by @terminal at import",
     ("reporters/__init__.py", "_loaded"): "which reporter modules were imported (registration bookkeeping)",
 }
-# Module-level caches not yet moved onto a run's object (issue 13). The test fails when one of them is gone and
-# still listed, so that this list only shrinks: delete the line when its cache is moved.
-PENDING_STATE: set[tuple[str, str]] = {
-    ("flows/book.py", "_BOOKS"),  # the process's address books (reset per run by the flows engine)
-    ("readers/flowlogs/tables.py", "_META"),  # Parquet footers by (path, mtime, size), shared by a file's tasks
-}
-
 _CACHE_DECORATORS = {"cache", "lru_cache"}
 _MUTATORS = {"append", "extend", "insert", "pop", "popitem", "clear", "update", "setdefault", "add", "discard",
              "remove", "__setitem__", "move_to_end"}
@@ -205,12 +198,12 @@ def test_no_module_level_cache():
         rel = path.relative_to(SRC).as_posix()
         for line, name, why in module_state(path.read_text(encoding="utf-8"), rel):
             seen.add((rel, name))
-            if (rel, name) not in ALLOWED_STATE and (rel, name) not in PENDING_STATE:
+            if (rel, name) not in ALLOWED_STATE:
                 found.append(f"src/netvet/{rel}:{line}: {name}: {why}")
     assert not found, ("module-level caches (keep them on a run's object: Context, Reference, a reader or "
                        "renderer instance; or allow-list a true registry in ALLOWED_STATE):\n" + "\n".join(found))
-    gone = sorted(k for k in set(ALLOWED_STATE) | PENDING_STATE if k not in seen)
-    assert not gone, f"no longer module state, remove from ALLOWED_STATE / PENDING_STATE: {gone}"
+    gone = sorted(k for k in ALLOWED_STATE if k not in seen)
+    assert not gone, f"no longer module state, remove from ALLOWED_STATE: {gone}"
 
 
 def test_the_cache_checker_sees_decorators_and_mutated_module_names():

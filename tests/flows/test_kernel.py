@@ -200,16 +200,20 @@ def test_the_binary_book_gives_an_id_per_value():
 @needs_c
 def test_chunks_of_a_parquet_file_refer_to_one_book(tmp_path):
     from netvet.flows import engine
+    from netvet.flows.attribution import RunCaches
     from netvet.model import ReadStats
     from netvet.readers.flowlogs.base import ReadOptions
 
     bad = _dictionary_parquet(tmp_path / "d.parquet", 9000, np.random.default_rng(5))
-    pln = engine.plan([tmp_path / "d.parquet"], ReadOptions())
+    run = RunCaches()
+    pln = engine.plan([tmp_path / "d.parquet"], ReadOptions(), session=run.session)
     stats = ReadStats("d", "parquet-flows")
-    chunks = list(engine.read_part(pln.flow_parts[0], stats))
+    chunks = list(engine.read_part(pln.flow_parts[0], stats, run.session))
     assert sum(len(c) for c in chunks) == 9000 - bad and stats.malformed == bad and len(chunks) == 3
     books = {id(c.src_coded.book) for c in chunks} | {id(c.dst_coded.book) for c in chunks}
-    assert len(books) == 1
+    assert books == {id(run.books("text"))}
+    # without a session nothing is kept between chunks: no book
+    assert {c.src_coded.book for c in engine.read_part(pln.flow_parts[0], ReadStats("d", "parquet-flows"))} == {None}
     row5 = [i for i in stats.issues if i.line == 6]
     assert [i.reason for i in row5] == ["missing src"]
 
@@ -364,19 +368,20 @@ def test_accumulators_merge_into_the_cells_of_one():
 def test_an_accumulator_keeps_host_rows_by_book_id_across_books(tmp_path):
     """Chunks whose sides are address-book ids leave their host rows in the accumulator; a chunk from
     another book (a binary column) hands back those kept so far. Hosts come out as one chunk's would."""
-    from netvet.flows import book as _book
     from netvet.flows import engine
     from netvet.flows.aggregate import Partial
+    from netvet.flows.attribution import RunCaches
     from netvet.model import ReadStats
     from netvet.readers.flowlogs.base import ReadOptions
 
-    _book.reset()
     _dictionary_parquet(tmp_path / "d.parquet", 9000, np.random.default_rng(5))
     _binary_parquet(tmp_path / "b.parquet", 5000, np.random.default_rng(6))
     read = {}
+    session = RunCaches().session
     for name in ("d.parquet", "b.parquet"):
-        pln = engine.plan([tmp_path / name], ReadOptions(chunk_rows=2000))
-        read[name] = [c for part in pln.flow_parts for c in engine.read_part(part, ReadStats(name, "parquet-flows"))]
+        pln = engine.plan([tmp_path / name], ReadOptions(chunk_rows=2000), session=session)
+        read[name] = [c for part in pln.flow_parts
+                      for c in engine.read_part(part, ReadStats(name, "parquet-flows"), session)]
     text, binary = read["d.parquet"], read["b.parquet"]
     assert len(text) == 6 and len(binary) == 4 and text[0].src_coded.book is not binary[0].src_coded.book
     chunks = text[:2] + binary + text[2:]  # text, binary, then text again

@@ -28,7 +28,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..attribution.prefix_index import PrefixIndex
+from ..readers.flowlogs.base import FileCache, ReadSession
 from . import classes
+from .book import AddressBooks
 from .cloud import CloudIndex, _lookup_mixed
 from .dns import DnsIndex
 
@@ -75,16 +77,23 @@ def decode_cells(cell: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 class RunCaches:
-    """What the attribution of one run keeps between chunks, on its :class:`FlowTables` (so that it lives as long
-    as the run's tables, never longer): each worker thread's route cache (and its last chunk's cell count), and
-    the kernel's entry caches of the
-    run's address books (``kernel.EntryCache``, the most recently used first, under ``lock``). A pickled copy
-    (a Dask worker's) starts empty."""
+    """What one run keeps between chunks, on its :class:`FlowTables` (so that it lives as long as the run's tables,
+    never longer): each worker thread's route cache (and its last chunk's cell count), the run's address books
+    (:class:`.book.AddressBooks`) with the kernel's entry caches of them (``kernel.EntryCache``, the most recently
+    used first, under ``lock``), and the footers of the run's Parquet files (``files``). ``session`` lends the
+    books and the footers to the run's readers.
+
+    A pickled copy starts empty: a Dask run scatters its tables to every worker once, so each worker process holds
+    one copy per run, which every task of the run on that worker shares and which is dropped with the run's data
+    when the run ends."""
 
     def __init__(self) -> None:
         self.route = _RouteCache()
         self.lock = threading.Lock()
         self.entries: list = []
+        self.books = AddressBooks()
+        self.files = FileCache()
+        self.session = ReadSession(books=self.books, files=self.files)
 
     def __reduce__(self):
         return (RunCaches, ())

@@ -44,7 +44,7 @@ from ..readers.flowlogs.base import ReadOptions
 from ..readers.flowlogs.records import HOUR_US, iso_time
 from . import engine, sources
 from .aggregate import SUMS, Partial, class_totals, unit_cells
-from .attribution import NO_HOUR, FlowTables
+from .attribution import NO_HOUR, FlowTables, RunCaches
 from .cloud import CloudIndex
 from .kernel import kernel_name
 from .units import Catalog, flow_context
@@ -375,10 +375,11 @@ def run(paths: list[str | Path], ctx: Context, src: sources.Sources, *, options:
     """Read, attribute, classify and aggregate ``paths`` with the chosen engine; build the result."""
     options = options or ReadOptions()
     flow_context(ctx, src.as_names)
-    pln = engine.plan(paths, options, input_format, dns_logs)
-    dns = engine.read_dns(pln.dns_parts, pln.stats, ctx.registry.by_domain)
+    caches = RunCaches()  # what this run keeps: address books, Parquet footers, route and entry caches
+    pln = engine.plan(paths, options, input_format, dns_logs, caches.session)
+    dns = engine.read_dns(pln.dns_parts, pln.stats, ctx.registry.by_domain, caches.session)
     tables = FlowTables(routes=src.routes, cloud=CloudIndex.build(src.cloud_ranges.ranges), dns=dns,
-                        internal=src.internal)
+                        internal=src.internal, caches=caches)
     catalog = Catalog(tables, src.as_names)
     classifier = PolicyClassifier(ctx, catalog)
     if engine_name == "dask":

@@ -3,8 +3,9 @@
 Flow tables hold the same addresses over and over, and each Parquet row group repeats them in its own
 dictionary. The book interns the strings of each dictionary (a compiled hash table in ``_flowagg``)
 and parses only those it has not seen; records then carry book ids, so the kernel can attribute each
-address once per run too (see :class:`.kernel.EntryCache`). A book that grows past
-:data:`MAX_ENTRIES` is replaced by a fresh one (memory stays bounded; caches keyed by it start over).
+address once per run too (see :class:`.kernel.EntryCache`). A run's books (:class:`AddressBooks`) live on its
+:class:`.attribution.RunCaches`, never in the module. A book that grows past :data:`MAX_ENTRIES` is replaced by
+a fresh one (memory stays bounded; caches keyed by it start over).
 """
 
 from __future__ import annotations
@@ -128,22 +129,20 @@ class AddressBook:
             return self._found(ids)
 
 
-_BOOKS: dict[str, AddressBook] = {}
-_BOOK_LOCK = threading.Lock()
+class AddressBooks:
+    """The address books of one run, by kind, made on first use: ``books(kind)`` is the run's book of that kind (None
+    without the C extension), replaced by a fresh one when it has grown past :data:`MAX_ENTRIES`. The run owns it
+    (``attribution.RunCaches``) and lends it to its readers (``ReadSession.books``)."""
 
+    def __init__(self) -> None:
+        self._books: dict[str, AddressBook] = {}
+        self._lock = threading.Lock()
 
-def reset() -> None:
-    """Start the next run with empty books (a run in flight keeps the books its chunks refer to)."""
-    with _BOOK_LOCK:
-        _BOOKS.clear()
-
-
-def current(kind: str = "text") -> AddressBook | None:
-    """This process's book of ``kind`` (None without the C extension); replaced when it has grown too big."""
-    if _flowagg is None:
-        return None
-    with _BOOK_LOCK:
-        book = _BOOKS.get(kind)
-        if book is None or len(book) > MAX_ENTRIES:
-            book = _BOOKS[kind] = AddressBook(kind)
-        return book
+    def __call__(self, kind: str = "text") -> AddressBook | None:
+        if _flowagg is None:
+            return None
+        with self._lock:
+            book = self._books.get(kind)
+            if book is None or len(book) > MAX_ENTRIES:
+                book = self._books[kind] = AddressBook(kind)
+            return book

@@ -2,7 +2,9 @@
 
 Each partition (a whole text log, or a group of Parquet row groups) is read, attributed and aggregated
 on a worker by the same code the single-node engine runs (:func:`~.kernel.process_chunk`); the
-attribution tables (prefix index, cloud ranges, DNS answers) are broadcast to every worker once. The
+attribution tables (prefix index, cloud ranges, DNS answers) are broadcast to every worker once; the copy a
+worker holds brings empty run caches (:class:`~.attribution.RunCaches`: address books, Parquet footers), which the
+run's tasks on that worker share and which go with the run's data when the run ends. The
 client classifies each remote party through the policy engine the first time a partition reports it,
 and merges the partial aggregates, which are sums, minima and maxima, so the order partitions finish
 in does not change the result.
@@ -30,13 +32,16 @@ from .kernel import process_chunk
 
 def partition_task(part: Part, tables: FlowTables, file_index: int, classified: np.ndarray,
                    flagged: np.ndarray):
-    """Worker side: read and aggregate one partition. Returns (partial, stats) or ("error", issue fields)."""
+    """Worker side: read and aggregate one partition. Returns (partial, stats) or ("error", issue fields).
+
+    ``tables`` is this worker's copy of the run's tables (scattered once per run): its ``caches`` (address books,
+    Parquet footers, route and entry caches) are this worker's for this run, shared by the run's tasks here."""
     stats = ReadStats(part.path, part.format)
     need = hosts_needed(classified, flagged)
     acc: list[Partial] = []
     held = 0
     try:
-        for chunk in read_part(part, stats):
+        for chunk in read_part(part, stats, tables.caches.session):
             p = process_chunk(chunk, tables, part.path, file_index, need)
             acc.append(p)
             held += p.rows()

@@ -28,9 +28,8 @@ from .. import readers
 from ..model import InputError, ReadStats
 from ..readers import flowlogs  # noqa: F401 - registers the flow-log readers
 from ..readers.flowlogs import problems
-from ..readers.flowlogs.base import FlowLogReader, Part, ReadOptions
+from ..readers.flowlogs.base import FlowLogReader, Part, ReadOptions, ReadSession
 from ..readers.flowlogs.records import DnsChunk
-from . import book
 from .aggregate import Partial, merge
 from .attribution import FlowTables
 from .dns import DnsIndex
@@ -64,16 +63,17 @@ class Plan:
 
 
 def plan(paths: Iterable[str | Path], options: ReadOptions, fmt: str | None = None,
-         dns_paths: Iterable[str | Path] = ()) -> Plan:
+         dns_paths: Iterable[str | Path] = (), session: ReadSession | None = None) -> Plan:
     """Detect every input's format and cut splittable files into parts. ``dns_paths`` are DNS logs
-    given apart from the flows (a DNS log among ``paths`` is recognised too)."""
+    given apart from the flows (a DNS log among ``paths`` is recognised too). ``session``: the run's
+    (``FlowTables.caches.session``), so that what planning reads (Parquet footers) is read once per run."""
     pl_ = Plan()
     flow_list = [str(p) for p in paths]
     for p in flow_list + [str(p) for p in dns_paths]:
         path = Path(p)
         if not path.exists():
             raise InputError(str(p), "file not found")
-        f = detect(path, fmt if p in flow_list else None)
+        f = detect(path, fmt if p in flow_list else None, session)
         name = str(p)
         if name in pl_.stats:
             continue
@@ -87,29 +87,31 @@ def plan(paths: Iterable[str | Path], options: ReadOptions, fmt: str | None = No
     return pl_
 
 
-def read_dns(parts: list[Part], stats: dict[str, ReadStats], domains: dict[str, str]) -> DnsIndex:
+def read_dns(parts: list[Part], stats: dict[str, ReadStats], domains: dict[str, str],
+             session: ReadSession | None = None) -> DnsIndex:
     """Read every DNS log and index its answers (DNS logs are read on this machine, first)."""
     chunks: list[DnsChunk] = []
     for part in parts:
-        for c in reader_of(part.format).read_part(part, stats[part.path]):
+        for c in reader_of(part.format, session).read_part(part, stats[part.path]):
             c.file = part.path
             chunks.append(c)
     return DnsIndex.build(chunks, domains, stats)
 
 
-def detect(path: str | Path, fmt: str | None = None) -> FlowLogReader:
+def detect(path: str | Path, fmt: str | None = None, session: ReadSession | None = None) -> FlowLogReader:
     """The flow-log reader of ``path`` (``fmt`` names it; else sniffed among the readers that yield flow batches),
-    given this process's address books. Unknown input raises InputError."""
-    return readers.detect(path, fmt, {"books": book.current}, yields=flowlogs.FLOW_BATCHES)
+    lent the run's ``session`` (its address books and file cache; none: the reader keeps nothing). Unknown input
+    raises InputError."""
+    return readers.detect(path, fmt, {"session": session}, yields=flowlogs.FLOW_BATCHES)
 
 
-def reader_of(fmt: str) -> FlowLogReader:
-    """The flow-log reader named ``fmt`` (a ``Part``'s format), given this process's address books."""
-    return readers.READERS[fmt](books=book.current)
+def reader_of(fmt: str, session: ReadSession | None = None) -> FlowLogReader:
+    """The flow-log reader named ``fmt`` (a ``Part``'s format), lent the run's ``session``."""
+    return readers.READERS[fmt](session=session)
 
 
-def read_part(part: Part, stats: ReadStats) -> Iterator:
-    return reader_of(part.format).read_part(part, stats)
+def read_part(part: Part, stats: ReadStats, session: ReadSession | None = None) -> Iterator:
+    return reader_of(part.format, session).read_part(part, stats)
 
 
 def _prefetch(it: Iterator, pool: ThreadPoolExecutor) -> Iterator:
@@ -144,8 +146,8 @@ def run_single(pln: Plan, tables: FlowTables, classifier: Classifier | None = No
 
     When the inputs cut into at least as many pieces as there are threads (Parquet row groups, several
     files), each thread reads and aggregates whole pieces; otherwise (one text file) one thread reads
-    ahead while the others aggregate. Partials are merged as they accumulate."""
-    book.reset()
+    ahead while the others aggregate. Partials are merged as they accumulate. The readers are lent the run's
+    session (``tables.caches``: its address books and Parquet footers)."""
     # The registry, indexes and tables built so far live on, and a run makes few reference cycles but
     # many objects (a classified party is a few dozen): the cyclic collector waits until the run is over.
     gc.freeze()
@@ -195,7 +197,8 @@ def _run_single(pln: Plan, tables: FlowTables, classifier: Classifier | None,
         return process_chunk(chunk, tables, part.path, index, hosts_for if classifier else None,
                              on_units if classifier else None, cells)
 
-    pieces = [piece for part in pln.flow_parts for piece in reader_of(part.format).split(part)]
+    session = tables.caches.session
+    pieces = [piece for part in pln.flow_parts for piece in reader_of(part.format, session).split(part)]
     if threads > 1 and len(pieces) >= threads:
         part_stats: list[ReadStats | None] = [None] * len(pieces)
         counter = iter(range(len(pieces)))
@@ -221,7 +224,7 @@ def _run_single(pln: Plan, tables: FlowTables, classifier: Classifier | None,
                 stats = part_stats[i] = ReadStats(part.path, part.format)
                 index = pln.file_index(part.path)
                 try:
-                    for chunk in read_part(part, stats):
+                    for chunk in read_part(part, stats, session):
                         if failed.is_set():
                             return
                         take(process(chunk, part, index, cells))
@@ -249,7 +252,7 @@ def _run_single(pln: Plan, tables: FlowTables, classifier: Classifier | None,
         for part in pln.flow_parts:
             stats = pln.stats[part.path]
             index = pln.file_index(part.path)
-            for chunk in _prefetch(read_part(part, stats), reader):
+            for chunk in _prefetch(read_part(part, stats, session), reader):
                 pending.append(workers.submit(process, chunk, part, index))
                 if progress is not None:
                     progress(part.path, len(chunk))

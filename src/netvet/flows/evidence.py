@@ -69,16 +69,18 @@ class FlowEvidenceReader(Reader):
         from ..readers.flowlogs.base import ReadOptions
         from ..readers.flowlogs.records import iso_time
         from . import engine
-        from .attribution import FlowTables
+        from .attribution import FlowTables, RunCaches
         from .cloud import CloudIndex
         from .units import Catalog
 
         src = load_sources(self.reference)
-        pln = engine.plan([path], ReadOptions())
+        caches = RunCaches()  # this read's address books and Parquet footers
+        pln = engine.plan([path], ReadOptions(), session=caches.session)
         name = str(path)
         if pln.dns_parts:
             return self._dns(pln, name)
-        tables = FlowTables(routes=src.routes, cloud=CloudIndex.build(src.cloud_ranges.ranges), internal=src.internal)
+        tables = FlowTables(routes=src.routes, cloud=CloudIndex.build(src.cloud_ranges.ranges), internal=src.internal,
+                            caches=caches)
         size = path.stat().st_size
         done = [0]
 

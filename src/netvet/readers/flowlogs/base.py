@@ -7,34 +7,80 @@ groups of Parquet row groups), ``split(part)`` cuts a part as finely as the form
 stats)`` yields :class:`~.records.FlowChunk` (``kind`` "flow") or :class:`~.records.DnsChunk` (``kind`` "dns")
 objects. The flows engine (``netvet.flows.engine``) attributes and aggregates them; ``read`` (observations) is not
 what these readers yield.
+
+What a run keeps between the pieces it reads (the address books, the Parquet footers) is owned by the run and lent
+to its readers as a :class:`ReadSession` (the reader option ``session``); a reader without one keeps nothing.
 """
 
 from __future__ import annotations
 
 import lzma
+import threading
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ...model import InputError, ReadStats
 from ..base import Progress, Reader, ReadResult, open_input, register
 
-__all__ = ["Books", "FlowLogReader", "Part", "ReadOptions", "head_of", "no_books", "raw_head", "register"]
+__all__ = ["Books", "FileCache", "FlowLogReader", "Part", "ReadOptions", "ReadSession", "head_of", "no_books",
+           "raw_head", "register"]
 
 HEAD_BYTES = 8192  # the decompressed head the text formats are judged on
 RAW_HEAD = 16  # raw bytes that tell the binary formats (Parquet, nfcapd) before any decompression
 BINARY_MAGIC = (b"PAR1", b"\x0c\xa5")
 
-# the run's address books, by kind ("text", "binary"): given by the flows engine (``netvet.flows.book.current``),
-# which owns them; None for a kind means columns are parsed chunk by chunk
+# the run's address books, by kind ("text", "binary"): ``books(kind)`` is the run's book of that kind
+# (``netvet.flows.book.AddressBooks``); None for a kind means columns are parsed chunk by chunk
 Books = Callable[[str], object]
 
 
 def no_books(kind: str) -> None:
     """No address book: each chunk's distinct addresses are parsed on their own."""
     return None
+
+
+class FileCache:
+    """What one run keeps per input file (a Parquet footer: a file cut into row groups is read by many of the run's
+    tasks), by (path, modification time, size); at most ``limit`` files, then it starts over. Thread-safe."""
+
+    def __init__(self, limit: int = 64) -> None:
+        self.limit = limit
+        self._items: dict[tuple[str, int, int], Any] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, path: str, load: Callable[[str], Any]) -> Any:
+        """``load(path)``, once per version of the file (OSError when it cannot be looked at); what ``load``
+        raises is not kept."""
+        st = Path(path).stat()
+        key = (path, st.st_mtime_ns, st.st_size)
+        with self._lock:
+            if key in self._items:
+                return self._items[key]
+        value = load(path)
+        with self._lock:
+            if len(self._items) >= self.limit:
+                self._items.clear()
+            self._items[key] = value
+        return value
+
+
+@dataclass(frozen=True)
+class ReadSession:
+    """What one run lends its flow readers: its address books and its per-file cache (None: nothing kept, each
+    piece reads the file's footer again). The run owns them (``netvet.flows.attribution.RunCaches``)."""
+
+    books: Books = no_books
+    files: FileCache | None = None
+
+    def file(self, path: str, load: Callable[[str], Any]) -> Any:
+        """``load(path)``, through the run's cache when it has one."""
+        return load(path) if self.files is None else self.files.get(path, load)
 
 
 @dataclass(frozen=True)
@@ -68,10 +114,15 @@ class FlowLogReader(Reader):
 
     yields: ClassVar[frozenset[str]] = frozenset({"flow-batches"})
     kind: ClassVar[str] = "flow"
-    options: ClassVar[tuple[str, ...]] = ("books",)
+    options: ClassVar[tuple[str, ...]] = ("session",)
 
-    def __init__(self, books: Books | None = None) -> None:
-        self.books: Books = books or no_books
+    def __init__(self, session: ReadSession | None = None) -> None:
+        self.session = session or ReadSession()
+
+    @property
+    def books(self) -> Books:
+        """The run's address books (``no_books`` without a session)."""
+        return self.session.books
 
     def sniff(self, path: Path, head: bytes) -> bool:
         """Whether ``path`` is in this format, judged on :func:`flow_head`; a head the format cannot judge

@@ -2,10 +2,11 @@
 
 Columns are found by well-known names or the user's ``--map`` (see :mod:`.mapping`). Addresses may be
 text (IPv4/IPv6), unsigned 32-bit integers (IPv4) or 4/16-byte binaries. Parquet text columns are
-read as Arrow dictionaries and, with 4/16-byte binary columns, interned in the run's address book
-(:mod:`.book`), so each distinct address is parsed once per run. Times may be epoch numbers (seconds, milliseconds,
-microseconds or nanoseconds, told apart by magnitude), Parquet timestamps or ISO 8601 text (UTC
-unless a zone is given). Counters must be non-negative integers; empty, null and ``-`` count 0.
+read as Arrow dictionaries and, with 4/16-byte binary columns, interned in the run's address books (the
+reader's ``session``, lent by the flows run that owns them), so each distinct address is parsed once
+per run. Times may be epoch numbers (seconds, milliseconds, microseconds or nanoseconds, told apart by
+magnitude), Parquet timestamps or ISO 8601 text (UTC unless a zone is given). Counters must be
+non-negative integers; empty, null and ``-`` count 0.
 
 Parquet files are read a row group at a time with Arrow and split into parts at row-group boundaries,
 so threads or workers read one file side by side; a Parquet "line" in a problem report is the 1-based row number.
@@ -16,7 +17,6 @@ quoted field may not span lines.
 from __future__ import annotations
 
 import csv
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -309,12 +309,121 @@ class _SeriesColumns:
                 if name.endswith(("#len", "#coded")):
                     reasons.append(f"bad {name.split('#')[0]} value: not a 4- or 16-byte address (or missing)")
                     continue
-                value = self.coded[name][r].as_py() if name in self.coded else self.batch[name][r]
+                if name.endswith("#utf8"):
+                    reasons.append(f"bad {name[:-5]} value: not UTF-8 text")
+                    continue
+                value = _arrow_value(self.coded[name], r) if name in self.coded else self.batch[name][r]
                 if isinstance(value, pl.Series):  # a list or array cell: quoted as a Python list (Polars' own
                     value = value.to_list()        # formatting of a Series can panic on multi-byte text)
                 reasons.append(f"bad {name} value {problems.shown(value)}" if value is not None else f"missing {name}")
             problems.add_each(stats, self.rows[rows], reasons)
         return ~self.bad
+
+
+def _read_footer(path: str):
+    import pyarrow.parquet as pq
+
+    return pq.read_metadata(path)
+
+
+def _arrow_value(arr, row: int):
+    """The value of ``arr`` at ``row`` for a problem report: text, or its bytes when they are not UTF-8."""
+    import pyarrow as pa
+
+    value = arr[row]
+    try:
+        return value.as_py()
+    except UnicodeDecodeError:
+        if isinstance(value, pa.DictionaryScalar):
+            value = value.value
+        return value.cast(pa.large_binary()).as_py()
+
+
+def _polars_frame(batch, names: list[str]) -> tuple[pl.DataFrame, dict[str, np.ndarray]]:
+    """The columns ``names`` of an Arrow batch as a Polars frame, and per column the rows whose text is not UTF-8.
+
+    Polars takes Arrow data as it is and panics (a ``PanicException``, not an ``Exception``) on what is not
+    UTF-8 where it wants text: names and key-value metadata of the schema and its fields (it imports them on
+    the way in), type parameters (a time zone, nested field names), and string values (when it formats or
+    parses them). So only the names (Python strings, UTF-8 by construction) and the arrays cross, never the
+    file's metadata; a type that names non-UTF-8 text refuses the file (ValueError, which ``read_part`` reports
+    as an InputError), and a text cell that is not UTF-8 is nulled and its row reported by the caller."""
+    import pyarrow as pa
+
+    if not names:
+        return pl.DataFrame(), {}
+    arrays, not_text = [], {}
+    for name in names:
+        arr = batch.column(name)
+        if isinstance(arr.type, pa.ExtensionType):
+            arr = arr.storage
+        if not _names_text(arr.type):
+            raise ValueError(f"column {name!r}: its type names text that is not UTF-8")
+        try:
+            arr.validate(full=True)
+        except pa.ArrowInvalid:
+            arr, bad = _utf8_nulled(arr)
+            if bad is None:
+                raise ValueError(f"column {name!r}: invalid values") from None
+            not_text[name] = bad
+        arrays.append(arr)
+    return pl.from_arrow(pa.RecordBatch.from_arrays(arrays, names=names)), not_text
+
+
+def _names_text(t) -> bool:
+    """Whether every name and parameter of Arrow type ``t`` (nested field names, time zone) is UTF-8."""
+    import pyarrow as pa
+
+    try:
+        if pa.types.is_timestamp(t):
+            _ = t.tz
+        elif pa.types.is_dictionary(t):
+            return _names_text(t.value_type)
+        elif isinstance(t, pa.ExtensionType):
+            return _names_text(t.storage_type)
+        fields = [t.field(i) for i in range(t.num_fields)]
+        for f in fields:
+            _ = f.name
+            for k, v in (f.metadata or {}).items():
+                k.decode("utf-8"), v.decode("utf-8")
+        return all(_names_text(f.type) for f in fields)
+    except UnicodeDecodeError:
+        return False
+
+
+def _utf8_nulled(arr):
+    """(``arr`` with its non-UTF-8 values null, mask of those rows) for a text or dictionary-of-text column;
+    (``arr``, None) for any other column (its invalid values are not bad text)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def texts(t) -> bool:
+        return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+
+    values = arr.dictionary if pa.types.is_dictionary(arr.type) else arr
+    if not texts(values.type):
+        return arr, None
+    raw = values.cast(pa.large_binary() if not pa.types.is_string_view(values.type) else pa.binary_view())
+    bad = np.array([v is not None and not _is_utf8(v) for v in raw.to_pylist()], bool)
+    if pa.types.is_dictionary(arr.type):
+        codes = _values(arr.indices, np.dtype(f"i{arr.indices.type.bit_width // 8}")).astype(np.intp)
+        bad = bad[np.clip(codes, 0, max(len(bad) - 1, 0))] & _valid(arr.indices) if len(bad) else \
+            np.zeros(len(arr), bool)
+        arr = arr.dictionary_decode()
+    plain = pc.if_else(pa.array(bad), pa.scalar(None, arr.type), arr)
+    try:
+        plain.validate(full=True)
+    except pa.ArrowInvalid:
+        return arr, None
+    return plain, bad
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _binary16(s: pl.Series) -> tuple[np.ndarray, np.ndarray] | None:
@@ -354,10 +463,6 @@ def _binary16(s: pl.Series) -> tuple[np.ndarray, np.ndarray] | None:
     return hi, lo
 
 
-_META: dict = {}  # (path, mtime, size) -> Parquet footer: a file cut into row groups is read by many tasks
-_META_LOCK = threading.Lock()
-
-
 @register
 class ParquetFlowTable(FlowLogReader):
     format = "parquet-flows"
@@ -367,27 +472,15 @@ class ParquetFlowTable(FlowLogReader):
     def sniff_head(self, path: Path, head: bytes) -> bool:
         return head.startswith(b"PAR1")
 
-    @staticmethod
-    def _meta(path: str, options: ReadOptions):
+    def _meta(self, path: str, options: ReadOptions):
+        """(footer, columns by field) of ``path``; the footer is read once per run (the session's file cache),
+        though every part and piece of the file asks for it."""
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
-        key = None
         try:
-            st = Path(path).stat()
-            key = (path, st.st_mtime_ns, st.st_size)
-            meta = _META.get(key)
-            if meta is None:
-                meta = pq.read_metadata(path)
-                with _META_LOCK:
-                    if len(_META) > 64:
-                        _META.clear()
-                    _META[key] = meta
+            meta = self.session.file(path, _read_footer)
             names = meta.schema.to_arrow_schema().names
         except (OSError, ValueError, pa.ArrowException) as exc:  # ValueError: a damaged footer (bad UTF-8 names)
-            if key is not None:
-                with _META_LOCK:
-                    _META.pop(key, None)
             raise InputError(path, f"cannot read Parquet: {exc}") from None
         cols = mapping.resolve(names, options.map, path)
         return meta, cols
@@ -444,8 +537,9 @@ class ParquetFlowTable(FlowLogReader):
                     n = batch.num_rows
                     stats.read += n
                     lines = np.arange(row + 1, row + n + 1, dtype=np.int64)
+                    chunk = self._chunk(batch, cols, lines, stats, coded)
                     row += n
-                    yield self._chunk(batch, cols, lines, stats, coded)
+                    yield chunk
         except (OSError, ValueError, pa.ArrowException, pl.exceptions.PolarsError) as exc:
             raise InputError(part.path, f"cannot read Parquet: {exc}", line=row + 1) from None
 
@@ -458,8 +552,10 @@ class ParquetFlowTable(FlowLogReader):
         slow = {cols[f] for f in cols if f not in fast and f not in ("src", "dst")}
         slow |= {cols[f] for f in ("src", "dst") if cols[f] not in coded and cols[f] not in fixed}
         plain = [name for name in batch.schema.names if name in slow]
-        frame = pl.from_arrow(batch.select(plain)) if plain else pl.DataFrame()
+        frame, not_text = _polars_frame(batch, plain)
         c = _SeriesColumns(frame, lines, self.books)
+        for name, bad in not_text.items():
+            c._mark(bad, f"{name}#utf8")
         sides = {}
         for side in ("src", "dst"):
             name = cols[side]
