@@ -508,7 +508,11 @@ class InputStream:
                 self._current, self._yielded = self._open_next(), 0
                 if self._current is None:
                     return None
-            obs = next(self._current.observations, None)
+            try:
+                obs = next(self._current.observations, None)
+            except InputError as exc:  # the input became unreadable part-way (e.g. past a decompression limit)
+                self._fail_midway(exc)
+                continue
             if obs is not None:
                 self._yielded += 1
                 return obs
@@ -518,6 +522,16 @@ class InputStream:
                 s.failed = "no records in this input" + (f" ({why})" if why else "")
                 self.failures.append(InputError(s.file, s.failed))
             self._current = None
+
+    def _fail_midway(self, exc: InputError) -> None:
+        """An input whose stream raised after it was opened: failed (the batch goes on), saying how many of its
+        observations had already gone on to the audit, which keeps them."""
+        s = self._current.stats
+        s.failed = exc.issue.reason + (f" (after {self._yielded} of its observations had been read; the audit "
+                                       "keeps them, the rest of this input was not read)" if self._yielded else "")
+        self.failures.append(InputError(s.file, s.failed, line=exc.issue.line, offset=exc.issue.offset))
+        self._current.close()
+        self._current = None
 
     def _check(self) -> None:
         if self.failures and len(self.failures) == len(self.files):

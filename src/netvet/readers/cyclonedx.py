@@ -44,13 +44,27 @@ Counts, in components (``stats.unit``): ``stats.read`` counts component objects 
 end of the JSON document (one malformed record, at its byte offset); ``read = attributed + unattributed
 + malformed`` (nothing is skipped).
 
-Hostile input: the file is streamed (``readers.jsonstream``, ``ijson``): one component object is built
-at a time, without the fields this reader does not use, so memory does not grow with the file beyond
-the observations. Binary data (a NUL byte in the first 4 KiB) raises ``InputError``. A component nested
+Streaming (``stream``; ``read`` is the list of its stream): the file is read twice with ``ijson``
+(``readers.jsonstream``), never held whole. The first pass, before ``stream`` returns, checks the JSON syntax of
+the whole file and reads the small top-level fields wherever they stand (``bomFormat``, ``metadata``; JSON key
+order is free, so they may follow ``components``), reading ``components`` past without building them. A file
+that is not JSON, not CycloneDX or malformed anywhere (even in its last byte) is refused there, with
+``InputError``, before any observation is yielded. The second pass yields the observations: those of
+``/metadata`` first (built in the first pass), then each top-level component with its nested components as
+soon as that element of ``components`` is complete (a component's ``type`` and ``name`` may follow its nested
+``components``, and the parent comes before its children). Observations, their order, ids, parents and
+pointers, the counts and the problems and warnings (in their order) are those of a single pass over the
+whole document. Memory is bounded by the largest element of ``components`` (or ``metadata``) with its nested
+components, not by the file; one component object is built at a time, without the fields this reader does not
+use. A file that changes between the two passes is counted (one malformed record saying so), never read as
+clean.
+
+Hostile input: binary data (a NUL byte in the first 4 KiB) raises ``InputError``. A component nested
 deeper than ``Limits.max_json_depth`` (100 levels of arrays and objects) is malformed, its sub-tree
 read past; a number outside 64-bit integers or doubles (``"version": 9999...``) and every other syntax
-error make the file malformed JSON (``InputError``, with line and column for files up to 8 MiB, else
-the byte offset of the 64 KiB buffer the parser failed in).
+error make the file malformed JSON (``InputError`` from the first pass, with line and column for files up to
+8 MiB, else the byte offset of the 64 KiB buffer the parser failed in). Data after the end of the JSON document
+is one malformed record (above), the rest of the file is read.
 """
 
 from __future__ import annotations
@@ -59,12 +73,23 @@ import lzma
 import os
 import re
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from ..model import Identifier, IdKind, InputError, Observation, ReadStats, SourceRef, Strength
 from . import jsonstream
-from .base import TEXT_HEAD, Progress, Reader, ReadResult, input_position, open_input, refuse_binary, register
+from .base import (
+    TEXT_HEAD,
+    Progress,
+    Reader,
+    ReadResult,
+    ReadStream,
+    input_position,
+    open_input,
+    refuse_binary,
+    register,
+)
 
 FULL_VERSIONS = ("1.4", "1.5", "1.6")
 REDUCED_VERSIONS = ("1.2", "1.3")
@@ -104,6 +129,13 @@ class CycloneDxReader(Reader):
         return path.name.lower().endswith(self.extensions) and head.lstrip().startswith(b"{")
 
     def read(self, path: Path, progress: Progress | None = None) -> ReadResult:
+        stream = self.stream(path, progress)
+        return ReadResult(list(stream), stream.stats)
+
+    def stream(self, path: Path, progress: Progress | None = None) -> ReadStream:
+        """The components as they are read. The first pass (syntax of the whole file, ``bomFormat``,
+        ``metadata``) runs before this returns, so that a file that cannot be read raises ``InputError`` here;
+        the observations come from the second; ``stats`` are final at the end."""
         path = Path(path)
         file = str(path)
         stats = ReadStats(file=file, format=self.format, unit="component")
@@ -116,23 +148,96 @@ class CycloneDxReader(Reader):
         refuse_binary(file, head[:TEXT_HEAD], "CycloneDX BOM")
         small = head if len(head) <= jsonstream.EXACT_ERROR_MAX else None
         del head
-        walker = _Walker(path, stats)
+        version = _version(path)
+        scan = _Walker(path, ReadStats(file=file, format=self.format, unit="component"))
         try:
             with open_input(path) as fh:
-                walker.events = jsonstream.Events(fh)
-                walker.progress = (lambda: progress(min(input_position(fh) or 0, total), total)) if progress else None
-                walker.document()
+                scan.events = jsonstream.Events(fh)
+                if progress:  # the first pass is the first half of the progress
+                    scan.progress = lambda: progress(min(input_position(fh) or 0, total) // 2, total)
+                scan.prescan()
         except jsonstream.JsonSyntaxError as exc:
             if not exc.after_document:
                 raise _syntax_error(file, exc, small) from None
-            stats.read += 1  # trailing data: counted as one more record, malformed
-            stats.problem(f"data after the end of the JSON document ({exc.reason})", offset=exc.offset)
+            # data after the document: the second pass meets it again and counts it
         except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
             raise InputError(file, f"cannot decompress: {exc}") from None
+        return ReadStream(self._observations(path, scan, stats, version, total, progress), stats)
+
+    def _observations(self, path: Path, scan: _Walker, stats: ReadStats, version: tuple | None, total: int,
+                      progress: Progress | None) -> Iterator[Observation]:
+        """The second pass: the observations of ``/metadata`` (from the first pass), then the components."""
+        walker = _Walker(path, stats)
+        walker.root_id = scan.root_id
+        chunks = iter(scan.chunks)
+        metadata = scan.meta_out
+        del scan
+        for obs in metadata:
+            if obs is not None:
+                yield obs
+        del metadata
+        try:
+            with open_input(path) as fh:
+                walker.events = jsonstream.Events(fh)
+                if progress:
+                    walker.progress = lambda: progress(total // 2 + min(input_position(fh) or 0, total) // 2,
+                                                       total)
+                yield from walker.document(chunks)
+        except jsonstream.JsonSyntaxError as exc:
+            if exc.after_document:
+                stats.read += 1  # trailing data: counted as one more record, malformed
+                stats.problem(f"data after the end of the JSON document ({exc.reason})", offset=exc.offset)
+            else:
+                _changed(stats, f"malformed JSON in the second pass: {exc.reason}", exc.offset)
+        except _Changed as exc:
+            _changed(stats, exc.reason, None)
+        except InputError as exc:
+            _changed(stats, exc.issue.reason, exc.issue.offset)
+        except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
+            _changed(stats, f"cannot decompress: {exc}", None)
         walker.finish()
+        if _version(path) != version:
+            _changed(stats, "the file was modified while it was read", None)
         if progress:
             progress(total, total)
-        return ReadResult(walker.observations, stats)
+
+
+class _Changed(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _version(path: Path) -> tuple | None:
+    """What tells that a file changed between the two passes: its size and modification time."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+def _changed(stats: ReadStats, reason: str, offset: int | None) -> None:
+    """A second pass that does not meet what the first one checked: the file changed in between. One record,
+    malformed, so that the input never looks clean."""
+    stats.read += 1
+    stats.problem(f"the file changed between the two passes of the reader ({reason}); its observations may "
+                  "mix two versions of it", offset=offset)
+
+
+def _merge(stats: ReadStats, chunk: ReadStats | None) -> None:
+    """Add the counts and issues of a ``metadata`` value read in the first pass, at the place of that value in the
+    second (so the issues keep the document's order and the cap on itemised issues applies as in one pass)."""
+    if chunk is None:
+        return
+    stats.read += chunk.read
+    stats.malformed += chunk.malformed
+    for issue in chunk.issues:
+        if len(stats.issues) < stats.max_issues:
+            stats.issues.append(issue)
+        else:
+            stats.problems_not_shown += 1
+    stats.problems_not_shown += chunk.problems_not_shown
 
 
 def _syntax_error(file: str, exc: jsonstream.JsonSyntaxError, small: bytes | None) -> InputError:
@@ -212,28 +317,26 @@ _KEEP = frozenset({"type", "name", "group", "version", "description", "purl", "b
 
 class _Walker:
     """Walks the JSON events of a BOM; builds one component object at a time (its nested ``components``
-    are walked, not built), keeping only the fields it reads."""
+    are walked, not built), keeping only the fields it reads. ``prescan`` is the first pass (syntax, ``bomFormat``,
+    ``metadata``), ``document`` the second (the components, as a generator)."""
 
     def __init__(self, path: Path, stats: ReadStats):
         self.path = path
         self.stats = stats
         self.events: jsonstream.Events | None = None
         self.progress = None
-        self.meta_out: list[Observation | None] = []
-        self.comp_out: list[Observation | None] = []
-        self.out = self.comp_out
-        self.root = _Pending()  # parent of the top-level components: /metadata/component
-        self.root_id: str | None = None
+        self.meta_out: list[Observation | None] = []  # the observations of /metadata (first pass)
+        self.out = self.meta_out  # where _collect reserves the slot of each component, in document order
+        self.chunks: list[ReadStats] = []  # the counts and issues of each ``metadata`` value (first pass)
+        self.root_id: str | None = None  # parent of the top-level components: /metadata/component (or /metadata)
         self.bom_format: Any = None
         self.spec_seen = False
         self.count = 0
 
-    @property
-    def observations(self) -> list[Observation]:
-        return [o for o in self.meta_out + self.comp_out if o is not None]
-
     # ------------------------------------------------------------------ document
-    def document(self) -> None:
+    def prescan(self) -> None:
+        """The first pass: the whole file's syntax, ``bomFormat`` and ``metadata`` (its observations in
+        ``meta_out``, its counts and issues in ``chunks``, one per ``metadata`` key); ``components`` read past."""
         ev = self.events
         first = ev.expect()
         if first[0] != "start_map":
@@ -244,15 +347,15 @@ class _Walker:
                 self.bom_format = self._scalar(vev)
                 if self.bom_format != "CycloneDX":
                     break
-            elif key == "specVersion":
-                self.spec_seen = True
-                _check_version(self._scalar(vev), self.stats)
             elif key == "metadata":
-                self.out = self.meta_out
+                self.stats = ReadStats(file=self.stats.file, format=self.stats.format, unit=self.stats.unit)
+                self.chunks.append(self.stats)
                 self.metadata(vev)
-                self.out = self.comp_out
-            elif key == "components":
-                self.components(vev, ("components",), self.root)
+            elif key == "components" and vev[0] == "start_array":
+                for i, item in ev.items(vev):
+                    ev.skip(item)
+                    if self.progress and i % PROGRESS_EVERY == PROGRESS_EVERY - 1:
+                        self.progress()
             else:
                 ev.skip(vev)
         if self.bom_format != "CycloneDX":
@@ -260,16 +363,41 @@ class _Walker:
         if ev.next() is not None:  # a second JSON value after the document
             raise jsonstream.JsonSyntaxError("a second JSON value", ev.offset, after_document=True)
 
+    def document(self, chunks: Iterator[ReadStats]) -> Iterator[Observation]:
+        """The second pass over a document ``prescan`` accepted: the components of each element of the
+        top-level ``components`` once it is complete; ``chunks`` (the first pass's metadata counts) are merged
+        where their ``metadata`` stands."""
+        ev = self.events
+        first = ev.expect()
+        if first[0] != "start_map":
+            raise _Changed("the document is no longer a JSON object")
+        for key, vev in ev.keys(first):
+            if key == "bomFormat":
+                self.bom_format = self._scalar(vev)
+            elif key == "specVersion":
+                self.spec_seen = True
+                _check_version(self._scalar(vev), self.stats)
+            elif key == "metadata":
+                ev.skip(vev)
+                _merge(self.stats, next(chunks, None))
+            elif key == "components":
+                yield from self.top_components(vev)
+            else:
+                ev.skip(vev)
+        if ev.next() is not None:  # a second JSON value after the document
+            raise jsonstream.JsonSyntaxError("a second JSON value", ev.offset, after_document=True)
+
     def finish(self) -> None:
         if self.bom_format == "CycloneDX" and not self.spec_seen:
             self.stats.warn("no specVersion: read by the CycloneDX 1.6 field names")
-        self.root.resolve(self.root_id)
 
     def _scalar(self, vev) -> Any:
-        try:
-            return self.events.value(vev)
-        except jsonstream.JsonDepthError:
+        """The value of a scalar field; an array or object (never a valid ``bomFormat`` or ``specVersion``) is
+        read past, not built: None."""
+        if vev[0] in ("start_map", "start_array"):
+            self.events.skip(vev)
             return None
+        return vev[1]
 
     def metadata(self, vev) -> None:
         ev, stats = self.events, self.stats
@@ -315,6 +443,26 @@ class _Walker:
             self.root_id = obs.id
 
     # ------------------------------------------------------------------ components
+    def top_components(self, vev) -> Iterator[Observation]:
+        """The top-level ``components``: each element's observations (the element's, then its nested
+        components', in document order) once the element is complete."""
+        ev, stats = self.events, self.stats
+        if vev[0] != "start_array":
+            self.components(vev, ("components",), self.root_id)
+            return
+        for i, item in ev.items(vev):
+            if item[0] != "start_map":
+                ev.skip(item)
+                stats.read += 1
+                stats.problem(f"{pointer('components', i)}: component is not an object")
+                continue
+            self.out = out = []
+            self._finish(self._collect(item, ("components", i)), self.root_id)
+            self.out = self.meta_out
+            for obs in out:
+                if obs is not None:
+                    yield obs
+
     def components(self, vev, at: tuple, parent) -> None:
         ev, stats = self.events, self.stats
         if vev[0] == "null":

@@ -27,6 +27,7 @@ BUFFER = 1 << 16
 EXACT_ERROR_MAX = 8 << 20  # files up to this size are re-parsed by ``json`` for an exact line and column
 
 Event = tuple[str, Any]
+_DEPTH = {"start_map": 1, "start_array": 1, "end_map": -1, "end_array": -1}
 
 
 class JsonSyntaxError(Exception):
@@ -156,12 +157,31 @@ class Events:
             self.expect()
 
     def skip(self, ev: Event) -> None:
-        """Read past the value that starts with ``ev`` without building it."""
+        """Read past the value that starts with ``ev`` without building it: the parser's events are counted in
+        one loop (what ``expect`` would do for each, without its per-event cost; the same errors)."""
         if ev[0] not in ("start_map", "start_array"):
             return
-        target = self.depth - 1
-        while self.depth > target:
-            self.expect()
+        open_levels = 1
+        delta = _DEPTH.get
+        try:
+            for kind, _ in self._it:
+                d = delta(kind)
+                if d:
+                    open_levels += d
+                    if not open_levels:
+                        break
+            else:
+                self.depth += open_levels - 1
+                raise JsonSyntaxError("premature end of the JSON text", self.src.consumed)
+        except ijson.JSONError as exc:
+            self.depth += open_levels - 1
+            raise JsonSyntaxError(_reason(exc), self.src.last, self.depth == 0 and self.documents > 0) from None
+        except (SystemError, ValueError, OverflowError) as exc:  # defensive, as in ``next``
+            self.depth += open_levels - 1
+            raise JsonSyntaxError(_reason(exc), self.src.last) from None
+        self.depth -= 1
+        if self.depth == 0:
+            self.documents += 1
 
     def items(self, ev: Event) -> Iterator[tuple[int, Event]]:
         """(index, first event) of each element of the array that starts with ``ev``; the caller must

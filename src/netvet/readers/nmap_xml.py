@@ -6,6 +6,15 @@ and DOCTYPEs naming an external DTD are refused with ``InputError``; the bare
 before the damage and records the parse error with its line. A root element other than
 ``<nmaprun>`` raises ``InputError``.
 
+Streaming (``stream``; ``read`` is the list of its stream): the file is fed to the parser in 1 MiB chunks and
+each ``<host>`` element is built, turned into its observation and dropped as soon as it is complete, so memory
+does not grow with the file; the observations of a chunk are yielded once it is parsed. The file is read up to
+its root element before ``stream`` returns, so that what is not an nmap report (another root element, a refused
+DOCTYPE or entity declaration, not XML) raises ``InputError`` there, before any observation. Damage further on
+ends the stream with the hosts before it and the counts below. The one ``InputError`` a stream can raise after
+observations: a compressed input found past its decompression limits part-way (``read`` raises it too;
+``pipeline.InputStream`` marks the input failed, saying how many of its observations were read).
+
 One observation of kind ``host`` per ``<host>`` whose status is ``up``; other hosts are counted in
 ``stats.skipped``. The unit is the host: ``stats.read`` counts ``<host>`` elements (complete, or cut short
 by damage: then malformed); damage outside any host is an error that loses no host (``stats.damaged``).
@@ -43,7 +52,8 @@ import ipaddress
 import lzma
 import os
 import re
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from xml.etree.ElementTree import Element, TreeBuilder
 
@@ -51,7 +61,7 @@ from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidd
 from defusedxml.ElementTree import DefusedXMLParser, ParseError
 
 from ..model import Identifier, IdKind, InputError, Observation, ReadStats, SourceRef, Strength, TextContext
-from .base import Progress, Reader, ReadResult, input_position, open_input, register
+from .base import Progress, Reader, ReadResult, ReadStream, input_position, open_input, register
 from .csv_inventory import parse_mac
 
 CHUNK = 1 << 20
@@ -120,43 +130,77 @@ class NmapXmlReader(Reader):
         return b"<nmaprun" in head or b"<!DOCTYPE nmaprun" in head
 
     def read(self, path: Path, progress: Progress | None = None) -> ReadResult:
-        path = Path(path)
-        file = str(path)
-        stats = ReadStats(file=file, format=self.format, unit="host")
-        observations: list[Observation] = []
-        total = os.path.getsize(path) if path.is_file() else 0
+        stream = self.stream(path, progress)
+        return ReadResult(list(stream), stream.stats)
 
-        def on_host(elem: Element, line: int, index: int) -> None:
-            stats.read += 1
-            obs = _host(elem, path, line, index, stats)
-            if obs is not None:
-                observations.append(obs)
+    def stream(self, path: Path, progress: Progress | None = None) -> ReadStream:
+        """The hosts as they are parsed. The file is read up to its root element before this returns, so that
+        what is not an nmap report (another root, a refused DOCTYPE or entity, not XML) raises ``InputError``
+        here, before any observation; ``stats`` are final at the end."""
+        parse = _Parse(Path(path), ReadStats(file=str(path), format=self.format, unit="host"), progress)
+        try:
+            while not parse.done and not parse.collector.root_seen:
+                parse.step()
+        except BaseException:
+            parse.close()
+            raise
+        return ReadStream(parse.observations(), parse.stats)
 
-        collector = _HostCollector(on_host)
-        parser = DefusedXMLParser(target=collector)
-        expat = parser.parser
-        collector.line_of = lambda: expat.CurrentLineNumber
+
+
+class _Parse:
+    """One nmap XML file being parsed: ``step`` feeds the parser one chunk (the hosts it completes wait in
+    ``ready``); ``done`` once the file ended or was damaged. A file that is not an nmap report raises
+    ``InputError`` from ``step``."""
+
+    def __init__(self, path: Path, stats: ReadStats, progress: Progress | None) -> None:
+        self.path = path
+        self.file = str(path)
+        self.stats = stats
+        self.progress = progress
+        self.total = os.path.getsize(path) if path.is_file() else 0
+        self.ready: list[Observation] = []
+        self.done = False
+        self.collector = _HostCollector(self._on_host)
+        self.parser = DefusedXMLParser(target=self.collector)
+        self.expat = expat = self.parser.parser
+        self.collector.line_of = lambda: expat.CurrentLineNumber
 
         def doctype(name, sysid, pubid, has_internal_subset):
             if sysid or pubid:
                 raise DTDForbidden(name, sysid, pubid)
 
         expat.StartDoctypeDeclHandler = doctype
+        self.fh = open_input(path)
+
+    def _on_host(self, elem: Element, line: int, index: int) -> None:
+        self.stats.read += 1
+        obs = _host(elem, self.path, line, index, self.stats)
+        if obs is not None:
+            self.ready.append(obs)
+
+    def close(self) -> None:
+        self.done = True
+        self.fh.close()
+
+    def step(self) -> None:
+        """Feed the next chunk; at the end of the file, or on damage, close."""
+        file, stats, collector, expat = self.file, self.stats, self.collector, self.expat
         try:
-            with open_input(path) as fh:
-                while True:
-                    try:
-                        chunk = fh.read(CHUNK)
-                    except (OSError, EOFError, lzma.LZMAError) as exc:
-                        reason = f"cannot decompress the rest of the file: {exc}"
-                        self._damaged(file, stats, collector, reason, expat.CurrentLineNumber)
-                        break
-                    if not chunk:
-                        parser.close()
-                        break
-                    parser.feed(chunk)
-                    if progress:
-                        progress(min(input_position(fh) or 0, total), total)
+            try:
+                chunk = self.fh.read(CHUNK)
+            except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
+                reason = f"cannot decompress the rest of the file: {exc}"
+                self.close()
+                _damaged(file, stats, collector, reason, expat.CurrentLineNumber)
+                return
+            if not chunk:
+                self.close()
+                self.parser.close()
+                return
+            self.parser.feed(chunk)
+            if self.progress:
+                self.progress(min(input_position(self.fh) or 0, self.total), self.total)
         except (EntitiesForbidden, ExternalReferenceForbidden):
             raise InputError(file, REFUSED) from None
         except DTDForbidden:
@@ -167,24 +211,36 @@ class NmapXmlReader(Reader):
             raise InputError(file, f"not an nmap XML report: the root element is <{exc.tag}>, not <nmaprun>",
                              line=expat.CurrentLineNumber) from None
         except ParseError as exc:
+            self.close()
             line = exc.position[0] if getattr(exc, "position", None) else None
-            self._damaged(file, stats, collector, f"XML parse error: {_message(exc)}", line)
-        if progress:
-            progress(total, total)
-        return ReadResult(observations, stats)
+            _damaged(file, stats, collector, f"XML parse error: {_message(exc)}", line)
 
-    @staticmethod
-    def _damaged(file: str, stats: ReadStats, collector: _HostCollector, reason: str,
-                 line: int | None) -> None:
-        if not collector.root_seen:
-            raise InputError(file, f"not well-formed XML: {reason}", line=line)
-        complete = stats.read
-        if collector.open_host_line is not None:  # a host was cut short: one unit lost
-            stats.read += 1
-            reason += f"; the host starting on line {collector.open_host_line} is incomplete"
-            stats.problem(reason + f"; the {complete} complete hosts before it were read", line=line)
-        else:  # damage outside any host: no host lost, but the input is not whole
-            stats.damage(reason + f"; the {complete} complete hosts before it were read", line=line)
+    def observations(self) -> Iterator[Observation]:
+        """The observations of the hosts as the chunks are parsed (``InputError`` only for a compressed input
+        past its decompression limits)."""
+        try:
+            while True:
+                ready, self.ready = self.ready, []
+                yield from ready
+                if self.done:
+                    break
+                self.step()
+        finally:
+            self.close()
+        if self.progress:
+            self.progress(self.total, self.total)
+
+
+def _damaged(file: str, stats: ReadStats, collector: _HostCollector, reason: str, line: int | None) -> None:
+    if not collector.root_seen:
+        raise InputError(file, f"not well-formed XML: {reason}", line=line)
+    complete = stats.read
+    if collector.open_host_line is not None:  # a host was cut short: one unit lost
+        stats.read += 1
+        reason += f"; the host starting on line {collector.open_host_line} is incomplete"
+        stats.problem(reason + f"; the {complete} complete hosts before it were read", line=line)
+    else:  # damage outside any host: no host lost, but the input is not whole
+        stats.damage(reason + f"; the {complete} complete hosts before it were read", line=line)
 
 
 def _message(exc: ParseError) -> str:
