@@ -1,8 +1,10 @@
 """Peak memory and time of `netvet audit` on huge and hostile inputs (issue 14).
 
     python3 bench/resources.py [--dir DIR] [--scale 1.0] [--only csv,nmap,cyclonedx,unrelated] [--reader-only]
+                               [--format json|csv|table|html|oscal] [--record]
 
-Generates, once, into DIR (default: a temporary directory, removed afterwards):
+Generates, once, into DIR (default: a temporary directory, removed afterwards; with ``--scale`` other than 1 the
+file names carry it, e.g. ``bom-x0.25.cdx.json``):
 
 - ``inventory.csv``: a CSV inventory of 1,000,000 rows (x scale): hostname, ip, mac, vendor, model, serial,
   role, site;
@@ -13,7 +15,8 @@ Generates, once, into DIR (default: a temporary directory, removed afterwards):
   and ``--input-format csv-inventory``.
 
 Each case runs ``netvet audit FILE --format json --output /dev/null`` in a child process (``--reader-only``: only
-the reader, its observations counted as ``Reader.stream`` yields them) with a fresh NETVET_HOME and prints wall
+the reader, its observations counted as ``Reader.stream`` yields them; ``--format`` and ``--record``: the CSV
+inventory case in that format, recorded in the history) with a fresh NETVET_HOME and prints wall
 time, CPU time (user + system: the figure that depends least on the machine's load), peak RSS (the child's
 ``ru_maxrss``) and the exit code. Targets: the 1 M-row CSV audit <= 1 GB; the unrelated file refused in <= 5 s
 with <= 300 MB.
@@ -96,6 +99,10 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--only", default="csv,nmap,cyclonedx,unrelated")
     ap.add_argument("--reader-only", action="store_true")
+    ap.add_argument("--format", default="json", help="output format of the CSV inventory case (json, csv, table, "
+                    "html, oscal)")
+    ap.add_argument("--record", action="store_true", help="the CSV inventory case with --record (into its fresh "
+                    "NETVET_HOME; the history database's size is printed)")
     args = ap.parse_args()
     work = args.dir or Path(tempfile.mkdtemp(prefix="netvet-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -116,7 +123,8 @@ def main() -> None:
     rows = []
     try:
         for label, name, gen, fmt in cases:
-            path = work / name
+            # a kept --dir holds one file per scale (the unrelated file is not scaled)
+            path = work / (name if s == 1 or fmt else name.replace(".", f"-x{s:g}.", 1))
             if not path.exists():
                 gen(path)
             env = dict(os.environ, NETVET_HOME=tempfile.mkdtemp(prefix="netvet-home-"))
@@ -125,9 +133,17 @@ def main() -> None:
                         "s = detect(sys.argv[1], sys.argv[2] or None).stream(sys.argv[1]); print(sum(1 for _ in s))")
                 cmd = [sys.executable, "-c", code, str(path), fmt or ""]
             else:
-                cmd = [sys.executable, "-c", "from netvet.cli import run; run()", "audit",
-                       str(path), "--format", "json", "--output", os.devnull] + (["--input-format", fmt] if fmt else [])
+                csv_case = name == "inventory.csv"
+                out_fmt = args.format if csv_case else "json"
+                cmd = [sys.executable, "-c", "from netvet.cli import run; run()", "audit", str(path),
+                       "--format", out_fmt, "--output", os.devnull] + (["--input-format", fmt] if fmt else [])
+                if csv_case and (args.record or out_fmt != "json"):
+                    cmd += ["--record"] if args.record else []
+                    label = f"{label} (--format {out_fmt}{', --record' if args.record else ''})"
             elapsed, cpu, rss, rc = measure(cmd, env)
+            db = Path(env["NETVET_HOME"]) / "history.duckdb"
+            if db.exists():
+                print(f"{label}: history database {db.stat().st_size / 1e6:,.1f} MB", file=sys.stderr, flush=True)
             shutil.rmtree(env["NETVET_HOME"], ignore_errors=True)
             rows.append((label, f"{path.stat().st_size / 1e6:,.0f} MB", f"{elapsed:.1f}", f"{cpu:.1f}", f"{rss:,.0f}",
                          str(rc)))

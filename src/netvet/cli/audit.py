@@ -96,20 +96,23 @@ def audit(
     try:
         if str(fmt) in STREAMED:
             write_streamed(run, str(fmt), output)
-        else:
-            emit(run.report(), str(fmt), output)
+        else:  # table: the summary and the most severe findings, kept while they are evaluated
+            from ..reporters.table import run_view
+
+            emit(run_view(run), str(fmt), output)
         if record:
             from .history import record_run  # needs the history extra (DuckDB)
 
-            record_run(run.report(), inputs)
+            record_run(run, inputs)  # streamed: findings one at a time, the report compressed
         code = input_exit_code(run, strict) or exit_code_for(run, fail_on)
     finally:
         run.close()
     raise typer.Exit(code)
 
 
-# formats written finding by finding (memory independent of the number of findings)
-STREAMED = ("json", "csv")
+# formats written from the stream of findings (memory independent of their number): json, csv and oscal list
+# every finding as it is evaluated; html keeps at most reporters.html.HTML_FINDINGS of them (a capped page says so)
+STREAMED = ("json", "csv", "html", "oscal")
 
 
 def write_streamed(run, fmt: str, output: Path | None) -> None:
@@ -117,9 +120,11 @@ def write_streamed(run, fmt: str, output: Path | None) -> None:
     (atomically: a temporary file renamed; a device or pipe such as /dev/null is written directly, never
     replaced) or to stdout, as its findings are evaluated."""
     from ..reporters.csv_report import write_run_csv
+    from ..reporters.html import write_run_html
     from ..reporters.json_report import write_run_json
+    from ..reporters.oscal import write_run_oscal
 
-    write = write_run_json if fmt == "json" else write_run_csv
+    write = {"json": write_run_json, "csv": write_run_csv, "html": write_run_html, "oscal": write_run_oscal}[fmt]
     if output is None:
         write(run, sys.stdout)
         sys.stdout.flush()

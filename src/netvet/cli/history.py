@@ -17,7 +17,8 @@ class ListFormat(StrEnum):
 
 
 def record_run(report, inputs) -> str:
-    """Record ``report`` in the history (used by ``audit --record``); print where; exit 2 when it fails."""
+    """Record ``report`` (a Report or a streamed ``pipeline.AuditRun``) in the history (used by ``audit
+    --record``); print where; exit 2 when it fails."""
     require_extra("duckdb", "history")
     from ..history.store import History, HistoryError
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import heapq
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import Any, TextIO
 
 from ..model import Report, control_state
 from . import reporter
@@ -348,8 +349,10 @@ def charts_for(prefix: str, findings: list[FindingView], exposure: dict[str, flo
     return charts
 
 
-def build_view(data: dict) -> ReportView:
-    """The view of a report dictionary (``Report.to_dict()``)."""
+def build_view(data: dict, counts: dict | None = None) -> ReportView:
+    """The view of a report dictionary (``Report.to_dict()``). ``counts``: the summary of the whole run when
+    ``data`` lists only some of its findings (a capped page, :func:`page_document`): the totals per verdict and
+    the counts per policy are then its, not those of the findings listed."""
     findings = [finding_view(i, f) for i, f in enumerate(data.get("findings") or [])]
     observations = data.get("observations") or []
     exposure = {o.get("id", ""): x for o in observations if (x := _exposure(o)) is not None}
@@ -357,8 +360,12 @@ def build_view(data: dict) -> ReportView:
     pol_ids = list(titles) + sorted({f.policy for f in findings} - set(titles))
 
     per_policy = []
+    all_counts = (counts or {}).get("per_policy") or {}
+    if counts is not None:
+        pol_ids += sorted(set(all_counts) - set(pol_ids))
     for pid in pol_ids:
-        c = Counter(f.verdict for f in findings if f.policy == pid)
+        c = (Counter({v: n for v, n in all_counts.get(pid, {}).items() if n}) if counts is not None
+             else Counter(f.verdict for f in findings if f.policy == pid))
         per_policy.append((pid, titles.get(pid) or pid, {v: c.get(v, 0) for v in VERDICTS}, sum(c.values())))
     per_control = control_views(data, findings)
 
@@ -370,9 +377,10 @@ def build_view(data: dict) -> ReportView:
     summary = data.get("summary") or {}
     totals = {k: summary.get(k, 0) for k in ("observations", "attributed", "registry_only", "unknown",
                                              "input_issues", "malformed")}
-    totals["findings"] = len(findings)
     for v in VERDICTS:
-        totals[v] = sum(1 for f in findings if f.verdict == v)
+        totals[v] = (sum(c.get(v, 0) for c in all_counts.values()) if counts is not None
+                     else sum(1 for f in findings if f.verdict == v))
+    totals["findings"] = sum(totals[v] for v in VERDICTS) if counts is not None else len(findings)
     entities = sorted({(f.entity_id, f.entity_name) for f in findings}, key=lambda e: e[1].lower())
     issues = []
     for s in data.get("inputs") or []:
@@ -441,14 +449,15 @@ def csp_hash(text: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
 
 
-def render_html_dict(data: dict, comparison: dict | None = None, assets: Assets | None = None) -> str:
+def render_html_dict(data: dict, comparison: dict | None = None, assets: Assets | None = None,
+                     counts: dict | None = None) -> str:
     """Render a report dictionary as one self-contained HTML document (with a comparison section when
     ``comparison`` — the output of ``analyses.compare.compare`` plus its ``headline`` — is given); ``assets``:
-    the loader to use (default: a new one)."""
+    the loader to use (default: a new one); ``counts``: see :func:`build_view`."""
     from markupsafe import Markup
 
     assets = assets or Assets()
-    view = build_view(data)
+    view = build_view(data, counts)
     view.comparison = comparison
     js, css = assets.text("report.js"), assets.text("report.css")
     return assets.env().get_template("report.html.j2").render(
@@ -457,9 +466,61 @@ def render_html_dict(data: dict, comparison: dict | None = None, assets: Assets 
     )
 
 
+# findings listed on one HTML page: a browser cannot use a page of a million rows. Past it the page lists the
+# most severe (FAIL, REVIEW, UNKNOWN, WAIVED, then PASS; in report order among equals) and the evidence of their
+# observations, says so at its top, and keeps the counts of the whole run; --format json or csv gives them all.
+HTML_FINDINGS = 2_000
+_PAGE_ORDER = {"FAIL": 0, "REVIEW": 1, "UNKNOWN": 2, "WAIVED": 3, "PASS": 4}
+
+
+def page_document(head: dict, findings: Callable[[], Iterable], pairs: Callable[[], Iterable], observations: int,
+                  limit: int = HTML_FINDINGS) -> tuple[dict, dict | None]:
+    """The report dictionary one HTML page shows, and the run's summary when the page lists only part of it.
+
+    ``head``: the report's members but findings and observations (``AuditRun.head``); ``findings`` and ``pairs``:
+    callables giving its Findings one at a time and its (observation, attribution) pairs in batches (lists), in
+    report order;
+    ``observations``: how many. At most ``limit`` findings and the observations they name are held: with no more
+    than ``limit`` of either, the dictionary is the whole report (``Report.to_dict()``)."""
+    total = 0
+
+    def ranked():
+        nonlocal total
+        for i, f in enumerate(findings()):
+            total += 1
+            yield _PAGE_ORDER.get(str(f.verdict), 5), i, f
+
+    kept = sorted(heapq.nsmallest(limit, ranked(), key=lambda r: r[:2]), key=lambda r: r[1])
+    capped = total > limit or observations > limit
+    subjects = {f.subject for _, _, f in kept}
+    obs = [{**o.to_dict(), "attribution": a.to_dict() if a is not None else None}
+           for batch in pairs() for o, a in batch if not capped or o.id in subjects]
+    data = {**head, "findings": [f.to_dict() for _, _, f in kept], "observations": obs}
+    if not capped:
+        return data, None
+    data["notes"] = [*data.get("notes", []), (
+        f"This page lists {len(kept)} of {total} findings (the most severe first: FAIL, REVIEW, UNKNOWN, WAIVED, "
+        f"then PASS) and the evidence of their {len(obs)} of {observations} observations; the totals and the "
+        f"counts per policy are those of all {total} findings, the charts, filters and table those listed. "
+        f"Every finding is in --format json or csv.")]
+    return data, head.get("summary") or {}
+
+
 @reporter("html")
 def render_html(report: Report) -> str:
-    return render_html_dict(report.to_dict())
+    head = report.to_dict()
+    del head["findings"], head["observations"]
+    data, counts = page_document(head, lambda: report.findings,
+                                 lambda: [[(o, report.attributions.get(o.id)) for o in report.observations]],
+                                 len(report.observations))
+    return render_html_dict(data, counts=counts)
+
+
+def write_run_html(run, out: TextIO, limit: int = HTML_FINDINGS) -> None:
+    """The HTML page of a streamed audit (``pipeline.AuditRun``), holding at most ``limit`` findings."""
+    data, counts = page_document(run.head(), run.findings, run.pairs, run.count, limit)
+    out.write(render_html_dict(data, counts=counts))
+    out.write("\n")  # as the terminal writer ends a report
 
 
 def render_compare_html(report: Report, comparison: dict) -> str:

@@ -20,14 +20,17 @@ items' from their identity alone (so the same device keeps its inventory-item UU
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 import uuid
 from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import TextIO
 from urllib.parse import quote
 
 from ..model import Report, control_state
-from ..model.keys import basename, observation_keys
+from ..model.keys import basename, identity, observation_keys
 from . import reporter
 
 OSCAL_VERSION = "1.2.3"
@@ -115,15 +118,53 @@ def _chain_links(ia: dict) -> list[dict]:
     return links
 
 
+class _Group:
+    """The findings under one policy, rule or control: counts per verdict, and the related observations and risks
+    (each once, in order of first appearance)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = defaultdict(int)
+        self.members = 0
+        self.obs: dict[str, None] = {}
+        self.risks: dict[str, None] = {}
+
+    def add(self, f: dict, risk: str | None, obs: str | None) -> None:
+        self.counts[f.get("verdict", "")] += 1
+        self.members += 1
+        if obs is not None:
+            self.obs[obs] = None
+        if risk:
+            self.risks[risk] = None
+
+
+class _ObsUuids:
+    """Observation id -> observation UUID, from the observation keys (what ``_Builder.observation`` records when
+    every observation is built first): a streamed document builds its risks before it could remember them."""
+
+    def __init__(self, builder: _Builder) -> None:
+        self.builder = builder
+        self.keys = builder.keys
+
+    def __contains__(self, oid: object) -> bool:
+        return oid in self.keys
+
+    def __getitem__(self, oid: str) -> str:
+        return self.builder.u("observation", self.keys[oid])
+
+    def __setitem__(self, oid: str, value: str) -> None:
+        pass
+
+
 class _Builder:
-    def __init__(self, data: dict):
+    def __init__(self, data: dict, digest: str | None = None, keys: dict[str, str] | None = None):
         self.data = data
-        self.digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+        self.digest = digest or hashlib.sha256(
+            json.dumps(data, sort_keys=True, default=str).encode("utf-8")).hexdigest()
         self.when = data.get("generated_at") or "1970-01-01T00:00:00Z"
         self.tool = uid("component", "netvet")
         self.origins = [{"actors": [{"type": "tool", "actor-uuid": self.tool}]}]
-        self.keys = observation_keys(data.get("observations") or [])
-        self.obs_uuid: dict[str, str] = {}
+        self.keys = keys if keys is not None else observation_keys(data.get("observations") or [])
+        self.obs_uuid: dict[str, str] | _ObsUuids = {} if keys is None else _ObsUuids(self)
         self.resources: list[dict] = []
         self.input_resource: dict[str, str] = {}
         self.control_titles = {
@@ -336,10 +377,16 @@ class _Builder:
         return risk
 
     # --- findings ---------------------------------------------------------------------------------
-    def finding(self, kind: str, control: str, policy: str | None, members: list[tuple[dict, str | None]]) -> dict:
-        counts: dict[str, int] = defaultdict(int)
-        for f, _ in members:
-            counts[f.get("verdict", "")] += 1
+    def group(self, members: Iterable[tuple[dict, str | None]]) -> _Group:
+        g = _Group()
+        for f, r in members:
+            g.add(f, r, self.obs_uuid[f["subject"]] if f.get("subject") in self.obs_uuid else None)
+        return g
+
+    def finding(self, kind: str, control: str, policy: str | None, group: _Group, lists: bool = True) -> dict:
+        """The OSCAL finding of ``group``; without ``lists``, its related observations and risks are left out
+        (a streamed document writes them in their place)."""
+        counts = group.counts
         bad = counts["FAIL"] + counts["REVIEW"] + counts["UNKNOWN"]
         reason = "fail" if counts["FAIL"] else ("other" if bad else "pass")
         summary = ", ".join(f"{v} {counts[v]}" for v in ("FAIL", "REVIEW", "UNKNOWN", "PASS", "WAIVED") if counts[v])
@@ -350,12 +397,10 @@ class _Builder:
             "rule": f"rule {control} of policy {policy}",
             "control": f"{framework or 'framework'} control {ctl_id}" + (f" ({title})" if title else ""),
         }[kind]
-        obs = list(dict.fromkeys(self.obs_uuid[f["subject"]] for f, _ in members if f.get("subject") in self.obs_uuid))
-        risks = list(dict.fromkeys(r for _, r in members if r))
         out = {
             "uuid": self.u("finding", kind, policy or "", control),
             "title": line(f"{what}: {control_state(counts).replace('-', ' ')}"),
-            "description": line(f"{len(members)} finding(s) evaluated under {what}: {summary or 'none'}"),
+            "description": line(f"{group.members} finding(s) evaluated under {what}: {summary or 'none'}"),
             "props": props(
                 prop("target-kind", kind),
                 prop("policy", policy),
@@ -376,8 +421,9 @@ class _Builder:
         }
         if token(ctl_id) != ctl_id:
             out["props"].append(prop("control-id", ctl_id))
-        _with(out, "related-observations", [{"observation-uuid": o} for o in obs])
-        _with(out, "related-risks", [{"risk-uuid": r} for r in risks])
+        if lists:
+            _with(out, "related-observations", [{"observation-uuid": o} for o in group.obs])
+            _with(out, "related-risks", [{"risk-uuid": r} for r in group.risks])
         return out
 
     def build(self) -> dict:
@@ -409,23 +455,28 @@ class _Builder:
         policy_ids += sorted({f.get("policy") for f, _ in members} - set(policy_ids))
         for pid in policy_ids:
             mine = [(f, r) for f, r in members if f.get("policy") == pid]
-            findings.append(self.finding("policy", pid, pid, mine))
+            findings.append(self.finding("policy", pid, pid, self.group(mine)))
             controls.append(pid)
             by_rule: dict[str, list] = defaultdict(list)
             for f, r in mine:
                 for rule in f.get("rule_ids") or []:
                     by_rule[rule].append((f, r))
             for rule in sorted(by_rule):
-                findings.append(self.finding("rule", rule, pid, by_rule[rule]))
+                findings.append(self.finding("rule", rule, pid, self.group(by_rule[rule])))
                 controls.append(rule)
         by_ctl: dict[str, list] = defaultdict(list)
         for f, r in members:
             for ctl in f.get("controls") or []:
                 by_ctl[ctl].append((f, r))
         for ctl in sorted(by_ctl):
-            findings.append(self.finding("control", ctl, None, by_ctl[ctl]))
+            findings.append(self.finding("control", ctl, None, self.group(by_ctl[ctl])))
             controls.append(ctl.partition(":")[2] or ctl)
+        return self.document(plan, len(observations_in), controls, items, observations, risks, findings)
 
+    def document(self, plan: str, count: int, controls: list[str], items, observations, risks, findings) -> dict:
+        """The assessment results of ``count`` observations; ``items`` (inventory items), ``observations``,
+        ``risks`` and ``findings``: the arrays (a streamed document passes placeholders, never empty)."""
+        data = self.data
         selection: dict = {
             "description": "The policy packs, the rules that decided a verdict and the framework "
             "controls the findings name."
@@ -438,7 +489,7 @@ class _Builder:
         policies = ", ".join(f"{p.get('id')} {p.get('version')}" for p in data.get("policies") or []) or "none"
         result = {
             "uuid": self.u("result"),
-            "title": line(f"netvet audit of {len(observations_in)} observation(s) under {policies}"),
+            "title": line(f"netvet audit of {count} observation(s) under {policies}"),
             "description": lines(
                 [
                     f"netvet {data.get('netvet_version')} audit, "
@@ -510,6 +561,175 @@ def oscal_dict(data: dict) -> dict:
     return _prune(_Builder(data).build())
 
 
+def write_oscal(head: dict, lists: dict[str, Callable[[], Iterable[dict]]], out: TextIO) -> None:
+    """Write the OSCAL assessment results of a report whose findings and observations come one at a time:
+    ``head`` is the report dictionary but those two, ``lists`` maps "findings" and "observations" (those it has) to
+    callables giving their dictionaries in report order. The text is ``json.dumps(oscal_dict(report dict),
+    indent=2, ensure_ascii=False)`` and a newline.
+
+    Four passes over the lists (the digest that seeds the UUIDs and the observation keys; the inventory items;
+    the observations; the risks, tallying the policy, rule and control findings), each item written as it is
+    built. What is held: each observation's key and, per policy, rule and control, the UUIDs of its related
+    observations and risks (strings, some hundred bytes per observation), never the report or its text."""
+    from .json_report import dumps_indented
+
+    enc = json.JSONEncoder(sort_keys=True, default=str).encode  # what _Builder's digest reads
+    sha = hashlib.sha256()
+    keys: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    count = 0
+    named: list = []  # policies the findings name, in order
+    rules: dict = defaultdict(set)
+    ctls: set = set()
+    risky = False
+    members = {**head, **dict.fromkeys(lists)}
+    sep = "{"
+    for key in sorted(members):
+        sha.update(f"{sep}{enc(key)}: ".encode())
+        sep = ", "
+        if key not in lists:
+            sha.update(enc(members[key]).encode("utf-8"))
+            continue
+        item_sep = "["
+        for item in lists[key]():
+            sha.update(f"{item_sep}{enc(item)}".encode())
+            item_sep = ", "
+            if key == "observations":  # model.keys.observation_keys, one at a time
+                count += 1
+                base = f"{basename((item.get('source') or {}).get('file') or '')}|{identity(item)}"
+                n = seen[base] = seen.get(base, 0) + 1
+                keys[item.get("id", "")] = base if n == 1 else f"{base}#{n}"
+            else:
+                named.append(item.get("policy"))
+                for rule in item.get("rule_ids") or []:
+                    rules[item.get("policy")].add(rule)
+                ctls.update(item.get("controls") or [])
+                risky = risky or item.get("verdict") in ("FAIL", "REVIEW")
+        sha.update(b"]" if item_sep == ", " else b"[]")
+    sha.update(b"}" if members else b"{}")
+    del seen
+
+    b = _Builder(head, sha.hexdigest(), keys)
+    plan = b.back_matter()
+    policy_ids = [p.get("id") for p in head.get("policies") or []]
+    policy_ids += sorted(set(named) - set(policy_ids))
+    del named
+    groups: dict[tuple, _Group] = {}
+    controls: list[str] = []
+    for pid in policy_ids:
+        groups["policy", pid, pid] = _Group()
+        controls.append(pid)
+        for rule in sorted(rules.get(pid, ())):
+            groups["rule", rule, pid] = _Group()
+            controls.append(rule)
+    for ctl in sorted(ctls):
+        groups["control", ctl, None] = _Group()
+        controls.append(ctl.partition(":")[2] or ctl)
+    findings = lists.get("findings", lambda: ())
+    observations = lists.get("observations", lambda: ())
+
+    def items() -> Iterable[dict]:
+        done: set[str] = set()
+        for o in observations():
+            item = b.inventory_item(o)
+            if item["uuid"] not in done:
+                done.add(item["uuid"])
+                yield item
+
+    def observed() -> Iterable[dict]:
+        for o in observations():
+            yield b.observation(o, uid("inventory-item", keys.get(o.get("id", ""), o.get("id", ""))))
+
+    tallied = []
+
+    def risks() -> Iterable[dict]:  # and the findings' tallies
+        tallied.append(True)
+        for f in findings():
+            rid = None
+            if f.get("verdict") in ("FAIL", "REVIEW"):
+                r = b.risk(f)
+                rid = r["uuid"]
+                yield r
+            subject = f.get("subject")
+            obs = b.obs_uuid[subject] if subject in keys else None
+            pid = f.get("policy")
+            groups["policy", pid, pid].add(f, rid, obs)
+            for rule in f.get("rule_ids") or []:
+                groups["rule", rule, pid].add(f, rid, obs)
+            for ctl in f.get("controls") or []:
+                groups["control", ctl, None].add(f, rid, obs)
+
+    streams: dict[str, Callable[[], Iterable[dict]]] = {}
+
+    def placeholder(stream: Callable[[], Iterable[dict]]) -> str:
+        name = f"{_PLACEHOLDER}{len(streams)}"
+        streams[name] = stream
+        return name
+
+    def oscal_findings() -> Iterable[dict]:
+        if not tallied:  # no risk: the tallies still take their pass
+            for _ in risks():
+                pass
+        for (kind, control, policy), g in groups.items():
+            out = b.finding(kind, control, policy, g, lists=False)
+            if g.obs:
+                out["related-observations"] = placeholder(lambda g=g: ({"observation-uuid": o} for o in g.obs))
+            if g.risks:
+                out["related-risks"] = placeholder(lambda g=g: ({"risk-uuid": r} for r in g.risks))
+            yield out
+
+    doc = _prune(b.document(plan, count, controls, placeholder(items) if count else [],
+                            placeholder(observed) if count else [], placeholder(risks) if risky else [],
+                            placeholder(oscal_findings) if groups else []))
+
+    def splice(text: str) -> None:
+        """Write ``text``, each placeholder in it replaced by its array, item by item."""
+        pos = 0
+        for m in _PLACED.finditer(text):
+            out.write(text[pos:m.start()])
+            line_ = text[text.rfind("\n", 0, m.start()) + 1:m.start()]
+            pad = line_[:len(line_) - len(line_.lstrip(" "))]
+            inner = pad + "  "
+            item_sep = "[\n" + inner
+            for item in streams.pop(json.loads(m.group(0)))():
+                out.write(item_sep)
+                splice(dumps_indented(_prune(item), inner))
+                item_sep = ",\n" + inner
+            out.write("[]" if item_sep.startswith("[") else "\n" + pad + "]")
+            pos = m.end()
+        out.write(text[pos:])
+
+    splice(json.dumps(doc, indent=2, ensure_ascii=False))
+    out.write("\n")
+
+
+_PLACEHOLDER = "\x00oscal-array-"  # a string no report holds (json writes it as "\u0000oscal-array-<n>")
+_PLACED = re.compile(r'"\\u0000oscal-array-\d+"')
+
+
+def _report_lists(report: Report) -> dict[str, Callable[[], Iterable[dict]]]:
+    return {"findings": lambda: (f.to_dict() for f in report.findings),
+            "observations": lambda: ({**o.to_dict(), "attribution": report.attributions[o.id].to_dict()
+                                      if o.id in report.attributions else None} for o in report.observations)}
+
+
 @reporter("oscal")
 def render_oscal(report: Report) -> str:
-    return json.dumps(oscal_dict(report.to_dict()), indent=2, ensure_ascii=False) + "\n"
+    buf = io.StringIO()
+    head = report.to_dict()
+    del head["findings"], head["observations"]
+    write_oscal(head, _report_lists(report), buf)
+    return buf.getvalue()
+
+
+def write_run_oscal(run, out: TextIO) -> None:
+    """The OSCAL assessment results of a streamed audit (``pipeline.AuditRun``), every finding listed, written as
+    its findings are evaluated (see :func:`write_oscal`)."""
+
+    def observations() -> Iterable[dict]:
+        for batch in run.pairs():
+            for obs, att in batch:
+                yield {**obs.to_dict(), "attribution": att.to_dict() if att is not None else None}
+
+    write_oscal(run.head(), {"findings": lambda: (f.to_dict() for f in run.findings()),
+                             "observations": observations}, out)
