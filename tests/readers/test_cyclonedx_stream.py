@@ -14,6 +14,7 @@ from netvet.model import InputError
 from netvet.readers import cyclonedx
 from netvet.readers.cyclonedx import CycloneDxReader
 from tests.conftest import shared_file
+from tests.readers import stream_outcome
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "readers"
 FIXTURES = sorted(p.name for p in FIX.glob("*.json"))
@@ -22,16 +23,7 @@ SHARED = ["inputs/cyclonedx/bom-examples_HBOM_PCIe-SATA-adapter-board.bom.json",
 
 
 def outcome(path: Path, how: str):
-    """("ok", observation dicts, stats dict) of ``read`` or of the stream, or ("refused", message)."""
-    reader = CycloneDxReader()
-    try:
-        if how == "read":
-            result = reader.read(path)
-            return "ok", [o.to_dict() for o in result.observations], result.stats.to_dict()
-        stream = reader.stream(path)
-    except InputError as exc:
-        return "refused", str(exc)
-    return "ok", [o.to_dict() for o in stream], stream.stats.to_dict()
+    return stream_outcome.outcome(CycloneDxReader(), path, how)
 
 
 def test_streams():

@@ -12,6 +12,7 @@ from netvet.model import InputError
 from netvet.readers import nmap_xml
 from netvet.readers.nmap_xml import CHUNK, NmapXmlReader
 from tests.conftest import shared_file
+from tests.readers import stream_outcome
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "readers"
 FIXTURES = ["nmap_cameras.xml", "nmap_truncated.xml", "xml_billion_laughs.xml", "xml_external_dtd.xml",
@@ -21,15 +22,7 @@ SHARED = ["inputs/nmap_xml/libnmap_2_hosts_version.xml", "inputs/nmap_xml/libnma
 
 
 def outcome(path: Path, how: str):
-    reader = NmapXmlReader()
-    try:
-        if how == "read":
-            result = reader.read(path)
-            return "ok", [o.to_dict() for o in result.observations], result.stats.to_dict()
-        stream = reader.stream(path)
-    except InputError as exc:
-        return "refused", str(exc)
-    return "ok", [o.to_dict() for o in stream], stream.stats.to_dict()
+    return stream_outcome.outcome(NmapXmlReader(), path, how)
 
 
 def scan(hosts: int) -> bytes:
