@@ -83,11 +83,11 @@ def main() -> None:
     book._flowagg = _Timed(_flowagg, {"book_intern": timed("  book (compiled)", _flowagg.book_intern)})
     classifier.classify = timed("  classify new parties", classifier.classify)
 
-    book.reset()
+    session = flow_tables.caches.session  # the run's address books and Parquet footers
     gc.freeze()
     gc.disable()
     path = str(args.table)
-    meta, cols = tables.ParquetFlowTable._meta(path, ReadOptions())
+    meta, cols = tables.ParquetFlowTable(session=session)._meta(path, ReadOptions())
     pf = pq.ParquetFile(path, read_dictionary=["src", "dst"], memory_map=True, metadata=meta)
     names = sorted(set(cols.values()))
     acc = kernel.CellAccumulator()
@@ -107,7 +107,7 @@ def main() -> None:
         t0 = time.process_time()
         batch = next(pf.iter_batches(batch_size=1 << 21, row_groups=[g], columns=names, use_threads=False))
         t1 = time.process_time()
-        reader = tables.ParquetFlowTable(books=book.current)
+        reader = tables.ParquetFlowTable(session=session)
         chunk = reader._chunk(batch, cols, np.arange(row + 1, row + batch.num_rows + 1),
                               ReadStats(path, "parquet-flows"), ["src", "dst"])
         t2 = time.process_time()
