@@ -469,7 +469,7 @@ def render_html_dict(data: dict, comparison: dict | None = None, assets: Assets 
 # findings listed on one HTML page: a browser cannot use a page of a million rows. Past it the page lists the
 # most severe (FAIL, REVIEW, UNKNOWN, WAIVED, then PASS; in report order among equals) and the evidence of their
 # observations, says so at its top, and keeps the counts of the whole run; --format json or csv gives them all.
-HTML_FINDINGS = 2_000
+HTML_FINDINGS = 10_000
 _PAGE_ORDER = {"FAIL": 0, "REVIEW": 1, "UNKNOWN": 2, "WAIVED": 3, "PASS": 4}
 
 
