@@ -20,6 +20,10 @@ collect_app = typer.Typer(
 _OUT = typer.Option(Path("evidence"), "--output", "-o", help="Bundle folder (created; several collectors may "
                     "write into one).")
 _CREDS = typer.Option(None, "--credentials", help="Credentials file (YAML, mode 0600) with named profiles.")
+# the API token of a source of truth (NetBox, Nautobot): where to find it
+_TOKEN_ENV = typer.Option(None, "--token-env", help="Environment variable holding the API token.")
+_PROFILE = typer.Option(None, "--profile", help="Credentials-file profile with a token.")
+_KEYRING = typer.Option(None, "--keyring", help="Keyring service holding the token (entry 'token').")
 
 
 @contextmanager
@@ -103,9 +107,9 @@ def _sot(kind: str, url: str, token_env: str | None, profile: str | None, keyrin
 @collect_app.command("netbox")
 def netbox(
     url: str = typer.Argument(..., help="NetBox base URL, e.g. https://netbox.example.net"),
-    token_env: str | None = typer.Option(None, "--token-env", help="Environment variable holding the API token."),
-    profile: str | None = typer.Option(None, "--profile", help="Credentials-file profile with a token."),
-    keyring: str | None = typer.Option(None, "--keyring", help="Keyring service holding the token (entry 'token')."),
+    token_env: str | None = _TOKEN_ENV,
+    profile: str | None = _PROFILE,
+    keyring: str | None = _KEYRING,
     credentials: Path | None = _CREDS,
     output: Path = _OUT,
 ) -> None:
@@ -116,9 +120,9 @@ def netbox(
 @collect_app.command("nautobot")
 def nautobot(
     url: str = typer.Argument(..., help="Nautobot base URL, e.g. https://sot.example.net"),
-    token_env: str | None = typer.Option(None, "--token-env", help="Environment variable holding the API token."),
-    profile: str | None = typer.Option(None, "--profile", help="Credentials-file profile with a token."),
-    keyring: str | None = typer.Option(None, "--keyring", help="Keyring service holding the token (entry 'token')."),
+    token_env: str | None = _TOKEN_ENV,
+    profile: str | None = _PROFILE,
+    keyring: str | None = _KEYRING,
     credentials: Path | None = _CREDS,
     output: Path = _OUT,
 ) -> None:
