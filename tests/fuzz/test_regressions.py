@@ -181,3 +181,23 @@ def test_csv_flow_table_with_an_empty_column_name_and_quoted_rows(tmp_path):
     chunks = [c for part in reader.parts(f, ReadOptions()) for c in reader.read_part(part, stats)]
     assert (stats.read, stats.malformed, sum(len(c) for c in chunks)) == (2, 0, 2)
     assert sorted(int(b) for c in chunks for b in c.bytes) == [100, 200]
+
+
+def test_huge_times_and_durations_are_malformed_without_numpy_overflow():
+    """Found by long fuzz run 7 (a RuntimeWarning, not an escape): a time or duration of 1e300 or inf was
+    multiplied into microseconds before being set aside; now only the values kept are converted."""
+    import warnings
+
+    import numpy as np
+    import polars as pl
+
+    from netvet.readers.flowlogs.text import NO_TIME, Converter
+
+    frame = pl.DataFrame({"ts": ["1700000000.5", "1e300", "inf", "-"], "dur": ["1.5", "1e300", "-inf", "-"]})
+    conv = Converter(frame, np.arange(1, 5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ts, dur = conv.seconds("ts"), conv.duration("dur")
+    assert ts.tolist() == [1_700_000_000_500_000, NO_TIME, NO_TIME, NO_TIME]
+    assert dur.tolist() == [1_500_000, 0, 0, 0]
+    assert conv.bad.tolist() == [False, True, True, False]

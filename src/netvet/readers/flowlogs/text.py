@@ -195,7 +195,7 @@ class Converter:
         finite = np.isfinite(v) & (np.abs(np.nan_to_num(v)) < 1e13)
         unset = self._is_unset(col)
         self._mark(~finite & (~unset | required), name)
-        return np.where(finite, np.round(np.nan_to_num(v) * US), NO_TIME).astype(np.int64)
+        return np.where(finite, np.round(np.where(finite, v, 0.0) * US), NO_TIME).astype(np.int64)  # no overflow
 
     def duration(self, name: str | None) -> np.ndarray | None:
         """Seconds as microseconds; unset -> 0."""
@@ -205,7 +205,7 @@ class Converter:
         v = col.cast(pl.Float64, strict=False).to_numpy()
         ok = np.isfinite(v) & (np.nan_to_num(v) >= 0) & (np.nan_to_num(v) < 1e9)
         self._mark(~ok & ~self._is_unset(col), name)
-        return np.where(ok, np.round(np.nan_to_num(v) * US), 0).astype(np.int64)
+        return np.where(ok, np.round(np.where(ok, v, 0.0) * US), 0).astype(np.int64)  # no overflow
 
     def timestamp(self, name: str | None, required: bool = False) -> np.ndarray | None:
         """A time column of any usual form (see :func:`parse_times`) as microseconds; unset -> NO_TIME."""
