@@ -54,6 +54,12 @@ def test_dns_log_gives_destinations(with_sources):
         "dns.log:dns:ecs.huaweicloud.com.edge.example.net": ("destination", "1", "1"),
         "dns.log:dns:example.org": ("destination", "1", "1"),
         "dns.log:dns:www.alibabacloud.com": ("destination", "1", "1")}
+    # a record counts once, for its query name (the CNAME alias counts none): read = 6 = 3 + 1 + 2, in records
+    assert {o.id.split(":")[-1]: o.attributes["counted_records"] for o in report.observations} == {
+        "ecs.huaweicloud.com": "1", "ecs.huaweicloud.com.edge.example.net": "0", "example.org": "1",
+        "www.alibabacloud.com": "1"}
+    st = report.inputs[0]
+    assert (st.read, st.attributed + st.unattributed, st.malformed, st.skipped) == (6, 3, 1, 2) and st.balanced()
     verdicts = {f.subject: str(f.verdict) for f in report.findings}
     assert verdicts["dns.log:dns:www.alibabacloud.com"] == "FAIL"
     assert verdicts["dns.log:dns:example.org"] == "UNKNOWN"

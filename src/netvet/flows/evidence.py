@@ -138,14 +138,19 @@ class FlowEvidenceReader(Reader):
                   for c in chunks if len(c)]
         if not frames:
             return ReadResult([], stats)
-        df = pl.concat(frames)
+        df = pl.concat(frames).with_row_index("row")
+        # a record counts once, for the first name it resolves (its query; a CNAME alias of it counts none), so
+        # that the observations' counted_records add up to the records read with answers
+        owner = df.group_by("line").agg(pl.col("name").sort_by("row").first()).group_by("name").agg(
+            pl.len().alias("counted"))
         per = df.group_by("name").agg(pl.col("line").n_unique().alias("queries"), pl.col("line").min().alias("first"),
-                                      pl.struct("hi", "lo").n_unique().alias("addresses")).sort("name")
+                                      pl.struct("hi", "lo").n_unique().alias("addresses"))
+        per = per.join(owner, on="name", how="left").with_columns(pl.col("counted").fill_null(0)).sort("name")
         observations = [
             Observation(id=f"{Path(name).name}:dns:{n}", kind="destination", source=SourceRef(name, int(first)),
                         identifiers=[Identifier(IdKind.DOMAIN, n, "zeek-dns:query", Strength.MODERATE)],
-                        attributes={"name": n, "queries": str(q), "addresses": str(a)})
-            for n, q, first, a in per.iter_rows()
+                        attributes={"name": n, "queries": str(q), "addresses": str(a), "counted_records": str(c)})
+            for n, q, first, a, c in per.select("name", "queries", "first", "addresses", "counted").iter_rows()
         ]
         return ReadResult(observations, stats)
 
