@@ -127,6 +127,7 @@ ALLOWED_STATE: dict[tuple[str, str], str] = {
     ("readers/base.py", "READERS"): "the reader registry, filled by @register as reader modules are imported",
     ("reporters/__init__.py", "RENDERERS"): "the reporter registry, filled by @reporter at import",
     ("reporters/__init__.py", "TERMINAL"): "the terminal renderers' registry, filled by @terminal at import",
+    ("reporters/__init__.py", "WRITERS"): "the stream writers' registry (streamed audits), filled by @writer",
     ("reporters/__init__.py", "_loaded"): "which reporter modules were imported (registration bookkeeping)",
 }
 _CACHE_DECORATORS = {"cache", "lru_cache"}

@@ -94,12 +94,13 @@ def audit(
     finally:
         evidence.close()
     try:
-        if str(fmt) in STREAMED:
-            write_streamed(run, str(fmt), output)
-        else:  # table: the summary and the most severe findings, kept while they are evaluated
-            from ..reporters.table import run_view
+        from ..reporters import stream_writer
 
-            emit(run_view(run), str(fmt), output)
+        write = stream_writer(run, str(fmt))
+        if write is not None:  # written as the findings are evaluated
+            write_streamed(write, run, output)
+        else:  # the table: the summary and the most severe findings, kept while they are evaluated
+            emit(run, str(fmt), output)
         if record:
             from .history import record_run  # needs the history extra (DuckDB)
 
@@ -110,21 +111,10 @@ def audit(
     raise typer.Exit(code)
 
 
-# formats written from the stream of findings (memory independent of their number): json, csv and oscal list
-# every finding as it is evaluated; html keeps at most reporters.html.HTML_FINDINGS of them (a capped page says so)
-STREAMED = ("json", "csv", "html", "oscal")
-
-
-def write_streamed(run, fmt: str, output: Path | None) -> None:
-    """Write the report of ``run`` (a ``pipeline.AuditRun``) in ``fmt`` (one of :data:`STREAMED`) to ``output``
-    (atomically: a temporary file renamed; a device or pipe such as /dev/null is written directly, never
-    replaced) or to stdout, as its findings are evaluated."""
-    from ..reporters.csv_report import write_run_csv
-    from ..reporters.html import write_run_html
-    from ..reporters.json_report import write_run_json
-    from ..reporters.oscal import write_run_oscal
-
-    write = {"json": write_run_json, "csv": write_run_csv, "html": write_run_html, "oscal": write_run_oscal}[fmt]
+def write_streamed(write, run, output: Path | None) -> None:
+    """``write(run, out)`` (a registered stream writer, ``reporters.stream_writer``) to ``output`` (atomically: a
+    temporary file renamed; a device or pipe such as /dev/null is written directly, never replaced) or to stdout,
+    as the findings of ``run`` (a ``pipeline.AuditRun``) are evaluated."""
     if output is None:
         write(run, sys.stdout)
         sys.stdout.flush()

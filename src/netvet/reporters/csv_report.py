@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from ..model import Attribution, Finding, Report
-from . import reporter
+from . import reporter, writer
 
 COLUMNS = [
     "policy", "verdict", "severity", "rule_ids", "subject", "label", "source_file", "source_line", "source_pointer",
@@ -47,6 +47,7 @@ def render_csv(report: Report) -> str:
     return buf.getvalue()
 
 
+@writer("csv")
 def write_run_csv(run, out: TextIO) -> None:
     """The CSV report of a streamed audit (``pipeline.AuditRun``), written finding by finding."""
     write_csv((finding_row(f, att) for batch in run.batches() for _, att, fs in batch for f in fs), out)

@@ -20,7 +20,7 @@ from importlib import resources
 from typing import Any, TextIO
 
 from ..model import Report, control_state
-from . import reporter
+from . import reporter, writer
 
 VERDICTS = ["FAIL", "REVIEW", "UNKNOWN", "PASS", "WAIVED"]
 ATTENTION = ["FAIL", "REVIEW", "UNKNOWN"]
@@ -516,6 +516,7 @@ def render_html(report: Report) -> str:
     return render_html_dict(data, counts=counts)
 
 
+@writer("html")
 def write_run_html(run, out: TextIO, limit: int = HTML_FINDINGS) -> None:
     """The HTML page of a streamed audit (``pipeline.AuditRun``), holding at most ``limit`` findings."""
     data, counts = page_document(run.head(), run.findings, run.pairs, run.count, limit)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from ..model import Report
-from . import reporter
+from . import reporter, writer
 
 
 def _dumps(obj) -> str:
@@ -211,6 +211,7 @@ def write_json(head: dict, lists: Iterable[tuple[str, Iterable[dict | str]]], ou
     out.write("\n}\n")
 
 
+@writer("json")
 def write_run_json(run, out: TextIO) -> None:
     """The JSON report of a streamed audit (``pipeline.AuditRun``), written finding by finding."""
 

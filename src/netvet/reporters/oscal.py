@@ -31,7 +31,7 @@ from urllib.parse import quote
 
 from ..model import Report, control_state
 from ..model.keys import basename, identity, observation_keys
-from . import reporter
+from . import reporter, writer
 
 OSCAL_VERSION = "1.2.3"
 NETVET_NS = "urn:netvet:oscal"  # namespace of netvet's own props
@@ -722,6 +722,7 @@ def render_oscal(report: Report) -> str:
     return buf.getvalue()
 
 
+@writer("oscal")
 def write_run_oscal(run, out: TextIO) -> None:
     """The OSCAL assessment results of a streamed audit (``pipeline.AuditRun``), every finding listed, written as
     its findings are evaluated (see :func:`write_oscal`)."""

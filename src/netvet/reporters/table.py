@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..model import Finding, ReadStats, Report, Verdict
-from . import reporter, terminal
+from . import AUDIT_RUN, reporter, terminal
 
 VERDICT_STYLE = {"FAIL": "bold red", "REVIEW": "yellow", "UNKNOWN": "magenta", "PASS": "green", "WAIVED": "cyan"}
 FINDINGS_SHOWN = 40  # rows of the findings table (the most severe first); the rest are counted, not listed
@@ -206,3 +206,14 @@ def render_table(report: Report | TableView) -> str:
     with console.capture() as cap:
         console.print(Group(*parts))
     return cap.get()
+
+
+@terminal(AUDIT_RUN)
+def render_run_renderables(run) -> list:
+    """The terminal table of a streamed audit: its summary and the most severe findings (:func:`run_view`)."""
+    return render_renderables(run_view(run))
+
+
+@reporter("table", kind=AUDIT_RUN)
+def render_run_table(run) -> str:
+    return render_table(run_view(run))
