@@ -207,6 +207,10 @@ class _SeriesColumns:
         if indices.null_count:  # a null's slot holds any value: code 0, and the row is bad
             nulls = ~_valid(indices)
             codes = np.where(nulls, 0, codes).astype(np.int32)
+        outside = (codes < 0) | (codes >= len(values))  # a damaged file's index past its dictionary (not checked
+        if outside.any():  # by Arrow): code 0, and the row is bad
+            nulls = outside if nulls is None else nulls | outside
+            codes = np.where(outside, 0, codes).astype(np.int32)
         book = self.books("text") if text and len(values) else None
         ids = None
         if book is not None:  # ids in the run's address book: each distinct string parsed once per run

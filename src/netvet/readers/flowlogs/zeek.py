@@ -356,11 +356,48 @@ def _json_frame(block: Block, rows: np.ndarray, stats: ReadStats) -> tuple[pl.Da
             attempt(sub[half:])
 
     attempt(rows)
+    frame = None
+    if len(frames) > 1:
+        try:
+            frame = pl.concat(frames, how="diagonal_relaxed")
+        except Exception:  # pieces whose fields have types that do not join (a list here, a number there)
+            frames, good = _joinable(block, frames, good, stats)
+            frame = frames[0] if frames else None
     if not frames:
         return None, np.zeros(0, np.int64)
+    if frame is None:
+        return frames[0], block.lines[good[0]]
     order = np.argsort(np.concatenate(good), kind="stable")
-    frame = pl.concat(frames, how="diagonal_relaxed")[order.tolist()] if len(frames) > 1 else frames[0]
-    return frame, block.lines[np.concatenate(good)[order]]
+    return frame[order.tolist()], block.lines[np.concatenate(good)[order]]
+
+
+def _joinable(block: Block, frames: list[pl.DataFrame], good: list[np.ndarray],
+              stats: ReadStats) -> tuple[list[pl.DataFrame], list[np.ndarray]]:
+    """The pieces whose columns join, joined into one frame (the largest piece first); a piece that does not join
+    is read again in halves, down to the lines whose fields have a type the file's other records do not (each
+    malformed). Only for a block whose pieces did not join at once."""
+    queue = sorted(zip(frames, good, strict=True), key=lambda fg: -len(fg[1]))
+    joined: pl.DataFrame | None = None
+    kept_rows: list[np.ndarray] = []
+    while queue:
+        df, sub = queue.pop(0)
+        try:
+            joined = df if joined is None else pl.concat([joined, df], how="diagonal_relaxed")
+        except Exception as exc:  # Polars raises SchemaError, InvalidOperationError and friends
+            if len(sub) == 1:
+                problems.add(stats, block.lines[sub], "a field's JSON type differs from the same field in the "
+                             f"file's other records ({str(exc).splitlines()[0][:120]})")
+                continue
+            for half in (sub[: len(sub) // 2], sub[len(sub) // 2:]):
+                try:
+                    queue.append((pl.read_ndjson(io.BytesIO(block.bytes_of(half)), infer_schema_length=None), half))
+                except Exception as err:
+                    problems.add(stats, block.lines[half], f"not a JSON object ({str(err).splitlines()[0][:120]})")
+            continue
+        kept_rows.append(sub)
+    if joined is None:
+        return [], []
+    return [joined], [np.concatenate(kept_rows)]
 
 
 @register
