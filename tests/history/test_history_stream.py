@@ -230,3 +230,18 @@ def test_cli_record_stores_the_report_it_writes(tmp_path, capsys):
     info = h.run("latest")
     assert (info["findings"], info["observations"]) == (len(written["findings"]), len(written["observations"]))
     assert [f["subject_key"] for f in h.findings("latest")] == finding_keys(written)
+
+
+def test_a_report_whose_files_were_elsewhere_keeps_its_input_counts(tmp_path):
+    """A report recorded again from another checkout or machine: its inputs' counts are matched by file name when
+    the paths differ (found when the schema-1 fixture, recorded in one checkout, was re-recorded in another)."""
+    run = streamed([INVENTORY_V1])
+    try:
+        data = run.report().to_dict()
+    finally:
+        run.close()
+    data["inputs"][0]["file"] = "/elsewhere/" + INVENTORY_V1.name
+    h = History(tmp_path / "h.duckdb")
+    run_id = h.record(data, [INVENTORY_V1], now=datetime(2024, 7, 1, tzinfo=UTC))
+    [row] = h.run(run_id)["inputs"]
+    assert (row["name"], row["format"], row["records"], row["malformed"]) == ("inventory.csv", "csv-inventory", 7, 0)

@@ -19,6 +19,7 @@ import json
 import os
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -416,6 +417,10 @@ class History:
         paths = list(inputs) if inputs is not None else [s.get("file") for s in head.get("inputs") or []]
         files = [describe_input(p) for p in paths if p]
         stats = {s.get("file"): s for s in head.get("inputs") or []}
+        # a report recorded with its files elsewhere (another checkout, another machine): matched by file name
+        # when that name is the report's only input of that name
+        names = Counter(Path(f).name for f in stats if f)
+        by_name = {Path(f).name: s for f, s in stats.items() if f and names[Path(f).name] == 1}
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
         con = _connect(self.path, read_only=False)
@@ -457,7 +462,7 @@ class History:
                     ],
                 )
                 for pos, fi in enumerate(files):
-                    st = stats.get(fi.path) or {}
+                    st = stats.get(fi.path) or by_name.get(Path(fi.path).name) or {}
                     con.execute(
                         "INSERT INTO run_inputs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [
