@@ -112,3 +112,47 @@ def test_damaged_capture_file(tmp_path):
     errors = [i.reason for i in st.issues if i.severity == "error"]
     assert errors == ["nfdump: read() error: Short read: Expected: 157, received: 68",
                       f"nfdump: Unable to read appendix block of file: {bad}"]
+
+
+def _fake_nfdump(tmp_path: Path, body: str, monkeypatch) -> Path:
+    """An nfcapd file (the magic is all the reader checks before running nfdump) and a stand-in nfdump."""
+    from netvet.readers.flowlogs import nfdump
+
+    exe = tmp_path / "nfdump"
+    exe.write_text("#!/bin/sh\n" + body)
+    exe.chmod(0o755)
+    monkeypatch.setattr(nfdump, "nfdump_binary", lambda: str(exe))
+    f = tmp_path / "nfcapd.202311142200"
+    f.write_bytes(b"\x0c\xa5\x02\x00" + bytes(200))
+    return f
+
+
+HEADER = "ts,te,td,sa,da,sp,dp,pr,flg,fwd,stos,ipkt,ibyt,opkt,obyt"
+ROW = "2023-11-14 22:13:11,2023-11-14 22:13:15,4.000,10.0.0.5,192.0.2.10,51000,443,TCP,.AP.S.,0,0,10,1000,0,0"
+
+
+def test_a_silent_nfdump_is_stopped(tmp_path, monkeypatch):
+    """nfdump stuck on a damaged file must not hang the audit: silent for STALL_SECONDS, it is killed, what it
+    wrote is kept and the file says so."""
+    from netvet.readers.flowlogs import nfdump
+
+    monkeypatch.setattr(nfdump, "STALL_SECONDS", 1)
+    f = _fake_nfdump(tmp_path, f"echo '{HEADER}'\necho '{ROW}'\nexec sleep 60\n", monkeypatch)
+    t0 = time.monotonic()
+    fmt, c, st = read(f)
+    assert time.monotonic() - t0 < 15
+    assert (fmt, st.read, len(c)) == ("nfcapd", 1, 1)
+    assert [i.reason for i in st.issues] == [
+        "nfdump wrote nothing for 1 s and was stopped; the records after that point were not read"]
+
+
+def test_a_flood_of_nfdump_complaints_does_not_block_it(tmp_path, monkeypatch):
+    """nfdump's stderr goes to a file: 2 MB of complaints (more than a pipe holds) before its output do not
+    deadlock the reader; the first complaints are kept, capped."""
+    body = (f"i=0; while [ $i -lt 40000 ]; do echo 'corrupt block {'x' * 40}' >&2; i=$((i+1)); done\n"
+            f"echo '{HEADER}'\necho '{ROW}'\n")
+    f = _fake_nfdump(tmp_path, body, monkeypatch)
+    fmt, c, st = read(f)
+    assert (st.read, len(c)) == (1, 1)
+    assert 0 < len(st.issues) <= problems.MAX_ITEMISED
+    assert st.issues[0].reason == "nfdump: corrupt block " + "x" * 40

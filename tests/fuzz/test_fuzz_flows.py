@@ -64,6 +64,7 @@ def _records(chunks) -> int:
 
 def test_every_flow_format_is_fuzzed():
     flow_formats = {cls.format for cls in sniff_order(FLOW_BATCHES)}
+    # nfcapd: its seed is a capture made by a real nfcapd (test_nfcapd_survives_mutated_input)
     assert flow_formats - {"nfcapd"} <= set(FLOW_SEEDS), "a new flow format needs seeds here"
 
 
@@ -91,6 +92,49 @@ def test_flow_format_survives_mutated_input(fmt, fuzz_dir):
             for part in reader.parts(path, options):
                 n += _records(reader.read_part(part, stats))
             return n
+
+        n = guarded(read_all)
+        if n is None:
+            return
+        accepted.append(1)
+        problems.finish(stats)
+        check_counts(stats, n)
+
+    run()
+    assert accepted, "every input was refused: the test exercised nothing"
+
+
+def test_nfcapd_survives_mutated_input(fuzz_dir):
+    """nfcapd capture files, read through the real nfdump: a capture of NetFlow v5, v9 (IPv4 and IPv6) and IPFIX
+    packets sent to a real nfcapd on loopback, then mutated. nfdump's complaints become issues on the file; a
+    silent nfdump is stopped (``nfdump.STALL_SECONDS``)."""
+    from tests.conftest import system_file
+    from tests.flows import netflow_packets as nf
+    from tests.flows.test_nfcapd import T0, capture
+
+    system_file("/usr/bin/nfdump")
+    ms = T0 * 1000
+    folder = fuzz_dir / "nfcapd-seed"
+    folder.mkdir()
+    seed = capture(folder, [
+        nf.v5(T0, [("10.0.0.5", "192.0.2.10", 51000, 443, 6, 10, 1000, 9000, 5000),
+                   ("10.0.0.6", "198.18.1.1", 40002, 80, 17, 1, 76, 2000, 2000)]),
+        nf.v9(T0, [("10.0.0.5", "192.0.2.11", 51001, 443, 6, 10, 1000, 9000, 5000)],
+              [("fd00::10", "2001:db8:100::1", 40001, 443, 6, 7, 700, 8000, 7000)]),
+        nf.ipfix(T0, [("10.0.0.7", "198.18.1.2", 40003, 80, 6, 4, 400, ms - 60_000, ms - 30_000)], [])])
+    seeds = [Seed("nfcapd capture", seed.read_bytes())]
+    target = Target(fuzz_dir / "flow-nfcapd", "input")
+    reader = engine.reader_of("nfcapd")
+    accepted = []
+
+    @fuzz_settings(10)
+    @given(seed=st.integers(0, 1 << 16), ops=ops_strategy, how=compression_strategy)
+    def run(seed, ops, how):
+        path = target.write(seeds, seed, ops, how)
+        stats = ReadStats(str(path), "nfcapd")
+
+        def read_all() -> int:
+            return sum(_records(reader.read_part(part, stats)) for part in reader.parts(path, ReadOptions()))
 
         n = guarded(read_all)
         if n is None:

@@ -19,6 +19,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -166,18 +169,70 @@ class Nfcapd(FlowLogReader):
         if not raw_head(Path(part.path), 2).startswith(NFCAPD_MAGIC):
             raise InputError(part.path, "not an nfcapd file (bad magic)")
         env = {**os.environ, "TZ": "UTC", "LC_ALL": "C"}
-        proc = subprocess.Popen([exe, "-r", part.path, "-o", "csv"], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, env=env)
-        try:
-            yield from _read_csv_stream(proc.stdout, part.path, stats)
-        finally:
-            proc.stdout.close()
-            err = proc.stderr.read().decode("utf-8", errors="replace")
-            proc.stderr.close()
-            code = proc.wait()
+        with tempfile.TemporaryFile() as errors:  # a file, not a pipe: nfdump's complaints never block it
+            proc = subprocess.Popen([exe, "-r", part.path, "-o", "csv"], stdout=subprocess.PIPE, stderr=errors,
+                                    env=env)
+            watch = _Watchdog(proc, STALL_SECONDS)
+            try:
+                yield from _read_csv_stream(watch.output(proc.stdout), part.path, stats)
+            finally:
+                watch.stop()
+                proc.stdout.close()
+                if proc.poll() is None:  # the reader stopped early (an error, a closed stream)
+                    proc.kill()
+                code = proc.wait()
+                errors.seek(0)
+                err = errors.read(STDERR_BYTES).decode("utf-8", errors="replace")
         # nfdump reports damage on stderr (and still exits 0): each complaint is an error on the file
         messages = [m.strip() for m in err.splitlines() if m.strip()]
         for m in messages[:problems.MAX_ITEMISED]:
             stats.issues.append(InputIssue(part.path, f"nfdump: {m}"))
-        if code != 0:
+        if watch.fired:
+            stats.issues.append(InputIssue(part.path, f"nfdump wrote nothing for {STALL_SECONDS} s and was stopped; "
+                                                      "the records after that point were not read"))
+        elif code != 0:
             stats.issues.append(InputIssue(part.path, f"nfdump exited with status {code}"))
+
+
+STALL_SECONDS = 30  # nfdump silent this long on a file it has not finished is stopped (a damaged file must not hang)
+STDERR_BYTES = 64 << 10  # of nfdump's complaints, the first this many bytes are read
+
+
+class _Watchdog:
+    """Kills ``proc`` when its output has not moved for ``seconds`` (reads of :meth:`output` are the progress)."""
+
+    def __init__(self, proc: subprocess.Popen, seconds: float) -> None:
+        self.proc, self.seconds = proc, seconds
+        self.last = time.monotonic()
+        self.fired = False
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="nfdump-watchdog", daemon=True)
+        self._thread.start()
+
+    def output(self, fh):
+        """``fh`` read in chunks, each read counted as progress."""
+        watch = self
+
+        class _Tracked:
+            def read(self, n: int = -1) -> bytes:
+                data = fh.read(n)
+                watch.last = time.monotonic()
+                return data
+
+            def readinto(self, buf) -> int:
+                n = fh.readinto(buf)
+                watch.last = time.monotonic()
+                return n
+
+        return _Tracked()
+
+    def _run(self) -> None:
+        while not self._done.wait(min(1.0, self.seconds)):
+            if time.monotonic() - self.last > self.seconds and self.proc.poll() is None:
+                self.fired = True
+                self.proc.kill()
+                return
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
