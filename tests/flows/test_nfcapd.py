@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from netvet.flows import engine
-from netvet.model import ReadStats
+from netvet.model import InputError, ReadStats
 from netvet.readers.flowlogs import problems
 from netvet.readers.flowlogs.addresses import to_text
 from netvet.readers.flowlogs.base import ReadOptions
@@ -146,13 +146,49 @@ def test_a_silent_nfdump_is_stopped(tmp_path, monkeypatch):
         "nfdump wrote nothing for 1 s and was stopped; the records after that point were not read"]
 
 
-def test_a_flood_of_nfdump_complaints_does_not_block_it(tmp_path, monkeypatch):
-    """nfdump's stderr goes to a file: 2 MB of complaints (more than a pipe holds) before its output do not
-    deadlock the reader; the first complaints are kept, capped."""
-    body = (f"i=0; while [ $i -lt 40000 ]; do echo 'corrupt block {'x' * 40}' >&2; i=$((i+1)); done\n"
+def test_nfdump_complaints_past_a_pipe_do_not_block_it(tmp_path, monkeypatch):
+    """nfdump's stderr is drained on a thread: 480 kB of complaints (more than a pipe holds) before its output do
+    not deadlock the reader; the first complaints are kept, capped."""
+    body = (f"i=0; while [ $i -lt 8000 ]; do echo 'corrupt block {'x' * 40}' >&2; i=$((i+1)); done\n"
             f"echo '{HEADER}'\necho '{ROW}'\n")
     f = _fake_nfdump(tmp_path, body, monkeypatch)
     fmt, c, st = read(f)
     assert (st.read, len(c)) == (1, 1)
-    assert 0 < len(st.issues) <= problems.MAX_ITEMISED
-    assert st.issues[0].reason == "nfdump: corrupt block " + "x" * 40
+    assert len(st.issues) == problems.MAX_ITEMISED
+    assert {i.reason for i in st.issues} == {"nfdump: corrupt block " + "x" * 40}
+
+
+def test_an_nfdump_repeating_a_complaint_forever_is_stopped(tmp_path, monkeypatch):
+    """On some damage nfdump repeats one complaint forever (found by fuzzing: 'Error process appendix record type',
+    200 MB in 5 s): past STDERR_LIMIT it is stopped, at once."""
+    f = _fake_nfdump(tmp_path, f"echo '{HEADER}'\necho '{ROW}'\nwhile :; do echo 'Error process appendix record "
+                               "type: 395' >&2; done\n", monkeypatch)
+    t0 = time.monotonic()
+    fmt, c, st = read(f)
+    assert time.monotonic() - t0 < 15
+    assert (st.read, len(c)) == (1, 1)
+    assert {i.reason for i in st.issues} == {
+        "nfdump: Error process appendix record type: 395",
+        "nfdump wrote more than 1 MB of complaints about this file and was stopped; the records after that point "
+        "were not read"}
+
+
+def test_capture_on_which_nfdump_loops_is_refused_at_once(tmp_path):
+    """Found by the long fuzz run: two duplicated 'lines' in a capture make nfdump print 'Error process appendix
+    record type' forever (200 MB of stderr in 5 s, 100 % CPU): the old reader hung. Now nfdump is stopped past
+    1 MB of complaints and the file refused in its words."""
+    from tests.fuzz.mutations import mutate
+
+    ms = T0 * 1000
+    seed = capture(tmp_path, [
+        nf.v5(T0, [("10.0.0.5", "192.0.2.10", 51000, 443, 6, 10, 1000, 9000, 5000),
+                   ("10.0.0.6", "198.18.1.1", 40002, 80, 17, 1, 76, 2000, 2000)]),
+        nf.v9(T0, [("10.0.0.5", "192.0.2.11", 51001, 443, 6, 10, 1000, 9000, 5000)],
+              [("fd00::10", "2001:db8:100::1", 40001, 443, 6, 7, 700, 8000, 7000)]),
+        nf.ipfix(T0, [("10.0.0.7", "198.18.1.2", 40003, 80, 6, 4, 400, ms - 60_000, ms - 30_000)], [])])
+    bad = tmp_path / "nfcapd.looping"
+    bad.write_bytes(mutate(seed.read_bytes(), [("dup_line", 6508, 0), ("dup_line", 6508, 5675)]))
+    t0 = time.monotonic()
+    with pytest.raises(InputError, match=r"nfdump could not read it \(nfdump wrote more than 1 MB of complaints"):
+        read(bad)
+    assert time.monotonic() - t0 < 15

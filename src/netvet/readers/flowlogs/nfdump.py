@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -35,6 +34,7 @@ from .records import FlowChunk
 from .text import Block, Converter, cut_fields, line_blocks
 
 NFCAPD_MAGIC = b"\x0c\xa5"
+NO_HEADER = "empty: no nfdump CSV header"
 COLUMNS = {
     "src": ("sa", "srcAddr"),
     "dst": ("da", "dstAddr"),
@@ -115,7 +115,7 @@ def _read_csv_stream(fh, name: str, stats: ReadStats) -> Iterator[FlowChunk]:
         flows_read += int(chunk.flows.sum()) if chunk.flows is not None else len(chunk)
         yield chunk
     if header is None:
-        raise InputError(name, "empty: no nfdump CSV header")
+        raise InputError(name, NO_HEADER)
     summary = _summary_flows(trailer)
     flows_read += stats.malformed  # a malformed record is one flow nfdump printed
     if summary is not None and summary != flows_read:
@@ -169,70 +169,93 @@ class Nfcapd(FlowLogReader):
         if not raw_head(Path(part.path), 2).startswith(NFCAPD_MAGIC):
             raise InputError(part.path, "not an nfcapd file (bad magic)")
         env = {**os.environ, "TZ": "UTC", "LC_ALL": "C"}
-        with tempfile.TemporaryFile() as errors:  # a file, not a pipe: nfdump's complaints never block it
-            proc = subprocess.Popen([exe, "-r", part.path, "-o", "csv"], stdout=subprocess.PIPE, stderr=errors,
-                                    env=env)
-            watch = _Watchdog(proc, STALL_SECONDS)
-            try:
-                yield from _read_csv_stream(watch.output(proc.stdout), part.path, stats)
-            finally:
-                watch.stop()
-                proc.stdout.close()
-                if proc.poll() is None:  # the reader stopped early (an error, a closed stream)
-                    proc.kill()
-                code = proc.wait()
-                errors.seek(0)
-                err = errors.read(STDERR_BYTES).decode("utf-8", errors="replace")
-        # nfdump reports damage on stderr (and still exits 0): each complaint is an error on the file
+        proc = subprocess.Popen([exe, "-r", part.path, "-o", "csv"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=env)
+        guard = _Guard(proc, STALL_SECONDS, STDERR_BYTES, STDERR_LIMIT)
+        failure = None
+        try:
+            yield from _read_csv_stream(guard.output(proc.stdout), part.path, stats)
+        except InputError as exc:
+            if exc.issue.reason != NO_HEADER:
+                raise
+            failure = exc
+        finally:
+            proc.stdout.close()
+            if proc.poll() is None:  # the reader stopped early (an error, a closed stream)
+                proc.kill()
+            code = proc.wait()
+            err = guard.stop()
+        # what stopped nfdump first, then its complaints about the damage (it still exits 0): each an error on the file
+        if guard.flooded:
+            stopped = [f"nfdump wrote more than {STDERR_LIMIT >> 20} MB of complaints about this file and was stopped; "
+                       "the records after that point were not read"]
+        elif guard.stalled:
+            stopped = [f"nfdump wrote nothing for {STALL_SECONDS} s and was stopped; the records after that point "
+                       "were not read"]
+        else:
+            stopped = [f"nfdump exited with status {code}"] if code != 0 else []
         messages = [m.strip() for m in err.splitlines() if m.strip()]
-        for m in messages[:problems.MAX_ITEMISED]:
-            stats.issues.append(InputIssue(part.path, f"nfdump: {m}"))
-        if watch.fired:
-            stats.issues.append(InputIssue(part.path, f"nfdump wrote nothing for {STALL_SECONDS} s and was stopped; "
-                                                      "the records after that point were not read"))
-        elif code != 0:
-            stats.issues.append(InputIssue(part.path, f"nfdump exited with status {code}"))
+        for m in stopped + [f"nfdump: {m}" for m in messages[:problems.MAX_ITEMISED - len(stopped)]]:
+            stats.issues.append(InputIssue(part.path, m))
+        if failure is not None:  # nothing nfdump wrote was CSV: the file is unreadable, say why in nfdump's words
+            why = "; ".join(stopped + [f"nfdump: {m}" for m in messages[:1]]) or failure.issue.reason
+            raise InputError(part.path, f"nfdump could not read it ({why})")
 
 
 STALL_SECONDS = 30  # nfdump silent this long on a file it has not finished is stopped (a damaged file must not hang)
-STDERR_BYTES = 64 << 10  # of nfdump's complaints, the first this many bytes are read
+STDERR_BYTES = 64 << 10  # of nfdump's complaints, the first this many bytes are kept
+STDERR_LIMIT = 1 << 20  # nfdump complaining more than this is stopped (on some damage it repeats one line forever)
 
 
-class _Watchdog:
-    """Kills ``proc`` when its output has not moved for ``seconds`` (reads of :meth:`output` are the progress)."""
+class _Guard:
+    """Bounds an nfdump run: its stderr is drained on a thread (a pipe it fills would block it), the first
+    ``keep`` bytes kept; past ``limit`` bytes of complaints, or when its output has not moved for ``seconds`` (reads
+    of :meth:`output` are the progress), it is killed."""
 
-    def __init__(self, proc: subprocess.Popen, seconds: float) -> None:
-        self.proc, self.seconds = proc, seconds
+    def __init__(self, proc: subprocess.Popen, seconds: float, keep: int, limit: int) -> None:
+        self.proc, self.seconds, self.keep, self.limit = proc, seconds, keep, limit
         self.last = time.monotonic()
-        self.fired = False
+        self.stalled = self.flooded = False
+        self._err = bytearray()
         self._done = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="nfdump-watchdog", daemon=True)
-        self._thread.start()
+        self._threads = [threading.Thread(target=self._watch, name="nfdump-watchdog", daemon=True),
+                         threading.Thread(target=self._drain, name="nfdump-stderr", daemon=True)]
+        for t in self._threads:
+            t.start()
 
     def output(self, fh):
         """``fh`` read in chunks, each read counted as progress."""
-        watch = self
+        guard = self
 
         class _Tracked:
             def read(self, n: int = -1) -> bytes:
                 data = fh.read(n)
-                watch.last = time.monotonic()
+                guard.last = time.monotonic()
                 return data
-
-            def readinto(self, buf) -> int:
-                n = fh.readinto(buf)
-                watch.last = time.monotonic()
-                return n
 
         return _Tracked()
 
-    def _run(self) -> None:
+    def _drain(self) -> None:
+        total = 0
+        while chunk := self.proc.stderr.read1(1 << 16):
+            if len(self._err) < self.keep:
+                self._err += chunk[: self.keep - len(self._err)]
+            total += len(chunk)
+            if total > self.limit and not self.flooded and self.proc.poll() is None:
+                self.flooded = True
+                self.proc.kill()
+
+    def _watch(self) -> None:
         while not self._done.wait(min(1.0, self.seconds)):
             if time.monotonic() - self.last > self.seconds and self.proc.poll() is None:
-                self.fired = True
+                self.stalled = True
                 self.proc.kill()
                 return
 
-    def stop(self) -> None:
+    def stop(self) -> str:
+        """End the watch (the process has exited); nfdump's complaints kept, as text."""
         self._done.set()
-        self._thread.join()
+        for t in self._threads:
+            t.join()
+        self.proc.stderr.close()
+        return self._err.decode("utf-8", errors="replace")
