@@ -54,6 +54,17 @@ def capture(tmp_path: Path, packets: list[bytes]) -> Path:
     return files[0]
 
 
+def mixed_capture(tmp_path: Path) -> Path:
+    """A capture of NetFlow v5, v9 (IPv4 and IPv6) and IPFIX packets (the nfcapd fuzz seed)."""
+    ms = T0 * 1000
+    return capture(tmp_path, [
+        nf.v5(T0, [("10.0.0.5", "192.0.2.10", 51000, 443, 6, 10, 1000, 9000, 5000),
+                   ("10.0.0.6", "198.18.1.1", 40002, 80, 17, 1, 76, 2000, 2000)]),
+        nf.v9(T0, [("10.0.0.5", "192.0.2.11", 51001, 443, 6, 10, 1000, 9000, 5000)],
+              [("fd00::10", "2001:db8:100::1", 40001, 443, 6, 7, 700, 8000, 7000)]),
+        nf.ipfix(T0, [("10.0.0.7", "198.18.1.2", 40003, 80, 6, 4, 400, ms - 60_000, ms - 30_000)], [])])
+
+
 def read(path: Path):
     f = engine.detect(path)
     stats = ReadStats(str(path), f.format)
@@ -179,13 +190,7 @@ def test_capture_on_which_nfdump_loops_is_refused_at_once(tmp_path):
     1 MB of complaints and the file refused in its words."""
     from tests.fuzz.mutations import mutate
 
-    ms = T0 * 1000
-    seed = capture(tmp_path, [
-        nf.v5(T0, [("10.0.0.5", "192.0.2.10", 51000, 443, 6, 10, 1000, 9000, 5000),
-                   ("10.0.0.6", "198.18.1.1", 40002, 80, 17, 1, 76, 2000, 2000)]),
-        nf.v9(T0, [("10.0.0.5", "192.0.2.11", 51001, 443, 6, 10, 1000, 9000, 5000)],
-              [("fd00::10", "2001:db8:100::1", 40001, 443, 6, 7, 700, 8000, 7000)]),
-        nf.ipfix(T0, [("10.0.0.7", "198.18.1.2", 40003, 80, 6, 4, 400, ms - 60_000, ms - 30_000)], [])])
+    seed = mixed_capture(tmp_path)
     bad = tmp_path / "nfcapd.looping"
     bad.write_bytes(mutate(seed.read_bytes(), [("dup_line", 6508, 0), ("dup_line", 6508, 5675)]))
     t0 = time.monotonic()

@@ -109,19 +109,12 @@ def test_nfcapd_survives_mutated_input(fuzz_dir):
     packets sent to a real nfcapd on loopback, then mutated. nfdump's complaints become issues on the file; a
     silent nfdump is stopped (``nfdump.STALL_SECONDS``)."""
     from tests.conftest import system_file
-    from tests.flows import netflow_packets as nf
-    from tests.flows.test_nfcapd import T0, capture
+    from tests.flows.test_nfcapd import mixed_capture
 
     system_file("/usr/bin/nfdump")
-    ms = T0 * 1000
     folder = fuzz_dir / "nfcapd-seed"
     folder.mkdir()
-    seed = capture(folder, [
-        nf.v5(T0, [("10.0.0.5", "192.0.2.10", 51000, 443, 6, 10, 1000, 9000, 5000),
-                   ("10.0.0.6", "198.18.1.1", 40002, 80, 17, 1, 76, 2000, 2000)]),
-        nf.v9(T0, [("10.0.0.5", "192.0.2.11", 51001, 443, 6, 10, 1000, 9000, 5000)],
-              [("fd00::10", "2001:db8:100::1", 40001, 443, 6, 7, 700, 8000, 7000)]),
-        nf.ipfix(T0, [("10.0.0.7", "198.18.1.2", 40003, 80, 6, 4, 400, ms - 60_000, ms - 30_000)], [])])
+    seed = mixed_capture(folder)
     seeds = [Seed("nfcapd capture", seed.read_bytes())]
     target = Target(fuzz_dir / "flow-nfcapd", "input")
     reader = engine.reader_of("nfcapd")

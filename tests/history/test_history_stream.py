@@ -16,8 +16,7 @@ import pytest
 from netvet.cli import main
 from netvet.history.keys import finding_keys
 from netvet.history.store import RUN_COLUMNS, History, HistoryError
-from netvet.pipeline import InputStream, stream_audit
-from tests.fixtures.reports.reportkit import FIX, HOSTILE, INVENTORY_V1, INVENTORY_V2, PACK, mini_context
+from tests.fixtures.reports.reportkit import FIX, HOSTILE, INVENTORY_V1, INVENTORY_V2, PACK, streamed
 
 V1 = Path(__file__).parent / "data" / "v1-history"  # EXPORT DATABASE of a database written by schema-1 code
 T = datetime(2024, 6, 1, 9, 0, 0, tzinfo=UTC)
@@ -86,14 +85,6 @@ def test_schema1_database_takes_a_schema2_run(tmp_path):
     assert h.report(run_id) == before[h.resolve("1")]  # the new one, from run_report_chunks
     assert table(h.path, "SELECT seq, part FROM run_report_chunks") == [(4, 0)]
     assert [f["subject_key"] for f in h.findings(run_id)] == [f["subject_key"] for f in h.findings("1")]
-
-
-def streamed(paths: list[Path]):
-    evidence = InputStream(paths)
-    try:
-        return stream_audit(mini_context(), evidence, evidence.stats)
-    finally:
-        evidence.close()
 
 
 @pytest.mark.parametrize("paths", [[INVENTORY_V1], [INVENTORY_V2, HOSTILE]])

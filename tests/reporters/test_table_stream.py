@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from netvet.pipeline import InputStream, stream_audit
 from netvet.reporters import render
 from netvet.reporters.table import FINDINGS_SHOWN, TableView, most_severe, report_view, run_view
-from tests.fixtures.reports.reportkit import HOSTILE, INVENTORY_V1, INVENTORY_V2, mini_context
+from tests.fixtures.reports.reportkit import HOSTILE, INVENTORY_V1, INVENTORY_V2, streamed
 
 HEADER = "hostname,ip,mac,vendor,model,serial,role,site,sys_object_id\n"
 # per row of the generated inventory: FAIL (RedCo, listed), REVIEW (CamCo, no role), UNKNOWN (unattributed),
@@ -27,14 +26,6 @@ def inventory(path: Path, n: int) -> Path:
         for i in range(n):
             fh.write(ROWS[i % 4].format(i=i, a=i // 250, b=i % 250))
     return path
-
-
-def streamed(paths: list[Path]):
-    evidence = InputStream(paths)
-    try:
-        return stream_audit(mini_context(), evidence, evidence.stats)
-    finally:
-        evidence.close()
 
 
 @pytest.mark.parametrize("paths", [[INVENTORY_V1], [INVENTORY_V2, HOSTILE]])
