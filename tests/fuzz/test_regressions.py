@@ -262,3 +262,26 @@ def test_parquet_dictionary_index_past_its_dictionary(tmp_path):
     except InputError:
         return
     assert stats.malformed + stats.skipped <= stats.read and n + stats.malformed + stats.skipped == stats.read
+
+
+def test_cyclonedx_metadata_component_given_twice(tmp_path):
+    """Found by a long fuzz run: a /metadata whose "component" key comes twice counted the first one read but
+    dropped it (read 5, 4 observations, nothing malformed). The last one is read, as a JSON parser does; the
+    earlier one and its nested components are malformed, said once."""
+    from netvet.readers.cyclonedx import CycloneDxReader
+
+    f = tmp_path / "twice.cdx.json"
+    f.write_text('{"bomFormat": "CycloneDX", "specVersion": "1.5", "metadata": {'
+                 '"component": {"type": "device", "name": "first", "components": [{"type": "firmware", "name": "fw"}]},'
+                 '"component": {"type": "device", "name": "second"}},'
+                 '"components": [{"type": "library", "name": "lib"}]}')
+    res = CycloneDxReader().read(f)
+    st = res.stats
+    assert [(o.id, o.attributes["name"]) for o in res.observations] == [
+        ("twice.cdx.json:/metadata/component", "second"), ("twice.cdx.json:/components/0", "lib")]
+    assert (st.read, st.malformed) == (4, 2)
+    assert [i.reason for i in st.issues] == [
+        "/metadata/component: given more than once in /metadata; the last one is read, this one and the 1 "
+        "components nested in it are not"]
+    assert CycloneDxReader().stream(f).stats is not None and [o.id for o in CycloneDxReader().stream(f)] == [
+        o.id for o in res.observations]

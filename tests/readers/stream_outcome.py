@@ -18,3 +18,13 @@ def outcome(reader, path: Path, how: str):
     except InputError as exc:
         return "refused", str(exc)
     return "ok", [o.to_dict() for o in stream], stream.stats.to_dict()
+
+
+def assert_stream_equals_read(reader, path: Path) -> None:
+    """The stream of ``path`` is its read (observations, order, counts, issues, or the same refusal), and the counts
+    add up: read = observations + malformed + skipped."""
+    streamed, read = outcome(reader, path, "stream"), outcome(reader, path, "read")
+    assert streamed == read
+    if streamed[0] == "ok":
+        st = streamed[2]
+        assert st["read"] == len(streamed[1]) + st["malformed"] + st["skipped"]

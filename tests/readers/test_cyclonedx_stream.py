@@ -32,12 +32,7 @@ def test_streams():
 
 @pytest.mark.parametrize("path", [FIX / n for n in FIXTURES] + [pytest.param(s, id=s) for s in SHARED])
 def test_stream_equals_read(path):
-    path = path if isinstance(path, Path) else shared_file(path)
-    streamed, read = outcome(path, "stream"), outcome(path, "read")
-    assert streamed == read
-    if streamed[0] == "ok":
-        stats = streamed[2]
-        assert stats["read"] == len(streamed[1]) + stats["malformed"]
+    stream_outcome.assert_stream_equals_read(CycloneDxReader(), path if isinstance(path, Path) else shared_file(path))
 
 
 def test_fixture_outcomes_are_the_documented_ones():

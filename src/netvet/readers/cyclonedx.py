@@ -409,6 +409,7 @@ class _Walker:
             return
         entities: dict[str, Any] = {}
         state = None
+        mark = (0, 0, 0)  # the counts and output slot before the last "component" was read
         comp_seen = False
         for key, kev in ev.keys(vev):
             if key == "component":
@@ -416,6 +417,9 @@ class _Walker:
                     continue
                 comp_seen = True
                 if kev[0] == "start_map":
+                    if state is not None:  # "component" given again: the last one is read, as a JSON parser does
+                        self._superseded(state, mark)
+                    mark = (stats.read, stats.malformed, len(self.out))
                     state = self._collect(kev, ("metadata", "component"))
                 else:
                     ev.skip(kev)
@@ -442,20 +446,27 @@ class _Walker:
             self.meta_out.append(obs)
             self.root_id = obs.id
 
+    def _superseded(self, state: tuple, mark: tuple[int, int, int]) -> None:
+        """An earlier ``/metadata/component`` that a later one replaces: it and its nested components (from ``mark``:
+        the counts and the output slot before it was read) are malformed, their observations dropped, so that
+        nothing read goes uncounted."""
+        read0, malformed0, slot0 = mark
+        stats = self.stats
+        good = (stats.read - read0) - (stats.malformed - malformed0)
+        for i in range(slot0, len(self.out)):
+            self.out[i] = None
+        stats.problem(f"{state[0]}: given more than once in /metadata; the last one is read, this one and the "
+                      f"{good - 1} components nested in it are not")
+        stats.malformed += good - 1
+
     # ------------------------------------------------------------------ components
     def top_components(self, vev) -> Iterator[Observation]:
         """The top-level ``components``: each element's observations (the element's, then its nested
         components', in document order) once the element is complete."""
-        ev, stats = self.events, self.stats
         if vev[0] != "start_array":
             self.components(vev, ("components",), self.root_id)
             return
-        for i, item in ev.items(vev):
-            if item[0] != "start_map":
-                ev.skip(item)
-                stats.read += 1
-                stats.problem(f"{pointer('components', i)}: component is not an object")
-                continue
+        for i, item in self._objects(vev, ("components",)):
             self.out = out = []
             self._finish(self._collect(item, ("components", i)), self.root_id)
             self.out = self.meta_out
@@ -471,13 +482,20 @@ class _Walker:
             ev.skip(vev)
             stats.warn(f"{pointer(*at)}: not an array; ignored")
             return
+        for i, item in self._objects(vev, at):
+            self._finish(self._collect(item, (*at, i)), parent)
+
+    def _objects(self, vev, at: tuple) -> Iterator[tuple[int, Any]]:
+        """(index, first event) of each object in the ``components`` array that starts with ``vev``; an element that
+        is not an object is read past and counted, malformed."""
+        ev, stats = self.events, self.stats
         for i, item in ev.items(vev):
             if item[0] != "start_map":
                 ev.skip(item)
                 stats.read += 1
                 stats.problem(f"{pointer(*at, i)}: component is not an object")
                 continue
-            self._finish(self._collect(item, (*at, i)), parent)
+            yield i, item
 
     def _collect(self, first, at: tuple) -> tuple:
         """Read one component object: (pointer, fields kept, why it is unusable, slot, pending)."""
